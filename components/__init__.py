@@ -1,0 +1,1 @@
+"""The stack's Pulumi components, one concern each."""

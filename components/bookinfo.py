@@ -1,0 +1,143 @@
+"""Istio's Bookinfo sample (1.20.3) as typed resources, exposed through the ingress gateway."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import istio_objects as istio
+from components.versions import bookinfo_image
+from components.workloads import (
+    Scheduled,
+    Size,
+    Workload,
+    deployment,
+    injected_namespace,
+    service,
+    service_account,
+)
+
+NAMESPACE = "bookinfo"
+PORT = 9080
+GATEWAY = "bookinfo-gateway"
+INGRESS_SELECTOR = {"istio": "ingressgateway"}
+
+# Sizes are ours (upstream sets none): requests near what each service uses idle, limits with headroom.
+SMALL = Size(cpu="20m", memory="32Mi", cpu_limit="200m", memory_limit="128Mi")
+PRODUCTPAGE = Size(cpu="30m", memory="64Mi", cpu_limit="300m", memory_limit="256Mi")
+REVIEWS = Size(cpu="50m", memory="160Mi", cpu_limit="500m", memory_limit="512Mi")
+
+# The versions each service runs; the DestinationRules name a subset for each of them.
+VERSIONS = {"productpage": ("v1",), "details": ("v1",), "reviews": ("v1", "v2", "v3"), "ratings": ("v1",)}
+
+
+def service_account_name(app: str) -> str:
+    return f"bookinfo-{app}"
+
+
+def reviews(version: str) -> Workload:
+    return Workload(
+        app="reviews",
+        version=version,
+        image=bookinfo_image("reviews", version),
+        port=PORT,
+        size=REVIEWS,
+        service_account=service_account_name("reviews"),
+        env=(("LOG_DIR", "/tmp/logs"),),
+        scratch_mounts=(("tmp", "/tmp"), ("wlp-output", "/opt/ibm/wlp/output")),
+    )
+
+
+WORKLOADS: tuple[Workload, ...] = (
+    Workload(
+        app="details",
+        version="v1",
+        image=bookinfo_image("details", "v1"),
+        port=PORT,
+        size=SMALL,
+        service_account=service_account_name("details"),
+    ),
+    Workload(
+        app="ratings",
+        version="v1",
+        image=bookinfo_image("ratings", "v1"),
+        port=PORT,
+        size=SMALL,
+        service_account=service_account_name("ratings"),
+    ),
+    *(reviews(version) for version in VERSIONS["reviews"]),
+    Workload(
+        app="productpage",
+        version="v1",
+        image=bookinfo_image("productpage", "v1"),
+        port=PORT,
+        size=PRODUCTPAGE,
+        service_account=service_account_name("productpage"),
+        scratch_mounts=(("tmp", "/tmp"),),
+        pod_annotations={
+            "prometheus.io/scrape": "true",
+            "prometheus.io/port": str(PORT),
+            "prometheus.io/path": "/metrics",
+        },
+    ),
+)
+
+
+def ingress_objects() -> list[istio.IstioObject]:
+    """The Gateway, the productpage VirtualService and one DestinationRule per service."""
+    entry = istio.gateway(GATEWAY, NAMESPACE, INGRESS_SELECTOR, [istio.server(8080, "http", "HTTP", ["*"])])
+    paths = [
+        {"uri": {"exact": "/productpage"}},
+        {"uri": {"prefix": "/static"}},
+        {"uri": {"exact": "/login"}},
+        {"uri": {"exact": "/logout"}},
+        {"uri": {"prefix": "/api/v1/products"}},
+    ]
+    frontend = istio.virtual_service(
+        "bookinfo",
+        NAMESPACE,
+        ["*"],
+        gateways=[GATEWAY],
+        http=[{"match": paths, "route": [istio.route("productpage", port=PORT)]}],
+    )
+    rules = [istio.destination_rule(app, NAMESPACE, app, versions) for app, versions in VERSIONS.items()]
+    return [entry, frontend, *rules]
+
+
+@dataclass(frozen=True)
+class BookinfoArgs:
+    provider: k8s.Provider
+    istiod: pulumi.Resource
+
+
+class Bookinfo(pulumi.ComponentResource):
+    """The bookinfo namespace (sidecar injection on), its four services, six deployments and ingress routing."""
+
+    namespace: k8s.core.v1.Namespace
+    scheduled: list[Scheduled]
+
+    def __init__(self, name: str, args: BookinfoArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__("istio-demo:bookinfo:Bookinfo", name, None, opts)
+        # Pods created before istiod's injection webhook would run without a sidecar.
+        self.namespace = injected_namespace(
+            NAMESPACE, pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[args.istiod])
+        )
+        in_namespace = pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[self.namespace])
+
+        for app in VERSIONS:
+            service_account(service_account_name(app), app, NAMESPACE, in_namespace)
+            service(app, PORT, NAMESPACE, in_namespace)
+        for workload in WORKLOADS:
+            deployment(workload, NAMESPACE, in_namespace)
+
+        routing = pulumi.ResourceOptions(
+            parent=self, provider=args.provider, depends_on=[self.namespace, args.istiod]
+        )
+        for obj in ingress_objects():
+            istio.declare(obj, routing)
+
+        self.scheduled = [workload.scheduled(sidecar=True) for workload in WORKLOADS]
+        self.register_outputs({"namespace": NAMESPACE})

@@ -1,0 +1,110 @@
+"""Whether the stack's pods fit the node pool: the sum of requests against GKE's allocatable resources.
+
+Sources of the figures:
+- Machine sizes: Compute Engine machine types (n1-standard-1: 1 vCPU, 3.75 GB = 3840 MiB).
+- Allocatable: GKE "Standard cluster architecture", node allocatable resources: CPU reserves 6% of
+  the first core, 1% of the next, 0.5% of the next two and 0.25% above four; memory reserves 25% of
+  the first 4 GiB, 20% of the next 4, 10% of the next 8, 6% of the next 112 and 2% above 128 GiB,
+  plus a 100 MiB hard-eviction threshold. An n1-standard-1 node thus offers 940m CPU and at most
+  2780 MiB (nodes have been seen reporting about 2.6 GiB, so the fit test keeps a 10% margin).
+- GKE's own pods: see SYSTEM_PER_NODE and SYSTEM_PER_CLUSTER below.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+from components.workloads import Scheduled
+
+# vCPUs and memory (MiB) of the machine types people pick for this demo.
+MACHINE_TYPES: dict[str, tuple[int, int]] = {
+    "n1-standard-1": (1, 3840),
+    "n1-standard-2": (2, 7680),
+    "n1-standard-4": (4, 15360),
+    "e2-medium": (2, 4096),
+    "e2-standard-2": (2, 8192),
+    "e2-standard-4": (4, 16384),
+}
+
+# Requests of GKE's kube-system pods as `kubectl describe node` shows them on GKE Standard 1.29-1.36,
+# taking the higher figure where reports differ (github.com/cryptnono/cryptnono/issues/34,
+# kubernetes-sigs/dra-driver-nvidia-gpu/issues/501, camunda/zeebe-chaos 2026-10-08 on GKE 1.36.3):
+# per node kube-proxy 100m/0, fluentbit-gke 105m/230Mi, gke-metrics-agent 21m/155Mi, pdcsi-node
+# 10m/20Mi, gmp collector 5m/34Mi, netd 8m/65Mi; per cluster kube-dns 2 x 265m/140Mi,
+# kube-dns-autoscaler 20m/10Mi, konnectivity-agent 4 x 15m/60Mi and its autoscaler 10m/10Mi,
+# metrics-server 43m/55Mi, event-exporter 3m/100Mi, l7-default-backend 10m/20Mi, gmp-operator 1m/16Mi.
+SYSTEM_PER_NODE = Scheduled("gke-system-daemonsets", cpu="249m", memory="504Mi")
+SYSTEM_PER_CLUSTER = Scheduled("gke-system-deployments", cpu="682m", memory="781Mi")
+
+# The demo profile's sidecar requests (global.proxy.resources.requests).
+SIDECAR = Scheduled("istio-proxy", cpu="10m", memory="40Mi")
+
+_QUANTITY = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(m|Ki|Mi|Gi)?$")
+
+
+def millicores(quantity: str) -> int:
+    number, unit = _parse(quantity)
+    return round(number if unit == "m" else number * 1000)
+
+
+def mebibytes(quantity: str) -> int:
+    number, unit = _parse(quantity)
+    scale = {"Ki": 1 / 1024, "Mi": 1, "Gi": 1024, None: 1 / (1024 * 1024)}[unit]
+    return round(number * scale)
+
+
+def _parse(quantity: str) -> tuple[float, Optional[str]]:
+    match = _QUANTITY.match(quantity)
+    if not match:
+        raise ValueError(f"unsupported quantity {quantity!r}")
+    return float(match.group(1)), match.group(2)
+
+
+def _tiered(total: float, tiers: list[tuple[float, float]]) -> float:
+    """Sum of rate x amount over consecutive tiers of (size, rate)."""
+    reserved, remaining = 0.0, total
+    for size, rate in tiers:
+        portion = min(remaining, size)
+        reserved += portion * rate
+        remaining -= portion
+    return reserved
+
+
+def allocatable(machine_type: str) -> Optional[tuple[int, int]]:
+    """GKE's allocatable (millicores, MiB) on one node of `machine_type`, or None if unknown."""
+    if machine_type not in MACHINE_TYPES:
+        return None
+    cpus, memory = MACHINE_TYPES[machine_type]
+    cpu_reserved = _tiered(cpus * 1000, [(1000, 0.06), (1000, 0.01), (2000, 0.005), (float("inf"), 0.0025)])
+    memory_reserved = _tiered(
+        memory, [(4096, 0.25), (4096, 0.20), (8192, 0.10), (114688, 0.06), (float("inf"), 0.02)]
+    )
+    return round(cpus * 1000 - cpu_reserved), round(memory - memory_reserved - 100)
+
+
+def requested(pods: Iterable[Scheduled], node_count: int) -> tuple[int, int]:
+    """Total (millicores, MiB) requested by `pods`, their sidecars and GKE's own pods."""
+    everything = [*pods, SYSTEM_PER_CLUSTER, *[SYSTEM_PER_NODE] * node_count]
+    cpu = memory = 0
+    for pod in everything:
+        cpu += pod.replicas * (millicores(pod.cpu) + (millicores(SIDECAR.cpu) if pod.sidecar else 0))
+        memory += pod.replicas * (mebibytes(pod.memory) + (mebibytes(SIDECAR.memory) if pod.sidecar else 0))
+    return cpu, memory
+
+
+def capacity_report(pods: Iterable[Scheduled], node_count: int, machine_type: str) -> dict:
+    """Requested against allocatable for the whole pool, as exported in the `capacity` output."""
+    cpu, memory = requested(pods, node_count)
+    per_node = allocatable(machine_type)
+    report: dict = {"requested": {"cpu": f"{cpu}m", "memory": f"{memory}Mi"}, "machineType": machine_type}
+    if per_node is None:
+        report["allocatable"] = "unknown for this machine type"
+        return report
+    total_cpu, total_memory = per_node[0] * node_count, per_node[1] * node_count
+    report["allocatable"] = {"cpu": f"{total_cpu}m", "memory": f"{total_memory}Mi"}
+    report["fits"] = cpu <= total_cpu and memory <= total_memory
+    report["cpuPercent"] = round(100 * cpu / total_cpu)
+    report["memoryPercent"] = round(100 * memory / total_memory)
+    return report

@@ -1,0 +1,129 @@
+"""Istio's demo profile installed with Helm: base, istiod, and the ingress and egress gateways."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.settings import MeshSettings
+from components.versions import ISTIO_CHART_REPOSITORY
+from components.workloads import Scheduled
+
+ISTIO_NAMESPACE = "istio-system"
+INGRESS_GATEWAY = "istio-ingressgateway"
+EGRESS_GATEWAY = "istio-egressgateway"
+
+# The demo profile's resource requests (manifests/helm-profiles/demo.yaml).
+SIDECAR_REQUESTS = {"cpu": "10m", "memory": "40Mi"}
+ISTIOD_REQUESTS = {"cpu": "10m", "memory": "100Mi"}
+GATEWAY_REQUESTS = {"cpu": "10m", "memory": "40Mi"}
+GATEWAY_LIMITS = {"cpu": "2000m", "memory": "1024Mi"}
+
+# The demo profile's ingress ports. The gateway chart maps 80->80 by default, but Bookinfo's
+# Gateway listens on 8080, so the Service must map 80->8080 and 443->8443.
+INGRESS_PORTS = [
+    {"name": "status-port", "port": 15021, "targetPort": 15021, "protocol": "TCP"},
+    {"name": "http2", "port": 80, "targetPort": 8080, "protocol": "TCP"},
+    {"name": "https", "port": 443, "targetPort": 8443, "protocol": "TCP"},
+    {"name": "tcp", "port": 31400, "targetPort": 31400, "protocol": "TCP"},
+    {"name": "tls", "port": 15443, "targetPort": 15443, "protocol": "TCP"},
+]
+EGRESS_PORTS = [
+    {"name": "http2", "port": 80, "targetPort": 8080, "protocol": "TCP"},
+    {"name": "https", "port": 443, "targetPort": 8443, "protocol": "TCP"},
+]
+
+
+@dataclass(frozen=True)
+class IstioMeshArgs:
+    settings: MeshSettings
+    provider: k8s.Provider
+
+
+def istiod_values() -> dict[str, Any]:
+    return {
+        "profile": "demo",
+        "global": {"platform": "gke"},
+        "pilot": {"autoscaleEnabled": False, "resources": {"requests": ISTIOD_REQUESTS}},
+    }
+
+
+def gateway_values(service_type: str, ports: list[dict[str, Any]]) -> dict[str, Any]:
+    """Values of the `gateway` chart lowered to the demo profile: 10m/40Mi, one replica, no autoscaling."""
+    return {
+        "profile": "demo",
+        "service": {"type": service_type, "ports": ports},
+        "resources": {"requests": GATEWAY_REQUESTS, "limits": GATEWAY_LIMITS},
+        "autoscaling": {"enabled": False},
+    }
+
+
+class IstioMesh(pulumi.ComponentResource):
+    """The istio-system namespace and the Helm releases, chained base -> istiod -> gateways."""
+
+    namespace: k8s.core.v1.Namespace
+    base: k8s.helm.v3.Release
+    istiod: k8s.helm.v3.Release
+    ingress_gateway: k8s.helm.v3.Release
+    egress_gateway: Optional[k8s.helm.v3.Release]
+    ingress_ip: pulumi.Output[str]
+    scheduled: list[Scheduled]
+
+    def __init__(self, name: str, args: IstioMeshArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__("istio-demo:istio:IstioMesh", name, None, opts)
+        self._provider = args.provider
+        self._version = args.settings.istio_version
+
+        self.namespace = k8s.core.v1.Namespace(
+            ISTIO_NAMESPACE,
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=ISTIO_NAMESPACE),
+            opts=self._child(),
+        )
+        self.base = self._release("istio-base", "base", {"defaultRevision": "default"}, after=[self.namespace])
+        self.istiod = self._release("istiod", "istiod", istiod_values(), after=[self.base])
+        self.ingress_gateway = self._release(
+            INGRESS_GATEWAY, "gateway", gateway_values("LoadBalancer", INGRESS_PORTS), after=[self.istiod]
+        )
+        self.egress_gateway = (
+            self._release(EGRESS_GATEWAY, "gateway", gateway_values("ClusterIP", EGRESS_PORTS), after=[self.istiod])
+            if args.settings.egress_gateway
+            else None
+        )
+
+        ingress_service = k8s.core.v1.Service.get(
+            f"{INGRESS_GATEWAY}-service",
+            f"{ISTIO_NAMESPACE}/{INGRESS_GATEWAY}",
+            opts=self._child(after=[self.ingress_gateway]),
+        )
+        self.ingress_ip = ingress_service.status.apply(lambda status: status.load_balancer.ingress[0].ip)
+
+        gateways = [INGRESS_GATEWAY] + ([EGRESS_GATEWAY] if self.egress_gateway else [])
+        self.scheduled = [
+            Scheduled("istiod", ISTIOD_REQUESTS["cpu"], ISTIOD_REQUESTS["memory"]),
+            *(Scheduled(gateway, GATEWAY_REQUESTS["cpu"], GATEWAY_REQUESTS["memory"]) for gateway in gateways),
+        ]
+        self.register_outputs({"ingressIp": self.ingress_ip})
+
+    def _child(self, after: Optional[list[pulumi.Resource]] = None) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, provider=self._provider, depends_on=after or [])
+
+    def _release(
+        self, release: str, chart: str, values: dict[str, Any], after: list[pulumi.Resource]
+    ) -> k8s.helm.v3.Release:
+        return k8s.helm.v3.Release(
+            release,
+            k8s.helm.v3.ReleaseArgs(
+                name=release,
+                chart=chart,
+                version=self._version,
+                namespace=ISTIO_NAMESPACE,
+                repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=ISTIO_CHART_REPOSITORY),
+                values=values,
+                cleanup_on_fail=True,
+                timeout=600,
+            ),
+            opts=self._child(after=after),
+        )

@@ -1,0 +1,94 @@
+"""Small named builders of Istio custom resources, as plain dicts spelled exactly as Istio's CRDs spell them."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+NETWORKING_API = "networking.istio.io/v1"
+
+IstioObject = dict[str, Any]
+
+
+def istio_object(kind: str, name: str, namespace: str, spec: dict[str, Any], api: str = NETWORKING_API) -> IstioObject:
+    return {"apiVersion": api, "kind": kind, "metadata": {"name": name, "namespace": namespace}, "spec": spec}
+
+
+def subset(version: str) -> dict[str, Any]:
+    """A DestinationRule subset named after a `version` label value."""
+    return {"name": version, "labels": {"version": version}}
+
+
+def destination_rule(
+    name: str, namespace: str, host: str, versions: tuple[str, ...] = (), traffic_policy: Optional[dict] = None
+) -> IstioObject:
+    spec: dict[str, Any] = {"host": host}
+    if traffic_policy:
+        spec["trafficPolicy"] = traffic_policy
+    if versions:
+        spec["subsets"] = [subset(version) for version in versions]
+    return istio_object("DestinationRule", name, namespace, spec)
+
+
+def destination(host: str, subset_name: Optional[str] = None, port: Optional[int] = None) -> dict[str, Any]:
+    result: dict[str, Any] = {"host": host}
+    if subset_name:
+        result["subset"] = subset_name
+    if port is not None:
+        result["port"] = {"number": port}
+    return result
+
+
+def route(host: str, subset_name: Optional[str] = None, weight: Optional[int] = None, port: Optional[int] = None):
+    """One HTTP or TCP route destination, with an optional weight."""
+    result: dict[str, Any] = {"destination": destination(host, subset_name, port)}
+    if weight is not None:
+        result["weight"] = weight
+    return result
+
+
+def virtual_service(
+    name: str,
+    namespace: str,
+    hosts: list[str],
+    http: Optional[list[dict[str, Any]]] = None,
+    tcp: Optional[list[dict[str, Any]]] = None,
+    gateways: Optional[list[str]] = None,
+) -> IstioObject:
+    spec: dict[str, Any] = {"hosts": hosts}
+    if gateways:
+        spec["gateways"] = gateways
+    if http:
+        spec["http"] = http
+    if tcp:
+        spec["tcp"] = tcp
+    return istio_object("VirtualService", name, namespace, spec)
+
+
+def server(number: int, name: str, protocol: str, hosts: list[str]) -> dict[str, Any]:
+    return {"port": {"number": number, "name": name, "protocol": protocol}, "hosts": hosts}
+
+
+def gateway(name: str, namespace: str, selector: dict[str, str], servers: list[dict[str, Any]]) -> IstioObject:
+    return istio_object("Gateway", name, namespace, {"selector": selector, "servers": servers})
+
+
+def logical_name(obj: IstioObject) -> str:
+    """A stable Pulumi name for an Istio object: kind, namespace and name."""
+    metadata = obj["metadata"]
+    return f"{obj['kind'].lower()}-{metadata['namespace']}-{metadata['name']}"
+
+
+def declare(obj: IstioObject, opts: pulumi.ResourceOptions) -> k8s.apiextensions.CustomResource:
+    """Turns a built Istio object into a Pulumi custom resource."""
+    body = {key: value for key, value in obj.items() if key not in ("apiVersion", "kind", "metadata")}
+    return k8s.apiextensions.CustomResource(
+        logical_name(obj),
+        api_version=obj["apiVersion"],
+        kind=obj["kind"],
+        metadata=k8s.meta.v1.ObjectMetaArgs(**obj["metadata"]),
+        opts=opts,
+        **body,
+    )

@@ -1,0 +1,1 @@
+"""The traffic-management scenarios: one small builder per scenario, returning plain data."""

@@ -1,0 +1,33 @@
+"""The active traffic-management scenario: turns a builder's plain data into resources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import istio_objects as istio
+from components.scenarios.plan import ScenarioPlan
+
+
+@dataclass(frozen=True)
+class TrafficScenarioArgs:
+    plan: ScenarioPlan
+    provider: k8s.Provider
+    istiod: pulumi.Resource
+    bookinfo_namespace: pulumi.Resource
+
+
+class TrafficScenario(pulumi.ComponentResource):
+    """Owns every object of one scenario, so switching scenario touches nothing else."""
+
+    def __init__(self, name: str, args: TrafficScenarioArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__("istio-demo:scenarios:TrafficScenario", name, None, opts)
+        routing = pulumi.ResourceOptions(
+            parent=self, provider=args.provider, depends_on=[args.istiod, args.bookinfo_namespace]
+        )
+        for obj in args.plan.objects:
+            istio.declare(obj, routing)
+        self.register_outputs({"routing": list(args.plan.routing)})

@@ -1,0 +1,156 @@
+"""Typed building blocks shared by every workload the stack schedules: sizes, probes, deployments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+
+@dataclass(frozen=True)
+class Size:
+    """Requests and limits of one container, in Kubernetes quantities."""
+
+    cpu: str
+    memory: str
+    cpu_limit: str
+    memory_limit: str
+
+    def requirements(self) -> k8s.core.v1.ResourceRequirementsArgs:
+        return k8s.core.v1.ResourceRequirementsArgs(
+            requests={"cpu": self.cpu, "memory": self.memory},
+            limits={"cpu": self.cpu_limit, "memory": self.memory_limit},
+        )
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """What one workload asks the scheduler for, for the capacity check."""
+
+    name: str
+    cpu: str
+    memory: str
+    replicas: int = 1
+    sidecar: bool = False
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One Deployment of one version of an app, with its single container."""
+
+    app: str
+    version: str
+    image: str
+    port: int
+    size: Size
+    service_account: str
+    readiness_path: Optional[str] = "/health"
+    env: tuple[tuple[str, str], ...] = ()
+    scratch_mounts: tuple[tuple[str, str], ...] = ()
+    pod_annotations: dict[str, str] = field(default_factory=dict)
+    args: tuple[str, ...] = ()
+    command: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return f"{self.app}-{self.version}"
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {"app": self.app, "version": self.version}
+
+    def scheduled(self, sidecar: bool) -> Scheduled:
+        return Scheduled(self.name, self.size.cpu, self.size.memory, sidecar=sidecar)
+
+
+def readiness_probe(path: str, port: int) -> k8s.core.v1.ProbeArgs:
+    return k8s.core.v1.ProbeArgs(
+        http_get=k8s.core.v1.HTTPGetActionArgs(path=path, port=port),
+        initial_delay_seconds=5,
+        period_seconds=10,
+        timeout_seconds=3,
+        failure_threshold=6,
+    )
+
+
+def deployment(
+    workload: Workload, namespace: str, opts: pulumi.ResourceOptions
+) -> k8s.apps.v1.Deployment:
+    """A one-replica Deployment of `workload`, with emptyDir volumes for the paths it writes to."""
+    container = k8s.core.v1.ContainerArgs(
+        name=workload.app,
+        image=workload.image,
+        image_pull_policy="IfNotPresent",
+        command=list(workload.command) or None,
+        args=list(workload.args) or None,
+        env=[k8s.core.v1.EnvVarArgs(name=name, value=value) for name, value in workload.env] or None,
+        ports=[k8s.core.v1.ContainerPortArgs(container_port=workload.port)],
+        resources=workload.size.requirements(),
+        readiness_probe=(
+            readiness_probe(workload.readiness_path, workload.port) if workload.readiness_path else None
+        ),
+        volume_mounts=[
+            k8s.core.v1.VolumeMountArgs(name=volume, mount_path=path) for volume, path in workload.scratch_mounts
+        ]
+        or None,
+    )
+    return k8s.apps.v1.Deployment(
+        f"{namespace}-{workload.name}",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=workload.name, namespace=namespace, labels=workload.labels),
+        spec=k8s.apps.v1.DeploymentSpecArgs(
+            replicas=1,
+            selector=k8s.meta.v1.LabelSelectorArgs(match_labels=workload.labels),
+            template=k8s.core.v1.PodTemplateSpecArgs(
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    labels=workload.labels, annotations=workload.pod_annotations or None
+                ),
+                spec=k8s.core.v1.PodSpecArgs(
+                    service_account_name=workload.service_account,
+                    containers=[container],
+                    volumes=[
+                        k8s.core.v1.VolumeArgs(name=volume, empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs())
+                        for volume, _ in workload.scratch_mounts
+                    ]
+                    or None,
+                ),
+            ),
+        ),
+        opts=opts,
+    )
+
+
+def service(
+    app: str, port: int, namespace: str, opts: pulumi.ResourceOptions, port_name: str = "http"
+) -> k8s.core.v1.Service:
+    """A ClusterIP Service selecting every version of `app`."""
+    return k8s.core.v1.Service(
+        f"{namespace}-{app}",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=app, namespace=namespace, labels={"app": app, "service": app}),
+        spec=k8s.core.v1.ServiceSpecArgs(
+            ports=[k8s.core.v1.ServicePortArgs(port=port, name=port_name)],
+            selector={"app": app},
+        ),
+        opts=opts,
+    )
+
+
+def service_account(
+    name: str, account: str, namespace: str, opts: pulumi.ResourceOptions
+) -> k8s.core.v1.ServiceAccount:
+    return k8s.core.v1.ServiceAccount(
+        f"{namespace}-{name}",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=name, namespace=namespace, labels={"account": account}),
+        opts=opts,
+    )
+
+
+def injected_namespace(name: str, opts: pulumi.ResourceOptions) -> k8s.core.v1.Namespace:
+    """A namespace whose pods get an Istio sidecar."""
+    return k8s.core.v1.Namespace(
+        name,
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=name, labels={"istio-injection": "enabled"}),
+        opts=opts,
+    )
+

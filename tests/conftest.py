@@ -1,0 +1,30 @@
+"""Shared fixtures: the program rendered offline (cached per configuration) and queries over its plan."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Optional
+
+import pytest
+
+from tools.render import Rendering, render
+from tools.schemas import upstream_dir
+
+
+@functools.lru_cache(maxsize=None)
+def rendered(overrides: tuple[str, ...] = (), preset: Optional[str] = None) -> Rendering:
+    """The dev stack rendered with `overrides`; cached, since every render of one config is identical."""
+    return render("dev", Path(preset) if preset else None, overrides)
+
+
+@pytest.fixture(scope="session")
+def default() -> Rendering:
+    return rendered()
+
+
+@pytest.fixture(scope="session")
+def upstream() -> Path:
+    path = upstream_dir()
+    assert path.is_dir(), f"upstream Istio reference data missing at {path} (set ISTIO_UPSTREAM)"
+    return path

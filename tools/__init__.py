@@ -1,0 +1,1 @@
+"""Command-line tools around the stack: the offline preview."""

@@ -1,0 +1,166 @@
+"""Runs the real `__main__.py` under Pulumi's mocks and records what `pulumi up` would declare.
+
+The mocks stand in for the cloud: they answer every resource with its inputs plus deterministic values
+for what GCP or Kubernetes would compute (endpoint, CA, ingress IP from 203.0.113.0/24), so no input is
+lost to an unknown output.
+"""
+
+from __future__ import annotations
+
+import base64
+import runpy
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime import mocks, settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+SECRET = "[secret]"
+_SIGNATURE = "4dabf18193072939515e22adb298388d"
+_SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270"
+_RESOURCE_SIGNATURE = "5cf8f73096256a8f31e491e813e4eb8e"
+_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+CLUSTER_ENDPOINT = "203.0.113.1"
+INGRESS_IP = "203.0.113.10"
+MOCK_PROJECT = "mock-project"
+
+
+@dataclass
+class Registration:
+    urn: str
+    type: str
+    name: str
+    parent: Optional[str]
+    provider: Optional[str]
+    depends_on: list[str]
+    inputs: dict[str, Any]
+    read: bool = False
+
+
+@dataclass
+class Run:
+    project: str
+    stack: str
+    resources: list[Registration] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+def plain(value: Any) -> Any:
+    """Protobuf-JSON property values made plain: secrets masked, references as URNs, whole floats as ints."""
+    if isinstance(value, dict):
+        if value.get(_SIGNATURE) == _SECRET_SIGNATURE:
+            return SECRET
+        if value.get(_SIGNATURE) == _RESOURCE_SIGNATURE:
+            return value["urn"]
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if value == _UNKNOWN:
+        raise ValueError("an input is unknown under the mocks; synthesise the output it depends on")
+    return value
+
+
+def provider_urn(reference: str) -> Optional[str]:
+    """A provider reference is `<urn>::<id>`; the plan keeps the URN."""
+    return reference.rsplit("::", 1)[0] if reference else None
+
+
+class SyntheticCloud(mocks.Mocks):
+    """Answers each resource with its inputs plus the values the cloud would compute, deterministically."""
+
+    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict]:
+        outputs = dict(args.inputs)
+        resource_id = args.resource_id or f"{args.name}-id"
+        if args.typ == "gcp:container/cluster:Cluster":
+            project = outputs.setdefault("project", MOCK_PROJECT)
+            resource_id = f"projects/{project}/locations/{outputs['location']}/clusters/{outputs['name']}"
+            outputs["endpoint"] = CLUSTER_ENDPOINT
+            outputs["masterAuth"] = {"clusterCaCertificate": base64.b64encode(b"mock-cluster-ca").decode()}
+        elif args.typ == "gcp:serviceaccount/account:Account":
+            project = outputs.get("project") or MOCK_PROJECT
+            outputs["email"] = f"{outputs['accountId']}@{project}.iam.gserviceaccount.com"
+        elif args.typ == "kubernetes:core/v1:Service" and args.resource_id:
+            outputs["status"] = {"loadBalancer": {"ingress": [{"ip": INGRESS_IP}]}}
+        if args.typ.startswith("kubernetes:") and "metadata" in outputs:
+            outputs["metadata"] = {"name": args.name, **outputs["metadata"]}
+        return resource_id, outputs
+
+    def call(self, args: mocks.MockCallArgs) -> tuple[dict, None]:
+        return {}, None
+
+
+class RecordingMonitor(mocks.MockMonitor):
+    """The mock monitor, also keeping each registration's parent, provider, dependencies and raw inputs."""
+
+    def __init__(self, run: Run) -> None:
+        super().__init__(SyntheticCloud())
+        self.run = run
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """URNs as the engine forms them: the parent's whole type chain, the root stack's type left out."""
+        if parent:
+            parent_type = parent.split("::")[2]
+            if parent_type != "pulumi:pulumi:Stack":
+                type_ = f"{parent_type}${type_}"
+        return f"urn:pulumi:{self.run.stack}::{self.run.project}::{type_}::{name}"
+
+    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self._record(request, response.urn, read=False)
+        return response
+
+    def ReadResource(self, request):  # noqa: N802 (gRPC method name)
+        response = super().ReadResource(request)
+        self._record(request, response.urn, read=True)
+        return response
+
+    def _record(self, request, urn: str, read: bool) -> None:
+        raw = request.properties if read else request.object
+        self.run.resources.append(
+            Registration(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent or None,
+                provider=provider_urn(request.provider),
+                depends_on=sorted(set(getattr(request, "dependencies", []))),
+                inputs=plain(json_format.MessageToDict(raw)),
+                read=read,
+            )
+        )
+
+
+async def _resolve_outputs(run: Run) -> None:
+    root = settings.get_root_resource()
+    for name, value in sorted(root.outputs.items()):
+        output = pulumi.Output.from_input(value)
+        resolved = await output.future()
+        run.outputs[name] = SECRET if await output.is_secret() else plain(resolved)
+
+
+def run_program(project: str, stack: str, config: dict[str, str], root: Path) -> Run:
+    """Runs `root/__main__.py` with `config` under the mocks; raises whatever the program raises."""
+    run = Run(project, stack)
+    settings.set_root_resource(None)
+    pulumi.runtime.set_all_config(config, [])
+    monitor = RecordingMonitor(run)
+    mocks.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+
+    async def program() -> None:
+        runpy.run_path(str(root / "__main__.py"), run_name="__main__")
+        await _resolve_outputs(run)
+
+    _sync_await(run_pulumi_func(program))
+    run.resources.sort(key=lambda registration: registration.urn)
+    return run

@@ -1,0 +1,82 @@
+"""Strict schema checks of rendered Kubernetes objects.
+
+Built-in kinds go through `kubernetes-validate` (strict: unknown fields fail) at the Kubernetes version GKE's
+REGULAR channel runs. Istio kinds go through the OpenAPI schema of Istio's own CRDs (crd-all.gen.yaml of the
+pinned Istio release), made strict the way the API server's strict field validation is: an object schema
+that lists its properties and does not preserve unknown fields rejects any other field.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import os
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import kubernetes_validate
+import yaml
+
+from components.versions import KUBERNETES_SCHEMA_VERSION
+from tools.stack_config import ROOT
+
+ISTIO_GROUPS = ("networking.istio.io", "security.istio.io", "telemetry.istio.io")
+
+
+def upstream_dir() -> Path:
+    """Istio's reference data for the pinned release: ../shared/upstream/istio/1.30.3, or $ISTIO_UPSTREAM."""
+    return Path(os.environ.get("ISTIO_UPSTREAM", ROOT.parent / "shared" / "upstream" / "istio" / "1.30.3"))
+
+
+def strict(schema: Any) -> Any:
+    """A copy of an OpenAPI v3 schema in which every closed object refuses unknown properties."""
+    if isinstance(schema, list):
+        return [strict(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    result = {key: strict(value) for key, value in schema.items()}
+    closed = (
+        "properties" in schema
+        and "additionalProperties" not in schema
+        and not schema.get("x-kubernetes-preserve-unknown-fields")
+    )
+    if closed:
+        result["additionalProperties"] = False
+    return result
+
+
+@functools.lru_cache(maxsize=1)
+def istio_schemas() -> dict[tuple[str, str], dict[str, Any]]:
+    """(apiVersion, kind) -> strict schema of the whole object, from the pinned CRDs."""
+    path = upstream_dir() / "manifests" / "charts" / "base" / "files" / "crd-all.gen.yaml"
+    if not path.is_file():
+        raise FileNotFoundError(f"Istio CRDs not found at {path}; set ISTIO_UPSTREAM to the reference data")
+    schemas: dict[tuple[str, str], dict[str, Any]] = {}
+    for crd in yaml.safe_load_all(path.read_text()):
+        if not crd or crd.get("kind") != "CustomResourceDefinition":
+            continue
+        group, kind = crd["spec"]["group"], crd["spec"]["names"]["kind"]
+        for version in crd["spec"]["versions"]:
+            schema = copy.deepcopy(version["schema"]["openAPIV3Schema"])
+            schema["properties"].update(
+                {"apiVersion": {"type": "string"}, "kind": {"type": "string"}, "metadata": {"type": "object"}}
+            )
+            schemas[(f"{group}/{version['name']}", kind)] = strict(schema)
+    return schemas
+
+
+def violations(obj: dict[str, Any]) -> list[str]:
+    """Why `obj` would be refused under strict validation; empty when it is valid."""
+    api_version, kind = obj.get("apiVersion", ""), obj.get("kind", "")
+    if api_version.split("/")[0] in ISTIO_GROUPS:
+        schema = istio_schemas().get((api_version, kind))
+        if schema is None:
+            return [f"no Istio CRD serves {kind} at {api_version}"]
+        validator = jsonschema.Draft7Validator(schema)
+        return [f"{'.'.join(map(str, error.path)) or '<root>'}: {error.message}" for error in validator.iter_errors(obj)]
+    try:
+        kubernetes_validate.validate(obj, KUBERNETES_SCHEMA_VERSION, strict=True)
+    except kubernetes_validate.ValidationError as error:
+        return [f"{'.'.join(map(str, error.path)) or '<root>'}: {error.message}"]
+    return []

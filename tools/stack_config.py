@@ -1,0 +1,123 @@
+"""Stack configuration assembled as the Pulumi CLI does: Pulumi.yaml defaults <- stack file <- preset <- overrides.
+
+Under mocks `pulumi.Config` reads neither Pulumi.yaml nor stack files, so the offline preview and the tests
+use this module to hand the program the same values `pulumi up` would.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class UsageError(Exception):
+    """A mistake in how a tool was called (bad flag, missing file), as opposed to a bad config value."""
+
+
+@dataclass(frozen=True)
+class Project:
+    name: str
+    declarations: dict[str, dict[str, Any]]
+    fixed_values: dict[str, Any]
+
+
+def load_project(root: Path = ROOT) -> Project:
+    """Pulumi.yaml: the project name, its typed key declarations and other namespaces' fixed values."""
+    document = yaml.safe_load((root / "Pulumi.yaml").read_text())
+    declarations: dict[str, dict[str, Any]] = {}
+    fixed: dict[str, Any] = {}
+    for key, declaration in (document.get("config") or {}).items():
+        if ":" in key:
+            fixed[key] = declaration["value"] if isinstance(declaration, dict) else declaration
+        else:
+            declarations[key] = declaration
+    return Project(document["name"], declarations, fixed)
+
+
+def qualified(key: str, project: Project) -> str:
+    return key if ":" in key else f"{project.name}:{key}"
+
+
+def defaults(project: Project) -> dict[str, Any]:
+    values = {qualified(key, project): spec["default"] for key, spec in project.declarations.items() if "default" in spec}
+    values.update(project.fixed_values)
+    return values
+
+
+def read_config_file(path: Path, project: Project) -> dict[str, Any]:
+    """The `config:` mapping of a stack file or preset, keys qualified with the project name."""
+    if not path.is_file():
+        raise UsageError(f"no such file: {path}")
+    document = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(document, dict) or not isinstance(document.get("config", {}), dict):
+        raise UsageError(f"{path}: expected a mapping with a `config:` mapping")
+    return {qualified(key, project): value for key, value in (document.get("config") or {}).items()}
+
+
+def parse_value(text: str) -> Any:
+    """A --set VALUE: YAML for objects and arrays; for scalars only true/false and integers are typed,
+    so that text such as `1.30`, `on` or `0755` reaches the program exactly as written (as the CLI keeps it)."""
+    if text.lstrip().startswith(("{", "[")):
+        return yaml.safe_load(text)
+    if text in ("true", "false"):
+        return text == "true"
+    if re.fullmatch(r"-?[0-9]+", text) and not re.fullmatch(r"-?0[0-9]+", text):
+        return int(text)
+    return text
+
+
+def apply_override(config: dict[str, Any], assignment: str, project: Project) -> None:
+    """Applies one KEY=VALUE as `pulumi config set --path KEY VALUE` would (VALUE parsed as YAML)."""
+    key, separator, text = assignment.partition("=")
+    if not separator or not key:
+        raise UsageError(f"--set expects KEY=VALUE, got {assignment!r}")
+    value = parse_value(text)
+    head, *path = qualified(key, project).split(".")
+    if not path:
+        config[head] = value
+        return
+    node = config.setdefault(head, {})
+    for part in path[:-1]:
+        if not isinstance(node, dict):
+            raise UsageError(f"--set {key}: {head} is not an object")
+        node = node.setdefault(part, {})
+    if not isinstance(node, dict):
+        raise UsageError(f"--set {key}: {head} is not an object")
+    node[path[-1]] = value
+
+
+def assemble(
+    stack: str = "dev",
+    preset: Optional[Path] = None,
+    overrides: Iterable[str] = (),
+    root: Path = ROOT,
+) -> tuple[Project, dict[str, Any]]:
+    """The whole configuration of `stack`, as typed YAML values keyed `namespace:key`."""
+    project = load_project(root)
+    config = defaults(project)
+    config.update(read_config_file(root / f"Pulumi.{stack}.yaml", project))
+    if preset is not None:
+        config.update(read_config_file(preset, project))
+    for assignment in overrides:
+        apply_override(config, assignment, project)
+    return project, config
+
+
+def as_runtime_strings(config: dict[str, Any]) -> dict[str, str]:
+    """Config values as the engine hands them to a program: text, with objects and arrays as JSON."""
+
+    def text(value: Any) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (dict, list)):
+            return json.dumps(value)
+        return str(value)
+
+    return {key: text(value) for key, value in config.items()}

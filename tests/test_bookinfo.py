@@ -1,0 +1,94 @@
+"""Bookinfo: upstream's objects, plus the requests, limits and probes upstream lacks; its ingress routing."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from tests.compare import additions, without_namespace
+from tests.plan import kinds, manifest
+
+PROBE = {
+    "httpGet": {"path": "/health", "port": 9080},
+    "initialDelaySeconds": 5,
+    "periodSeconds": 10,
+    "timeoutSeconds": 3,
+    "failureThreshold": 6,
+}
+SIZES = {
+    "details": ({"cpu": "20m", "memory": "32Mi"}, {"cpu": "200m", "memory": "128Mi"}),
+    "ratings": ({"cpu": "20m", "memory": "32Mi"}, {"cpu": "200m", "memory": "128Mi"}),
+    "reviews": ({"cpu": "50m", "memory": "160Mi"}, {"cpu": "500m", "memory": "512Mi"}),
+    "productpage": ({"cpu": "30m", "memory": "64Mi"}, {"cpu": "300m", "memory": "256Mi"}),
+}
+
+
+def upstream_objects(upstream, relative: str) -> list[dict]:
+    return [doc for doc in yaml.safe_load_all((upstream / relative).read_text()) if doc]
+
+
+@pytest.fixture(scope="module")
+def upstream_bookinfo(upstream):
+    return upstream_objects(upstream, "samples/bookinfo/platform/kube/bookinfo.yaml")
+
+
+def test_same_objects_as_upstream(default, upstream_bookinfo):
+    for kind in ("ServiceAccount", "Service", "Deployment"):
+        ours = sorted(kinds(default, kind, "bookinfo"))
+        theirs = sorted(doc["metadata"]["name"] for doc in upstream_bookinfo if doc["kind"] == kind)
+        assert ours == theirs, kind
+
+
+def test_objects_match_upstream_and_add_only_sizes_and_probes(default, upstream_bookinfo):
+    for theirs in upstream_bookinfo:
+        ours = manifest(default, theirs["kind"], theirs["metadata"]["name"], "bookinfo")
+        added = additions(without_namespace(ours), theirs)
+        if theirs["kind"] == "Deployment":
+            app = theirs["metadata"]["labels"]["app"]
+            container = f"spec.template.spec.containers[{app}]"
+            assert added == [f"{container}.readinessProbe", f"{container}.resources"], theirs["metadata"]["name"]
+        else:
+            assert added == [], theirs["metadata"]["name"]
+
+
+@pytest.mark.parametrize("name", ["details-v1", "ratings-v1", "reviews-v1", "reviews-v2", "reviews-v3", "productpage-v1"])
+def test_deployment_sizes_and_probes(default, name):
+    container = manifest(default, "Deployment", name, "bookinfo")["spec"]["template"]["spec"]["containers"][0]
+    requests, limits = SIZES[name.split("-")[0]]
+    assert container["resources"] == {"requests": requests, "limits": limits}
+    assert container["readinessProbe"] == PROBE
+
+
+def test_namespace_has_sidecar_injection(default):
+    assert manifest(default, "Namespace", "bookinfo")["metadata"]["labels"] == {"istio-injection": "enabled"}
+
+
+def test_gateway_and_virtual_service_are_upstreams(default, upstream):
+    for theirs in upstream_objects(upstream, "samples/bookinfo/networking/bookinfo-gateway.yaml"):
+        ours = manifest(default, theirs["kind"], theirs["metadata"]["name"], "bookinfo")
+        assert ours["apiVersion"] == theirs["apiVersion"] == "networking.istio.io/v1"
+        assert ours["spec"] == theirs["spec"]
+
+
+def test_destination_rules_name_a_subset_for_every_deployed_version(default):
+    rules = kinds(default, "DestinationRule", "bookinfo")
+    assert {name: rule["spec"] for name, rule in rules.items()} == {
+        "productpage": {"host": "productpage", "subsets": [{"name": "v1", "labels": {"version": "v1"}}]},
+        "details": {"host": "details", "subsets": [{"name": "v1", "labels": {"version": "v1"}}]},
+        "ratings": {"host": "ratings", "subsets": [{"name": "v1", "labels": {"version": "v1"}}]},
+        "reviews": {
+            "host": "reviews",
+            "subsets": [{"name": v, "labels": {"version": v}} for v in ("v1", "v2", "v3")],
+        },
+    }
+
+
+def test_round_robin_leaves_reviews_without_a_route(default):
+    routed_hosts = [
+        host
+        for obj in default.manifests
+        if obj["kind"] == "VirtualService"
+        for host in obj["spec"]["hosts"]
+    ]
+    assert routed_hosts == ["*"]
+    assert default.plan["outputs"]["routing"] == ["reviews: no route rule -> round robin over v1, v2, v3"]

@@ -1,0 +1,46 @@
+"""The default stack fits 4 x n1-standard-1 after GKE's own pods (figures and sources in components/capacity.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.capacity import allocatable, mebibytes, millicores
+
+
+def test_allocatable_of_an_n1_standard_1_node_follows_gkes_reservations():
+    assert allocatable("n1-standard-1") == (940, 2780)
+
+
+def test_unknown_machine_type_has_no_allocatable_figure():
+    assert allocatable("z9-mega-1") is None
+
+
+@pytest.mark.parametrize(("quantity", "cpu"), [("10m", 10), ("1", 1000), ("0.5", 500), ("250m", 250)])
+def test_cpu_quantities(quantity, cpu):
+    assert millicores(quantity) == cpu
+
+
+@pytest.mark.parametrize(("quantity", "mib"), [("40Mi", 40), ("1Gi", 1024), ("2048Ki", 2)])
+def test_memory_quantities(quantity, mib):
+    assert mebibytes(quantity) == mib
+
+
+def test_default_stack_fits_with_a_ten_percent_margin(default):
+    capacity = default.plan["outputs"]["capacity"]
+    assert capacity["allocatable"] == {"cpu": "3760m", "memory": "11120Mi"}
+    assert capacity["fits"] is True
+    assert capacity["cpuPercent"] <= 90
+    assert capacity["memoryPercent"] <= 90
+
+
+def test_every_scheduled_workload_declares_requests(default):
+    for obj in default.manifests:
+        if obj["kind"] == "Deployment":
+            for container in obj["spec"]["template"]["spec"]["containers"]:
+                assert set(container["resources"]["requests"]) == {"cpu", "memory"}, obj["metadata"]["name"]
+
+
+def test_default_stack_requests(default):
+    """GKE system 4 x 249m/504Mi + 682m/781Mi; Bookinfo 220m/512Mi + 6 sidecars 60m/240Mi;
+    istiod 10m/100Mi; two gateways 20m/80Mi."""
+    assert default.plan["outputs"]["capacity"]["requested"] == {"cpu": "1988m", "memory": "3825Mi"}

@@ -1,0 +1,68 @@
+"""The offline preview's contract (SPEC §5): files, summary, determinism, secrets masked."""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+
+from tools import render
+from tests.conftest import rendered
+
+
+def test_writes_plan_and_manifests_and_prints_a_summary(tmp_path, capsys):
+    assert render.main(["--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    plan = json.loads((tmp_path / "plan.json").read_text())
+    manifests = list(yaml.safe_load_all((tmp_path / "manifests.yaml").read_text()))
+
+    assert set(plan) == {"project", "stack", "config", "resources", "outputs"}
+    assert (plan["project"], plan["stack"]) == ("istio-demo", "dev")
+    for item in plan["resources"]:
+        assert {"urn", "type", "name", "parent", "provider", "dependsOn", "inputs"} <= set(item)
+    keys = [(m["kind"], m["metadata"].get("namespace", ""), m["metadata"]["name"]) for m in manifests]
+    assert keys == sorted(keys)
+    assert "istio-demo/dev: " in out
+    assert "scenario: round-robin" in out
+    assert "reviews: no route rule -> round robin over v1, v2, v3" in out
+    assert "(fits)" in out
+
+
+def test_rendering_is_byte_identical_across_runs(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    assert render.main(["--out", str(first)]) == 0
+    assert render.main(["--out", str(second)]) == 0
+    for name in ("plan.json", "manifests.yaml"):
+        assert (first / name).read_bytes() == (second / name).read_bytes()
+
+
+def test_default_stack_declares_cluster_pool_provider_releases_and_bookinfo(default):
+    types = [r["type"] for r in default.plan["resources"] if not r.get("read")]
+    assert types.count("gcp:container/cluster:Cluster") == 1
+    assert types.count("gcp:container/nodePool:NodePool") == 1
+    assert types.count("pulumi:providers:kubernetes") == 1
+    assert types.count("kubernetes:helm.sh/v3:Release") == 4
+    bookinfo = [m for m in default.manifests if m["metadata"].get("namespace") == "bookinfo" or m["metadata"]["name"] == "bookinfo"]
+    assert sorted({m["kind"] for m in bookinfo}) == [
+        "Deployment", "DestinationRule", "Gateway", "Namespace", "Service", "ServiceAccount", "VirtualService",
+    ]
+
+
+def test_outputs(default):
+    outputs = default.plan["outputs"]
+    assert set(outputs) == {"capacity", "ingressIp", "kubeconfig", "productpageUrl", "routing", "scenario"}
+    assert outputs["scenario"] == "round-robin"
+
+
+def test_no_secret_leaks_into_the_plan(default):
+    text = json.dumps(default.plan)
+    assert "certificate-authority-data" not in text
+    assert "gke-gcloud-auth-plugin" not in text
+
+
+def test_preset_layer_sits_between_stack_file_and_overrides(tmp_path):
+    preset = tmp_path / "preset.yaml"
+    preset.write_text("config:\n  istio-demo:nodeCount: 3\n  istio-demo:spotNodes: true\n")
+    rendering = rendered(("spotNodes=false",), str(preset))
+    assert rendering.plan["config"]["istio-demo:nodeCount"] == 3
+    assert rendering.plan["config"]["istio-demo:spotNodes"] is False

@@ -6,19 +6,27 @@ from components.bookinfo import Bookinfo, BookinfoArgs
 from components.capacity import capacity_report
 from components.gke import GkeCluster, GkeClusterArgs
 from components.istio import IstioMesh, IstioMeshArgs
+from components.samples import SampleWorkloads, SampleWorkloadsArgs
 from components.scenarios.catalog import CATALOG
 from components.settings import load_settings
 from components.traffic import TrafficScenario, TrafficScenarioArgs
 
 settings = load_settings(pulumi.Config(), pulumi.Config("gcp"), tuple(CATALOG))
-plan = CATALOG[settings.scenario]()
+for warning in settings.warnings:
+    pulumi.log.warn(warning)
+plan = CATALOG[settings.scenario](settings.parameters)
 
 cluster = GkeCluster("gke", GkeClusterArgs(settings.cluster))
 mesh = IstioMesh("istio", IstioMeshArgs(settings.mesh, cluster.provider))
 bookinfo = Bookinfo("bookinfo", BookinfoArgs(cluster.provider, mesh.istiod))
+samples = (
+    SampleWorkloads("samples", SampleWorkloadsArgs(plan.samples, cluster.provider, mesh.istiod)) if plan.samples else None
+)
 TrafficScenario(
     "scenario",
-    TrafficScenarioArgs(plan, cluster.provider, mesh.istiod, bookinfo.namespace),
+    TrafficScenarioArgs(
+        plan, cluster.provider, mesh.istiod, [bookinfo.namespace] + ([samples.namespace] if samples else [])
+    ),
 )
 
 pulumi.export("ingressIp", mesh.ingress_ip)
@@ -29,6 +37,8 @@ pulumi.export("routing", list(plan.routing))
 pulumi.export(
     "capacity",
     capacity_report(
-        [*mesh.scheduled, *bookinfo.scheduled], settings.cluster.node_count, settings.cluster.machine_type
+        [*mesh.scheduled, *bookinfo.scheduled, *(samples.scheduled if samples else [])],
+        settings.cluster.node_count,
+        settings.cluster.machine_type,
     ),
 )

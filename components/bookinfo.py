@@ -11,6 +11,7 @@ import pulumi_kubernetes as k8s
 from components import istio_objects as istio
 from components.versions import bookinfo_image
 from components.workloads import (
+    Port,
     Scheduled,
     Size,
     Workload,
@@ -43,7 +44,7 @@ def reviews(version: str) -> Workload:
         app="reviews",
         version=version,
         image=bookinfo_image("reviews", version),
-        port=PORT,
+        ports=(PORT,),
         size=REVIEWS,
         service_account=service_account_name("reviews"),
         env=(("LOG_DIR", "/tmp/logs"),),
@@ -56,7 +57,7 @@ WORKLOADS: tuple[Workload, ...] = (
         app="details",
         version="v1",
         image=bookinfo_image("details", "v1"),
-        port=PORT,
+        ports=(PORT,),
         size=SMALL,
         service_account=service_account_name("details"),
     ),
@@ -64,7 +65,7 @@ WORKLOADS: tuple[Workload, ...] = (
         app="ratings",
         version="v1",
         image=bookinfo_image("ratings", "v1"),
-        port=PORT,
+        ports=(PORT,),
         size=SMALL,
         service_account=service_account_name("ratings"),
     ),
@@ -73,7 +74,7 @@ WORKLOADS: tuple[Workload, ...] = (
         app="productpage",
         version="v1",
         image=bookinfo_image("productpage", "v1"),
-        port=PORT,
+        ports=(PORT,),
         size=PRODUCTPAGE,
         service_account=service_account_name("productpage"),
         scratch_mounts=(("tmp", "/tmp"),),
@@ -129,7 +130,7 @@ class Bookinfo(pulumi.ComponentResource):
 
         for app in VERSIONS:
             service_account(service_account_name(app), app, NAMESPACE, in_namespace)
-            service(app, PORT, NAMESPACE, in_namespace)
+            service(app, (Port("http", PORT),), NAMESPACE, in_namespace)
         for workload in WORKLOADS:
             deployment(workload, NAMESPACE, in_namespace)
 

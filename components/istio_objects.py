@@ -49,6 +49,13 @@ def route(host: str, subset_name: Optional[str] = None, weight: Optional[int] = 
     return result
 
 
+def split(host: str, weights: tuple[tuple[str, int], ...], port: Optional[int] = None) -> list[dict[str, Any]]:
+    """Routes over subsets by weight; a single subset takes everything and needs no weight."""
+    if len(weights) == 1:
+        return [route(host, weights[0][0], port=port)]
+    return [route(host, subset, weight, port) for subset, weight in weights]
+
+
 def virtual_service(
     name: str,
     namespace: str,
@@ -73,6 +80,17 @@ def server(number: int, name: str, protocol: str, hosts: list[str]) -> dict[str,
 
 def gateway(name: str, namespace: str, selector: dict[str, str], servers: list[dict[str, Any]]) -> IstioObject:
     return istio_object("Gateway", name, namespace, {"selector": selector, "servers": servers})
+
+
+def service_entry(name: str, namespace: str, host: str, ports: list[dict[str, Any]]) -> IstioObject:
+    """An external host made known to the mesh, resolved through DNS."""
+    return istio_object(
+        "ServiceEntry", name, namespace, {"hosts": [host], "ports": ports, "resolution": "DNS", "location": "MESH_EXTERNAL"}
+    )
+
+
+def percentage(value: int) -> dict[str, Any]:
+    return {"value": value}
 
 
 def logical_name(obj: IstioObject) -> str:

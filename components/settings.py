@@ -4,25 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Optional, Protocol, TypeVar
+from typing import Optional
 
-import pulumi
-
-T = TypeVar("T")
-
-
-class ConfigError(pulumi.RunError):
-    """A configuration value the program refuses; Pulumi prints a RunError without a traceback."""
-
-    def __init__(self, key: str, problem: str, allowed: str) -> None:
-        super().__init__(f"{key}: {problem}; {allowed}")
-        self.key = key
-
-
-class RawConfig(Protocol):
-    """What the settings need from a configuration namespace (`pulumi.Config` fits)."""
-
-    def get(self, key: str) -> Optional[str]: ...
+from components.config import ConfigError, ConfigParser, RawConfig, config_text
+from components.project import load_project
+from components.scenarios.parameters import USED_BY, ScenarioParameters, ignored_parameters, load_parameters
 
 
 CLUSTER_NAME = re.compile(r"^[a-z](?:[-a-z0-9]{0,38}[a-z0-9])?$")
@@ -55,63 +41,8 @@ class Settings:
     cluster: ClusterSettings
     mesh: MeshSettings
     scenario: str
-
-
-class ConfigParser:
-    """Reads raw strings from one namespace and turns them into typed values or a ConfigError."""
-
-    def __init__(self, raw: RawConfig, prefix: str = "") -> None:
-        self._raw = raw
-        self._prefix = prefix
-
-    def text(self, key: str) -> str:
-        value = self._raw.get(key)
-        if value is None:
-            raise ConfigError(
-                self._prefix + key, "not set", f"set it with `pulumi config set {self._prefix}{key} <value>`"
-            )
-        return value
-
-    def optional_text(self, key: str) -> Optional[str]:
-        return self._raw.get(key)
-
-    def matching(self, key: str, pattern: re.Pattern[str], allowed: str) -> str:
-        value = self.text(key)
-        if not pattern.match(value):
-            raise ConfigError(self._prefix + key, f"{value!r} is not valid", allowed)
-        return value
-
-    def one_of(self, key: str, choices: tuple[str, ...]) -> str:
-        value = self.text(key)
-        if value not in choices:
-            raise ConfigError(self._prefix + key, f"unknown value {value!r}", f"allowed: {', '.join(choices)}")
-        return value
-
-    def integer(self, key: str, minimum: int, maximum: Optional[int] = None) -> int:
-        allowed = f"allowed: an integer from {minimum} to {maximum}" if maximum is not None else (
-            f"allowed: an integer >= {minimum}"
-        )
-        value = self.text(key)
-        if not re.fullmatch(r"-?[0-9]+", value.strip()):
-            raise ConfigError(self._prefix + key, f"{value!r} is not an integer", allowed)
-        number = int(value)
-        if number < minimum or (maximum is not None and number > maximum):
-            raise ConfigError(self._prefix + key, f"{number} is out of range", allowed)
-        return number
-
-    def boolean(self, key: str) -> bool:
-        value = self.text(key)
-        if value.lower() not in ("true", "false"):
-            raise ConfigError(self._prefix + key, f"{value!r} is not a boolean", "allowed: true, false")
-        return value.lower() == "true"
-
-    def parsed(self, key: str, parse: Callable[[str], T], allowed: str) -> T:
-        """Applies `parse` (which raises ValueError with the problem) to the raw value."""
-        value = self.text(key)
-        try:
-            return parse(value)
-        except ValueError as problem:
-            raise ConfigError(self._prefix + key, str(problem), allowed) from None
+    parameters: ScenarioParameters
+    warnings: tuple[str, ...]
 
 
 def load_cluster(project: ConfigParser, gcp: ConfigParser) -> ClusterSettings:
@@ -144,8 +75,21 @@ def load_settings(project_config: RawConfig, gcp_config: RawConfig, scenario_nam
     """Parses and validates every key; raises ConfigError on the first bad value."""
     project = ConfigParser(project_config)
     gcp = ConfigParser(gcp_config, prefix="gcp:")
+    mesh = load_mesh(project)
+    scenario = project.one_of("scenario", scenario_names)
+    if scenario == "egress-gateway" and not mesh.egress_gateway:
+        raise ConfigError("scenario", "egress-gateway needs the egress gateway", "set egressGateway=true or pick another scenario")
     return Settings(
         cluster=load_cluster(project, gcp),
-        mesh=load_mesh(project),
-        scenario=project.one_of("scenario", scenario_names),
+        mesh=mesh,
+        scenario=scenario,
+        parameters=load_parameters(project),
+        warnings=parameter_warnings(project, scenario),
     )
+
+
+def parameter_warnings(project: ConfigParser, scenario: str) -> tuple[str, ...]:
+    declared = load_project()
+    values = {key: project.text(key) for key in USED_BY}
+    defaults = {key: config_text(declared.default(key)) for key in USED_BY}
+    return tuple(ignored_parameters(scenario, values, defaults))

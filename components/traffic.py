@@ -17,7 +17,7 @@ class TrafficScenarioArgs:
     plan: ScenarioPlan
     provider: k8s.Provider
     istiod: pulumi.Resource
-    bookinfo_namespace: pulumi.Resource
+    namespaces: list[pulumi.Resource]
 
 
 class TrafficScenario(pulumi.ComponentResource):
@@ -26,7 +26,7 @@ class TrafficScenario(pulumi.ComponentResource):
     def __init__(self, name: str, args: TrafficScenarioArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("istio-demo:scenarios:TrafficScenario", name, None, opts)
         routing = pulumi.ResourceOptions(
-            parent=self, provider=args.provider, depends_on=[args.istiod, args.bookinfo_namespace]
+            parent=self, provider=args.provider, depends_on=[args.istiod, *args.namespaces]
         )
         for obj in args.plan.objects:
             istio.declare(obj, routing)

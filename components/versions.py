@@ -15,6 +15,13 @@ def bookinfo_image(service: str, version: str) -> str:
     return f"{BOOKINFO_IMAGE_REPOSITORY}/examples-bookinfo-{service}-{version}:{BOOKINFO_VERSION}"
 
 
+# Sample workloads of the non-Bookinfo scenarios, tagged as Istio 1.30.3's samples tag them
+# (samples/httpbin, samples/httpbin/sample-client/fortio-deploy.yaml, samples/curl, samples/tcp-echo).
+HTTPBIN_IMAGE = "docker.io/mccutchen/go-httpbin:v2.15.0"
+FORTIO_IMAGE = "docker.io/fortio/fortio:latest_release"
+CURL_IMAGE = "docker.io/curlimages/curl:8.16.0"
+TCP_ECHO_IMAGE = "registry.istio.io/release/tcp-echo-server:1.3"
+
 # The Kubernetes minor version GKE's REGULAR channel runs (default for new clusters, 2026):
 # manifests are validated against this version's OpenAPI schema.
 KUBERNETES_SCHEMA_VERSION = "1.35.0"

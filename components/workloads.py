@@ -37,15 +37,24 @@ class Scheduled:
 
 
 @dataclass(frozen=True)
+class Port:
+    """One Service port; the target port defaults to the same number."""
+
+    name: str
+    port: int
+    target_port: Optional[int] = None
+
+
+@dataclass(frozen=True)
 class Workload:
     """One Deployment of one version of an app, with its single container."""
 
     app: str
     version: str
     image: str
-    port: int
+    ports: tuple[int, ...]
     size: Size
-    service_account: str
+    service_account: Optional[str]
     readiness_path: Optional[str] = "/health"
     env: tuple[tuple[str, str], ...] = ()
     scratch_mounts: tuple[tuple[str, str], ...] = ()
@@ -86,10 +95,10 @@ def deployment(
         command=list(workload.command) or None,
         args=list(workload.args) or None,
         env=[k8s.core.v1.EnvVarArgs(name=name, value=value) for name, value in workload.env] or None,
-        ports=[k8s.core.v1.ContainerPortArgs(container_port=workload.port)],
+        ports=[k8s.core.v1.ContainerPortArgs(container_port=port) for port in workload.ports],
         resources=workload.size.requirements(),
         readiness_probe=(
-            readiness_probe(workload.readiness_path, workload.port) if workload.readiness_path else None
+            readiness_probe(workload.readiness_path, workload.ports[0]) if workload.readiness_path else None
         ),
         volume_mounts=[
             k8s.core.v1.VolumeMountArgs(name=volume, mount_path=path) for volume, path in workload.scratch_mounts
@@ -122,14 +131,17 @@ def deployment(
 
 
 def service(
-    app: str, port: int, namespace: str, opts: pulumi.ResourceOptions, port_name: str = "http"
+    app: str, ports: tuple[Port, ...], namespace: str, opts: pulumi.ResourceOptions
 ) -> k8s.core.v1.Service:
     """A ClusterIP Service selecting every version of `app`."""
     return k8s.core.v1.Service(
         f"{namespace}-{app}",
         metadata=k8s.meta.v1.ObjectMetaArgs(name=app, namespace=namespace, labels={"app": app, "service": app}),
         spec=k8s.core.v1.ServiceSpecArgs(
-            ports=[k8s.core.v1.ServicePortArgs(port=port, name=port_name)],
+            ports=[
+                k8s.core.v1.ServicePortArgs(name=port.name, port=port.port, target_port=port.target_port)
+                for port in ports
+            ],
             selector={"app": app},
         ),
         opts=opts,

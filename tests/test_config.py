@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from components.settings import ConfigError, load_settings
+from components.config import ConfigError
+from components.settings import load_settings
 from components.scenarios.catalog import CATALOG
 from tools import render
-from tools.stack_config import ROOT, as_runtime_strings, assemble, load_project
+from components.project import load_project
+from tools.stack_config import ROOT, as_runtime_strings, assemble
 
 INVALID = [
     ("clusterName=Istio_Demo", "clusterName: 'Istio_Demo' is not valid; allowed: 1-40 lowercase letters"),
@@ -25,17 +27,38 @@ INVALID = [
     ("istioVersion=1.30", "istioVersion: '1.30' is not valid; allowed: a version x.y.z such as 1.30.3"),
     ("istioVersion=latest", "istioVersion: 'latest' is not valid"),
     ("egressGateway=on", "egressGateway: 'on' is not a boolean"),
-    ("scenario=chaos", "scenario: unknown value 'chaos'; allowed: round-robin"),
+    ("scenario=chaos", "scenario: unknown value 'chaos'; allowed: round-robin, all-v1, user-routing, fault-delay"),
+    (("scenario=egress-gateway", "egressGateway=false"),
+     "scenario: egress-gateway needs the egress gateway; set egressGateway=true or pick another scenario"),
+    ("reviewsWeights=v1=50,v3=40", "reviewsWeights: weights sum to 90; allowed: subset=weight pairs over v1, v2, v3"),
+    ("reviewsWeights=v1=50,v4=50", "reviewsWeights: there is no subset 'v4'; allowed: subset=weight pairs"),
+    ("reviewsWeights=v1=50,v1=50", "reviewsWeights: subset 'v1' appears twice"),
+    ("reviewsWeights=v1:50,v3:50", "reviewsWeights: 'v1:50' is not subset=weight"),
+    ("tcpEchoWeights=v1=80,v3=20", "tcpEchoWeights: there is no subset 'v3'; allowed: subset=weight pairs over v1, v2 "),
+    ("faultPercentage=150", "faultPercentage: 150 is out of range; allowed: an integer from 0 to 100"),
+    ("mirrorPercentage=-1", "mirrorPercentage: -1 is out of range; allowed: an integer from 0 to 100"),
+    ("faultDelay=2 seconds", "faultDelay: '2 seconds' is not valid; allowed: a duration such as 7s, 0.5s or 500ms"),
+    ("reviewsTimeout=soon", "reviewsTimeout: 'soon' is not valid; allowed: a duration"),
+    ("ratingsDelay=2", "ratingsDelay: '2' is not valid; allowed: a duration"),
+    ("faultAbortStatus=42", "faultAbortStatus: 42 is out of range; allowed: an integer from 200 to 599"),
+    ("faultTarget=admins", "faultTarget: unknown value 'admins'; allowed: user, everyone"),
+    ("user=jason smith", "user: 'jason smith' is not valid; allowed: 1-64 letters"),
+    ("headerName=User-Agent", "headerName: 'User-Agent' is not valid; allowed: a lowercase header name"),
+    ("headerRegex=.*(Firefox", "headerRegex: '.*(Firefox' is not a valid regular expression"),
+    ("headerSubset=v4", "headerSubset: unknown value 'v4'; allowed: v1, v2, v3"),
+    ("egressHost=not a host", "egressHost: 'not a host' is not valid; allowed: a DNS host name"),
+    ("httpbinStatusPath=maybe", "httpbinStatusPath: 'maybe' is not a boolean"),
     ("gcp:zone=us-central1", "gcp:zone: 'us-central1' is not valid; allowed: a Compute Engine zone name"),
     ("gcp:zone=Mars", "gcp:zone: 'Mars' is not valid"),
 ]
 
 
-@pytest.mark.parametrize(("assignment", "message"), INVALID, ids=[case[0][:30] for case in INVALID])
+@pytest.mark.parametrize(("assignment", "message"), INVALID, ids=[str(case[0])[:30] for case in INVALID])
 def test_invalid_value_exits_2_with_one_line_and_no_files(assignment, message, tmp_path, capsys):
     out = tmp_path / "out"
 
-    status = render.main(["--set", assignment, "--out", str(out)])
+    assignments = (assignment,) if isinstance(assignment, str) else assignment
+    status = render.main([*(arg for pair in assignments for arg in ("--set", pair)), "--out", str(out)])
 
     captured = capsys.readouterr()
     assert status == 2
@@ -72,19 +95,22 @@ def test_settings_read_exactly_the_declared_keys():
     assert set(asked) - {"zone", "project"} == set(load_project().declarations)
 
 
+# The defaults the issues fix (the tutorial's), checked against Pulumi.yaml.
+FIXED_DEFAULTS = {
+    "clusterName": "istio-demo", "nodeCount": 4, "machineType": "n1-standard-1", "spotNodes": False,
+    "releaseChannel": "REGULAR", "deletionProtection": False, "istioVersion": "1.30.3", "egressGateway": True,
+    "scenario": "round-robin", "user": "jason", "reviewsWeights": "v1=50,v3=50", "tcpEchoWeights": "v1=80,v2=20",
+    "faultDelay": "7s", "faultAbortStatus": 500, "faultPercentage": 100, "faultTarget": "user",
+    "reviewsTimeout": "0.5s", "ratingsDelay": "2s", "headerName": "user-agent", "headerRegex": ".*Firefox.*",
+    "headerSubset": "v2", "mirrorPercentage": 100, "egressHost": "edition.cnn.com", "httpbinStatusPath": False,
+}
+
+
 def test_defaults_come_from_pulumi_yaml_and_dev_stack():
     _, config = assemble()
     assert config == {
+        **{f"istio-demo:{key}": value for key, value in FIXED_DEFAULTS.items()},
         "pulumi:disable-default-providers": ["kubernetes"],
-        "istio-demo:clusterName": "istio-demo",
-        "istio-demo:nodeCount": 4,
-        "istio-demo:machineType": "n1-standard-1",
-        "istio-demo:spotNodes": False,
-        "istio-demo:releaseChannel": "REGULAR",
-        "istio-demo:deletionProtection": False,
-        "istio-demo:istioVersion": "1.30.3",
-        "istio-demo:egressGateway": True,
-        "istio-demo:scenario": "round-robin",
         "gcp:zone": "us-central1-a",
     }
 

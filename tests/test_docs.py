@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from tools.stack_config import ROOT, load_project
+from components.project import load_project
+from tools.stack_config import ROOT
 
 
 def section(title: str) -> str:

@@ -8,6 +8,7 @@ lost to an unknown output.
 from __future__ import annotations
 
 import base64
+import logging
 import runpy
 import sys
 from dataclasses import dataclass, field
@@ -49,6 +50,18 @@ class Run:
     stack: str
     resources: list[Registration] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+class _Collector(logging.Handler):
+    """Keeps the warnings the program logs through the engine (`pulumi.log.warn`)."""
+
+    def __init__(self, run: Run) -> None:
+        super().__init__(logging.WARNING)
+        self.run = run
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.run.warnings.append(record.getMessage())
 
 
 def plain(value: Any) -> Any:
@@ -153,7 +166,10 @@ def run_program(project: str, stack: str, config: dict[str, str], root: Path) ->
     settings.set_root_resource(None)
     pulumi.runtime.set_all_config(config, [])
     monitor = RecordingMonitor(run)
-    mocks.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    logger = logging.getLogger(f"istio-demo.offline.{id(run)}")
+    logger.propagate = False
+    logger.addHandler(_Collector(run))
+    mocks.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor, logger=logger)
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
 

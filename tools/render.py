@@ -18,7 +18,7 @@ from typing import Any, Optional, Sequence
 
 import yaml
 
-from components.settings import ConfigError
+from components.config import ConfigError
 from tools.offline import Run, run_program
 from tools.stack_config import ROOT, UsageError, as_runtime_strings, assemble
 
@@ -30,6 +30,7 @@ NOT_MANIFESTS = ("pulumi:providers:kubernetes", "kubernetes:helm.sh/v3:Release")
 class Rendering:
     plan: dict[str, Any]
     manifests: list[dict[str, Any]]
+    warnings: list[str]
 
 
 def render(
@@ -41,7 +42,7 @@ def render(
     """Runs the program offline with the assembled configuration; raises ConfigError or UsageError."""
     project, config = assemble(stack, preset, overrides, root)
     run = run_program(project.name, stack, as_runtime_strings(config), root)
-    return Rendering(plan=plan_document(run, config), manifests=manifests(run))
+    return Rendering(plan=plan_document(run, config), manifests=manifests(run), warnings=run.warnings)
 
 
 def plan_document(run: Run, config: dict[str, Any]) -> dict[str, Any]:
@@ -131,6 +132,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except (ConfigError, UsageError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    for warning in rendering.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     write(rendering, arguments.out)
     print(summary(rendering))
     print(f"wrote {arguments.out / 'plan.json'} and {arguments.out / 'manifests.yaml'}")

@@ -6,39 +6,20 @@ use this module to hand the program the same values `pulumi up` would.
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
 import yaml
+
+from components.config import config_text
+from components.project import Project, load_project
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 class UsageError(Exception):
     """A mistake in how a tool was called (bad flag, missing file), as opposed to a bad config value."""
-
-
-@dataclass(frozen=True)
-class Project:
-    name: str
-    declarations: dict[str, dict[str, Any]]
-    fixed_values: dict[str, Any]
-
-
-def load_project(root: Path = ROOT) -> Project:
-    """Pulumi.yaml: the project name, its typed key declarations and other namespaces' fixed values."""
-    document = yaml.safe_load((root / "Pulumi.yaml").read_text())
-    declarations: dict[str, dict[str, Any]] = {}
-    fixed: dict[str, Any] = {}
-    for key, declaration in (document.get("config") or {}).items():
-        if ":" in key:
-            fixed[key] = declaration["value"] if isinstance(declaration, dict) else declaration
-        else:
-            declarations[key] = declaration
-    return Project(document["name"], declarations, fixed)
 
 
 def qualified(key: str, project: Project) -> str:
@@ -100,7 +81,7 @@ def assemble(
     root: Path = ROOT,
 ) -> tuple[Project, dict[str, Any]]:
     """The whole configuration of `stack`, as typed YAML values keyed `namespace:key`."""
-    project = load_project(root)
+    project = load_project(root / "Pulumi.yaml")
     config = defaults(project)
     config.update(read_config_file(root / f"Pulumi.{stack}.yaml", project))
     if preset is not None:
@@ -111,13 +92,5 @@ def assemble(
 
 
 def as_runtime_strings(config: dict[str, Any]) -> dict[str, str]:
-    """Config values as the engine hands them to a program: text, with objects and arrays as JSON."""
-
-    def text(value: Any) -> str:
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, (dict, list)):
-            return json.dumps(value)
-        return str(value)
-
-    return {key: text(value) for key, value in config.items()}
+    """Config values as the engine hands them to a program."""
+    return {key: config_text(value) for key, value in config.items()}

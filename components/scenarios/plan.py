@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 from components.istio_objects import IstioObject
+from components.scenarios.describe import describe
+from components.scenarios.samples import SampleSet
 
 
 @dataclass(frozen=True)
 class ScenarioPlan:
     objects: tuple[IstioObject, ...] = ()
-    samples: tuple[str, ...] = ()
-    routing: tuple[str, ...] = ()
+    samples: Optional[SampleSet] = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def routing(self) -> tuple[str, ...]:
+        """One line per routing object, then the notes, as the offline preview prints them."""
+        return describe(self.objects) + self.notes

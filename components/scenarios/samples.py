@@ -1,0 +1,144 @@
+"""The sample workloads the non-Bookinfo scenarios need, as plain data (the Samples component declares them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from components.versions import CURL_IMAGE, FORTIO_IMAGE, HTTPBIN_IMAGE, TCP_ECHO_IMAGE
+from components.workloads import Port, Size, Workload
+
+HTTPBIN_PORT = 8000
+TCP_ECHO_PORT = 9000
+
+# Makes Envoy serve the circuit-breaker statistics the task reads (upstream fortio-deploy.yaml's annotation).
+FORTIO_PROXY_CONFIG = (
+    "proxyStatsMatcher:\n"
+    "  inclusionPrefixes:\n"
+    '  - "cluster.outbound"\n'
+    '  - "cluster_manager"\n'
+    '  - "listener_manager"\n'
+    '  - "server"\n'
+    '  - "cluster.xds-grpc"'
+)
+
+TINY = Size(cpu="5m", memory="16Mi", cpu_limit="100m", memory_limit="64Mi")
+HTTPBIN = Size(cpu="10m", memory="32Mi", cpu_limit="200m", memory_limit="128Mi")
+LOAD_GENERATOR = Size(cpu="20m", memory="32Mi", cpu_limit="500m", memory_limit="256Mi")
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    app: str
+    ports: tuple[Port, ...]
+
+
+@dataclass(frozen=True)
+class SampleSet:
+    """Workloads, Services and ServiceAccounts of one scenario, in a namespace of their own."""
+
+    namespace: str
+    workloads: tuple[Workload, ...]
+    services: tuple[ServiceSpec, ...]
+    service_accounts: tuple[str, ...]
+
+
+HTTPBIN_SERVICE = ServiceSpec("httpbin", (Port("http", HTTPBIN_PORT, 8080),))
+
+
+def httpbin(version: str) -> Workload:
+    return Workload(
+        app="httpbin",
+        version=version,
+        image=HTTPBIN_IMAGE,
+        ports=(8080,),
+        size=HTTPBIN,
+        service_account="httpbin",
+        readiness_path="/status/200",
+    )
+
+
+def fortio() -> Workload:
+    """The load generator of the circuit-breaking task, exposing Envoy's circuit-breaker statistics."""
+    return Workload(
+        app="fortio",
+        version="v1",
+        image=FORTIO_IMAGE,
+        ports=(8080, 8079),
+        size=LOAD_GENERATOR,
+        service_account="fortio",
+        readiness_path=None,
+        pod_annotations={"proxy.istio.io/config": FORTIO_PROXY_CONFIG},
+    )
+
+
+def curl() -> Workload:
+    """A client to `kubectl exec` into: it only sleeps."""
+    return Workload(
+        app="curl",
+        version="v1",
+        image=CURL_IMAGE,
+        ports=(80,),
+        size=TINY,
+        service_account="curl",
+        readiness_path=None,
+        command=("/bin/sleep", "infinity"),
+    )
+
+
+def tcp_echo(version: str, prefix: str) -> Workload:
+    """Echoes each line back on 9000 and 9001, prefixed with `prefix` so the version is visible."""
+    return Workload(
+        app="tcp-echo",
+        version=version,
+        image=TCP_ECHO_IMAGE,
+        ports=(TCP_ECHO_PORT, 9001),
+        size=TINY,
+        service_account=None,
+        readiness_path=None,
+        args=("9000,9001,9002", prefix),
+    )
+
+
+def circuit_breaking_samples(namespace: str) -> SampleSet:
+    return SampleSet(
+        namespace=namespace,
+        workloads=(httpbin("v1"), fortio()),
+        services=(HTTPBIN_SERVICE, ServiceSpec("fortio", (Port("http", 8080),))),
+        service_accounts=("httpbin", "fortio"),
+    )
+
+
+def mirroring_samples(namespace: str) -> SampleSet:
+    return SampleSet(
+        namespace=namespace,
+        workloads=(httpbin("v1"), httpbin("v2"), curl()),
+        services=(HTTPBIN_SERVICE, ServiceSpec("curl", (Port("http", 80),))),
+        service_accounts=("httpbin", "curl"),
+    )
+
+
+def tcp_echo_samples(namespace: str) -> SampleSet:
+    return SampleSet(
+        namespace=namespace,
+        workloads=(tcp_echo("v1", "one"), tcp_echo("v2", "two")),
+        services=(ServiceSpec("tcp-echo", (Port("tcp", TCP_ECHO_PORT), Port("tcp-other", 9001))),),
+        service_accounts=(),
+    )
+
+
+def httpbin_samples(namespace: str) -> SampleSet:
+    return SampleSet(
+        namespace=namespace,
+        workloads=(httpbin("v1"),),
+        services=(HTTPBIN_SERVICE,),
+        service_accounts=("httpbin",),
+    )
+
+
+def curl_samples(namespace: str) -> SampleSet:
+    return SampleSet(
+        namespace=namespace,
+        workloads=(curl(),),
+        services=(ServiceSpec("curl", (Port("http", 80),)),),
+        service_accounts=("curl",),
+    )

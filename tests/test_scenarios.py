@@ -1,0 +1,455 @@
+"""Every scenario of SPEC §4: the exact objects it emits, compared with upstream Istio where upstream has them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from components.scenarios.catalog import CATALOG
+from tests.conftest import rendered
+from tools.render import Rendering
+from tools.schemas import violations
+
+SCENARIO_COMPONENTS = ("istio-demo:scenarios:TrafficScenario", "istio-demo:samples:SampleWorkloads")
+NETWORKING = "samples/bookinfo/networking"
+
+
+def owned(rendering: Rendering) -> list[dict[str, Any]]:
+    """Kubernetes objects declared by the scenario and its sample workloads."""
+    return [
+        r["inputs"]
+        for r in rendering.plan["resources"]
+        if r["type"].startswith("kubernetes:") and any(component in r["urn"] for component in SCENARIO_COMPONENTS)
+    ]
+
+
+def istio_specs(rendering: Rendering) -> dict[tuple[str, str, str], dict]:
+    """(kind, namespace, name) -> spec of every Istio object the scenario owns."""
+    return {
+        (obj["kind"], obj["metadata"]["namespace"], obj["metadata"]["name"]): obj["spec"]
+        for obj in owned(rendering)
+        if "istio.io" in obj["apiVersion"]
+    }
+
+
+def upstream_specs(upstream, namespace: str, *files: str) -> dict[tuple[str, str, str], dict]:
+    """Specs of upstream objects, later files replacing earlier ones of the same kind and name."""
+    specs: dict[tuple[str, str, str], dict] = {}
+    for relative in files:
+        for doc in yaml.safe_load_all((upstream / relative).read_text()):
+            if doc:
+                specs[(doc["kind"], namespace, doc["metadata"]["name"])] = doc["spec"]
+    return specs
+
+
+def scenario(name: str, *overrides: str) -> Rendering:
+    return rendered((f"scenario={name}", *overrides))
+
+
+# Bookinfo scenarios: the upstream files whose objects, combined in order, the scenario must equal.
+UPSTREAM_EQUIVALENTS = [
+    ("all-v1", (), ["virtual-service-all-v1.yaml"]),
+    ("user-routing", (), ["virtual-service-all-v1.yaml", "virtual-service-reviews-test-v2.yaml"]),
+    (
+        "fault-delay",
+        (),
+        ["virtual-service-all-v1.yaml", "virtual-service-reviews-test-v2.yaml", "virtual-service-ratings-test-delay.yaml"],
+    ),
+    (
+        "fault-abort",
+        (),
+        ["virtual-service-all-v1.yaml", "virtual-service-reviews-test-v2.yaml", "virtual-service-ratings-test-abort.yaml"],
+    ),
+    ("traffic-shifting", (), ["virtual-service-all-v1.yaml", "virtual-service-reviews-50-v3.yaml"]),
+    (
+        "traffic-shifting",
+        ("reviewsWeights=v1=80,v2=20",),
+        ["virtual-service-all-v1.yaml", "virtual-service-reviews-80-20.yaml"],
+    ),
+    (
+        "traffic-shifting",
+        ("reviewsWeights=v1=90,v2=10",),
+        ["virtual-service-all-v1.yaml", "virtual-service-reviews-90-10.yaml"],
+    ),
+    ("traffic-shifting", ("reviewsWeights=v3=100",), ["virtual-service-all-v1.yaml", "virtual-service-reviews-v3.yaml"]),
+    (
+        "traffic-shifting",
+        ("reviewsWeights=v2=50,v3=50",),
+        ["virtual-service-all-v1.yaml", "virtual-service-reviews-v2-v3.yaml"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "overrides", "files"), UPSTREAM_EQUIVALENTS)
+def test_bookinfo_scenario_equals_upstream(upstream, name, overrides, files):
+    expected = upstream_specs(upstream, "bookinfo", *(f"{NETWORKING}/{file}" for file in files))
+    assert istio_specs(scenario(name, *overrides)) == expected
+
+
+def test_tcp_traffic_shifting_equals_upstream(upstream):
+    expected = upstream_specs(
+        upstream, "tcp-traffic-shifting", "samples/tcp-echo/tcp-echo-all-v1.yaml", "samples/tcp-echo/tcp-echo-20-v2.yaml"
+    )
+    assert istio_specs(scenario("tcp-traffic-shifting")) == expected
+
+
+def test_tcp_traffic_shifting_all_to_v1_equals_upstream(upstream):
+    expected = upstream_specs(upstream, "tcp-traffic-shifting", "samples/tcp-echo/tcp-echo-all-v1.yaml")
+    assert istio_specs(scenario("tcp-traffic-shifting", "tcpEchoWeights=v1=100")) == expected
+
+
+def v1(service: str) -> dict:
+    return {"hosts": [service], "http": [{"route": [{"destination": {"host": service, "subset": "v1"}}]}]}
+
+
+def vs(kind_name: str, namespace: str = "bookinfo") -> tuple[str, str, str]:
+    return ("VirtualService", namespace, kind_name)
+
+
+# Scenarios that follow Istio tasks (no upstream file): their exact specs.
+TASK_SPECS = {
+    "request-timeout": {
+        vs("productpage"): v1("productpage"),
+        vs("details"): v1("details"),
+        vs("reviews"): {
+            "hosts": ["reviews"],
+            "http": [{"route": [{"destination": {"host": "reviews", "subset": "v2"}}], "timeout": "0.5s"}],
+        },
+        vs("ratings"): {
+            "hosts": ["ratings"],
+            "http": [
+                {
+                    "route": [{"destination": {"host": "ratings", "subset": "v1"}}],
+                    "fault": {"delay": {"percentage": {"value": 100}, "fixedDelay": "2s"}},
+                }
+            ],
+        },
+    },
+    "header-routing": {
+        vs("productpage"): v1("productpage"),
+        vs("details"): v1("details"),
+        vs("ratings"): v1("ratings"),
+        vs("reviews"): {
+            "hosts": ["reviews"],
+            "http": [
+                {
+                    "match": [{"headers": {"user-agent": {"regex": ".*Firefox.*"}}}],
+                    "route": [{"destination": {"host": "reviews", "subset": "v2"}}],
+                },
+                {"route": [{"destination": {"host": "reviews", "subset": "v1"}}]},
+            ],
+        },
+    },
+    "circuit-breaking": {
+        ("DestinationRule", "circuit-breaking", "httpbin"): {
+            "host": "httpbin",
+            "trafficPolicy": {
+                "connectionPool": {
+                    "tcp": {"maxConnections": 1},
+                    "http": {"http1MaxPendingRequests": 1, "maxRequestsPerConnection": 1},
+                },
+                "outlierDetection": {
+                    "consecutive5xxErrors": 1,
+                    "interval": "1s",
+                    "baseEjectionTime": "3m",
+                    "maxEjectionPercent": 100,
+                },
+            },
+        },
+    },
+    "mirroring": {
+        ("DestinationRule", "mirroring", "httpbin"): {
+            "host": "httpbin",
+            "subsets": [{"name": "v1", "labels": {"version": "v1"}}, {"name": "v2", "labels": {"version": "v2"}}],
+        },
+        vs("httpbin", "mirroring"): {
+            "hosts": ["httpbin"],
+            "http": [
+                {
+                    "route": [{"destination": {"host": "httpbin", "subset": "v1"}, "weight": 100}],
+                    "mirror": {"host": "httpbin", "subset": "v2"},
+                    "mirrorPercentage": {"value": 100},
+                }
+            ],
+        },
+    },
+    "httpbin-ingress": {
+        ("Gateway", "httpbin-ingress", "httpbin-gateway"): {
+            "selector": {"istio": "ingressgateway"},
+            "servers": [{"port": {"number": 8080, "name": "http", "protocol": "HTTP"}, "hosts": ["httpbin.example.com"]}],
+        },
+        vs("httpbin", "httpbin-ingress"): {
+            "hosts": ["httpbin.example.com"],
+            "gateways": ["httpbin-gateway"],
+            "http": [
+                {
+                    "match": [{"uri": {"prefix": "/headers"}}],
+                    "route": [{"destination": {"host": "httpbin", "port": {"number": 8000}}}],
+                }
+            ],
+        },
+    },
+    "egress-gateway": {
+        ("ServiceEntry", "egress-gateway", "external-host"): {
+            "hosts": ["edition.cnn.com"],
+            "ports": [
+                {"number": 80, "name": "http-port", "protocol": "HTTP"},
+                {"number": 443, "name": "https", "protocol": "HTTPS"},
+            ],
+            "resolution": "DNS",
+            "location": "MESH_EXTERNAL",
+        },
+        ("Gateway", "egress-gateway", "istio-egressgateway"): {
+            "selector": {"istio": "egressgateway"},
+            "servers": [{"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["edition.cnn.com"]}],
+        },
+        ("DestinationRule", "egress-gateway", "egressgateway-for-external-host"): {
+            "host": "istio-egressgateway.istio-system.svc.cluster.local",
+            "subsets": [{"name": "external"}],
+        },
+        vs("external-host-through-egress-gateway", "egress-gateway"): {
+            "hosts": ["edition.cnn.com"],
+            "gateways": ["istio-egressgateway", "mesh"],
+            "http": [
+                {
+                    "match": [{"gateways": ["mesh"], "port": 80}],
+                    "route": [
+                        {
+                            "destination": {
+                                "host": "istio-egressgateway.istio-system.svc.cluster.local",
+                                "subset": "external",
+                                "port": {"number": 80},
+                            },
+                            "weight": 100,
+                        }
+                    ],
+                },
+                {
+                    "match": [{"gateways": ["istio-egressgateway"], "port": 80}],
+                    "route": [{"destination": {"host": "edition.cnn.com", "port": {"number": 80}}, "weight": 100}],
+                },
+            ],
+        },
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(TASK_SPECS))
+def test_task_scenario_specs(name):
+    assert istio_specs(scenario(name)) == TASK_SPECS[name]
+
+
+def test_round_robin_owns_nothing(default):
+    assert owned(default) == []
+
+
+def test_every_scenario_is_covered_by_a_spec_test():
+    covered = {name for name, _, _ in UPSTREAM_EQUIVALENTS} | set(TASK_SPECS) | {"round-robin", "tcp-traffic-shifting"}
+    assert covered == set(CATALOG)
+
+
+# Parameter overrides: (scenario, override, kind/namespace/name, path into the spec, expected value).
+OVERRIDES = [
+    ("user-routing", "user=alice", vs("reviews"), ["http", 0, "match", 0, "headers", "end-user", "exact"], "alice"),
+    ("fault-delay", "user=alice", vs("ratings"), ["http", 0, "match", 0, "headers", "end-user", "exact"], "alice"),
+    ("fault-delay", "faultDelay=3s", vs("ratings"), ["http", 0, "fault", "delay", "fixedDelay"], "3s"),
+    ("fault-delay", "faultPercentage=50", vs("ratings"), ["http", 0, "fault", "delay", "percentage", "value"], 50),
+    ("fault-abort", "faultAbortStatus=503", vs("ratings"), ["http", 0, "fault", "abort", "httpStatus"], 503),
+    ("fault-abort", "faultPercentage=10", vs("ratings"), ["http", 0, "fault", "abort", "percentage", "value"], 10),
+    ("request-timeout", "reviewsTimeout=1s", vs("reviews"), ["http", 0, "timeout"], "1s"),
+    ("request-timeout", "ratingsDelay=500ms", vs("ratings"), ["http", 0, "fault", "delay", "fixedDelay"], "500ms"),
+    ("header-routing", "headerName=x-canary", vs("reviews"), ["http", 0, "match", 0, "headers"], {"x-canary": {"regex": ".*Firefox.*"}}),
+    ("header-routing", "headerRegex=.*Chrome.*", vs("reviews"), ["http", 0, "match", 0, "headers", "user-agent", "regex"], ".*Chrome.*"),
+    ("header-routing", "headerSubset=v3", vs("reviews"), ["http", 0, "route", 0, "destination", "subset"], "v3"),
+    ("mirroring", "mirrorPercentage=25", vs("httpbin", "mirroring"), ["http", 0, "mirrorPercentage", "value"], 25),
+    ("egress-gateway", "egressHost=example.org", ("ServiceEntry", "egress-gateway", "external-host"), ["hosts"], ["example.org"]),
+    (
+        "httpbin-ingress",
+        "httpbinStatusPath=true",
+        vs("httpbin", "httpbin-ingress"),
+        ["http", 0, "match"],
+        [{"uri": {"prefix": "/headers"}}, {"uri": {"prefix": "/status"}}],
+    ),
+    (
+        "tcp-traffic-shifting",
+        "tcpEchoWeights=v1=50,v2=50",
+        vs("tcp-echo", "tcp-traffic-shifting"),
+        ["tcp", 0, "route", 1, "weight"],
+        50,
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "override", "key", "path", "expected"), OVERRIDES, ids=[o[1] for o in OVERRIDES])
+def test_parameter_reaches_the_object(name, override, key, path, expected):
+    node: Any = istio_specs(scenario(name, override))[key]
+    for step in path:
+        node = node[step]
+    assert node == expected
+
+
+def test_faults_for_everyone_drop_the_user_match():
+    ratings = istio_specs(scenario("fault-abort", "faultTarget=everyone"))[vs("ratings")]
+    assert ratings["http"] == [
+        {
+            "route": [{"destination": {"host": "ratings", "subset": "v1"}}],
+            "fault": {"abort": {"percentage": {"value": 100}, "httpStatus": 500}},
+        }
+    ]
+
+
+# The workloads each scenario brings: namespace -> Deployment names, images and the sidecar label.
+SAMPLE_DEPLOYMENTS = {
+    "circuit-breaking": {
+        "httpbin-v1": "docker.io/mccutchen/go-httpbin:v2.15.0",
+        "fortio-v1": "docker.io/fortio/fortio:latest_release",
+    },
+    "mirroring": {
+        "httpbin-v1": "docker.io/mccutchen/go-httpbin:v2.15.0",
+        "httpbin-v2": "docker.io/mccutchen/go-httpbin:v2.15.0",
+        "curl-v1": "docker.io/curlimages/curl:8.16.0",
+    },
+    "tcp-traffic-shifting": {
+        "tcp-echo-v1": "registry.istio.io/release/tcp-echo-server:1.3",
+        "tcp-echo-v2": "registry.istio.io/release/tcp-echo-server:1.3",
+    },
+    "httpbin-ingress": {"httpbin-v1": "docker.io/mccutchen/go-httpbin:v2.15.0"},
+    "egress-gateway": {"curl-v1": "docker.io/curlimages/curl:8.16.0"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(CATALOG))
+def test_sample_workloads_exist_only_in_their_scenario(name):
+    objects = owned(scenario(name))
+    deployments = {
+        obj["metadata"]["name"]: obj["spec"]["template"]["spec"]["containers"][0]["image"]
+        for obj in objects
+        if obj["kind"] == "Deployment"
+    }
+    namespaces = {obj["metadata"]["name"]: obj["metadata"]["labels"] for obj in objects if obj["kind"] == "Namespace"}
+    assert deployments == SAMPLE_DEPLOYMENTS.get(name, {})
+    assert namespaces == ({name: {"istio-injection": "enabled"}} if name in SAMPLE_DEPLOYMENTS else {})
+    for obj in objects:
+        if obj["kind"] != "Namespace":
+            assert obj["metadata"]["namespace"] in (name, "bookinfo")
+
+
+def sample_manifest(name: str, kind: str, object_name: str) -> dict:
+    matches = [o for o in owned(scenario(name)) if o["kind"] == kind and o["metadata"]["name"] == object_name]
+    assert len(matches) == 1
+    return matches[0]
+
+
+def test_httpbin_matches_upstream(upstream):
+    theirs = {d["kind"]: d for d in yaml.safe_load_all((upstream / "samples/httpbin/httpbin.yaml").read_text()) if d}
+    service = sample_manifest("httpbin-ingress", "Service", "httpbin")
+    assert service["spec"]["ports"] == theirs["Service"]["spec"]["ports"]
+    assert service["spec"]["selector"] == theirs["Service"]["spec"]["selector"]
+    pod = sample_manifest("httpbin-ingress", "Deployment", "httpbin-v1")["spec"]["template"]
+    upstream_pod = theirs["Deployment"]["spec"]["template"]
+    assert pod["metadata"]["labels"] == upstream_pod["metadata"]["labels"]
+    assert pod["spec"]["serviceAccountName"] == upstream_pod["spec"]["serviceAccountName"]
+    container, upstream_container = pod["spec"]["containers"][0], upstream_pod["spec"]["containers"][0]
+    for field in ("image", "name", "ports"):
+        assert container[field] == upstream_container[field]
+
+
+def test_fortio_exposes_envoy_statistics_like_upstream(upstream):
+    theirs = [d for d in yaml.safe_load_all((upstream / "samples/httpbin/sample-client/fortio-deploy.yaml").read_text()) if d]
+    upstream_pod = next(d for d in theirs if d["kind"] == "Deployment")["spec"]["template"]
+    pod = sample_manifest("circuit-breaking", "Deployment", "fortio-v1")["spec"]["template"]
+    assert pod["metadata"]["annotations"] == upstream_pod["metadata"]["annotations"]
+    assert [p["containerPort"] for p in pod["spec"]["containers"][0]["ports"]] == [8080, 8079]
+
+
+def test_tcp_echo_prefixes_its_version(upstream):
+    theirs = [d for d in yaml.safe_load_all((upstream / "samples/tcp-echo/tcp-echo-services.yaml").read_text()) if d]
+    for version in ("v1", "v2"):
+        upstream_container = next(d for d in theirs if d["metadata"]["name"] == f"tcp-echo-{version}")["spec"][
+            "template"
+        ]["spec"]["containers"][0]
+        container = sample_manifest("tcp-traffic-shifting", "Deployment", f"tcp-echo-{version}")["spec"]["template"][
+            "spec"
+        ]["containers"][0]
+        assert container["args"] == upstream_container["args"]
+        assert container["image"] == upstream_container["image"]
+    service = sample_manifest("tcp-traffic-shifting", "Service", "tcp-echo")
+    assert service["spec"]["ports"] == next(d for d in theirs if d["kind"] == "Service")["spec"]["ports"]
+
+
+def test_curl_client_sleeps(upstream):
+    container = sample_manifest("mirroring", "Deployment", "curl-v1")["spec"]["template"]["spec"]["containers"][0]
+    assert container["command"] == ["/bin/sleep", "infinity"]
+
+
+@pytest.mark.parametrize("name", sorted(CATALOG))
+def test_every_object_of_every_scenario_is_strictly_valid(name):
+    rendering = scenario(name)
+    problems = {obj["metadata"]["name"]: violations(obj) for obj in rendering.manifests}
+    assert {key: found for key, found in problems.items() if found} == {}
+
+
+def infrastructure(rendering: Rendering) -> dict[str, dict]:
+    """Everything not owned by the scenario: URN -> what Pulumi would diff."""
+    return {
+        r["urn"]: {key: r[key] for key in ("inputs", "dependsOn", "provider", "parent")}
+        for r in rendering.plan["resources"]
+        if not any(component in r["urn"] for component in SCENARIO_COMPONENTS)
+    }
+
+
+@pytest.mark.parametrize("name", sorted(set(CATALOG) - {"round-robin"}))
+def test_switching_from_round_robin_touches_only_scenario_objects(default, name):
+    """Cluster, node pool, Helm releases, add-ons and Bookinfo stay byte-for-byte the same."""
+    assert infrastructure(scenario(name)) == infrastructure(default)
+    assert owned(scenario(name))
+
+
+ROUTING = {
+    "round-robin": ["reviews: no route rule -> round robin over v1, v2, v3"],
+    "all-v1": ["productpage: -> v1", "reviews: -> v1", "ratings: -> v1", "details: -> v1"],
+    "user-routing": [
+        "productpage: -> v1",
+        "reviews: end-user=jason -> v2; otherwise -> v1",
+        "ratings: -> v1",
+        "details: -> v1",
+    ],
+    "fault-abort": [
+        "productpage: -> v1",
+        "reviews: end-user=jason -> v2; otherwise -> v1",
+        "ratings: end-user=jason -> v1, aborted with HTTP 500 on 100%; otherwise -> v1",
+        "details: -> v1",
+    ],
+    "traffic-shifting": ["productpage: -> v1", "reviews: -> v1 50%, v3 50%", "ratings: -> v1", "details: -> v1"],
+    "mirroring": ["httpbin: -> v1, mirrored to v2 (100%)"],
+    "tcp-traffic-shifting": ["* (via tcp-echo-gateway): port 31400 -> tcp-echo/v1:9000 80%, tcp-echo/v2:9000 20%"],
+    "httpbin-ingress": [
+        "httpbin.example.com (via httpbin-gateway): prefix /headers -> httpbin:8000",
+        "httpbin.example.com: any other path -> 404 from the ingress gateway",
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(ROUTING))
+def test_routing_in_words(name):
+    assert scenario(name).plan["outputs"]["routing"] == ROUTING[name]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "warnings"),
+    [
+        (("scenario=all-v1", "user=alice"), ["user: ignored, the active scenario all-v1 does not use it (it applies to user-routing, fault-delay, fault-abort)"]),
+        (("scenario=mirroring", "reviewsWeights=v1=80,v2=20", "faultDelay=2s"), [
+            "reviewsWeights: ignored, the active scenario mirroring does not use it (it applies to traffic-shifting)",
+            "faultDelay: ignored, the active scenario mirroring does not use it (it applies to fault-delay)",
+        ]),
+        (("scenario=user-routing", "user=alice"), []),
+        (("scenario=all-v1", "user=jason"), []),
+    ],
+)
+def test_parameters_of_other_scenarios_are_ignored_with_a_warning(overrides, warnings):
+    rendering = rendered(overrides)
+    assert rendering.warnings == warnings
+    assert "alice" not in str(istio_specs(rendering)) or "scenario=user-routing" in overrides

@@ -1,0 +1,53 @@
+"""Apply a scenario preset to a Pulumi stack: `pulumi config set-all` with the preset's keys.
+
+    python -m tools.preset stacks/NAME.yaml [--stack STACK] [--dry-run]
+
+Needs the Pulumi CLI (except with --dry-run, which prints the command). Then run `pulumi up`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+from components.config import config_text
+from components.project import load_project
+from tools.stack_config import UsageError, read_config_file
+
+
+def set_all_command(preset: Path, stack: Optional[str]) -> list[str]:
+    """The `pulumi config set-all` invocation that writes every key of `preset` into the stack."""
+    config = read_config_file(preset, load_project())
+    command = ["pulumi", "config", "set-all"] + (["--stack", stack] if stack else [])
+    for key, value in config.items():
+        command += ["--plaintext", f"{key}={config_text(value)}"]
+    return command
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.preset", description=__doc__.split("\n\n")[0])
+    parser.add_argument("preset", type=Path, help="a preset file, e.g. stacks/fault-delay.yaml")
+    parser.add_argument("--stack", help="the stack to change (default: Pulumi's selected stack)")
+    parser.add_argument("--dry-run", action="store_true", help="print the command instead of running it")
+    arguments = parser.parse_args(argv)
+    try:
+        command = set_all_command(arguments.preset, arguments.stack)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if arguments.dry_run:
+        print(shlex.join(command))
+        return 0
+    if shutil.which("pulumi") is None:
+        print("error: the Pulumi CLI is not on PATH; install it or use --dry-run", file=sys.stderr)
+        return 2
+    return subprocess.run(command, check=False).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -4,6 +4,18 @@ The Istio version itself is the `istioVersion` config key (default in Pulumi.yam
 below are the ones Istio 1.30.3's samples pin.
 """
 
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A Helm chart at a pinned version, in the repository that publishes it."""
+
+    name: str
+    version: str
+    repository: str
+
+
 ISTIO_CHART_REPOSITORY = "https://istio-release.storage.googleapis.com/charts"
 
 BOOKINFO_VERSION = "1.20.3"

@@ -25,17 +25,30 @@ INVALID = [
     ("istioVersion=1.30", "istioVersion: '1.30' is not valid; allowed: a version x.y.z such as 1.30.3"),
     ("istioVersion=latest", "istioVersion: 'latest' is not valid"),
     ("egressGateway=on", "egressGateway: 'on' is not a boolean"),
+    ("prometheus=maybe", "prometheus: 'maybe' is not a boolean; allowed: true, false"),
+    ("jaeger=yes", "jaeger: 'yes' is not a boolean; allowed: true, false"),
+    ("prometheus=false", "kiali: needs prometheus=true; set prometheus=true or kiali=false"),
+    (("prometheus=false", "kiali=true"), "kiali: needs prometheus=true; set prometheus=true or kiali=false"),
+    (("prometheus=false", "kiali=false"), "grafana: needs prometheus=true; set prometheus=true or grafana=false"),
     ("scenario=chaos", "scenario: unknown value 'chaos'; allowed: round-robin"),
     ("gcp:zone=us-central1", "gcp:zone: 'us-central1' is not valid; allowed: a Compute Engine zone name"),
     ("gcp:zone=Mars", "gcp:zone: 'Mars' is not valid"),
 ]
 
 
-@pytest.mark.parametrize(("assignment", "message"), INVALID, ids=[case[0][:30] for case in INVALID])
+def assignments(case: str | tuple[str, ...]) -> tuple[str, ...]:
+    """A row's --set assignments: one, or a tuple of them for combinations refused together."""
+    return (case,) if isinstance(case, str) else case
+
+
+@pytest.mark.parametrize(
+    ("assignment", "message"), INVALID, ids=[" ".join(assignments(case[0]))[:30] for case in INVALID]
+)
 def test_invalid_value_exits_2_with_one_line_and_no_files(assignment, message, tmp_path, capsys):
     out = tmp_path / "out"
+    flags = [flag for pair in assignments(assignment) for flag in ("--set", pair)]
 
-    status = render.main(["--set", assignment, "--out", str(out)])
+    status = render.main([*flags, "--out", str(out)])
 
     captured = capsys.readouterr()
     assert status == 2
@@ -84,6 +97,10 @@ def test_defaults_come_from_pulumi_yaml_and_dev_stack():
         "istio-demo:deletionProtection": False,
         "istio-demo:istioVersion": "1.30.3",
         "istio-demo:egressGateway": True,
+        "istio-demo:prometheus": True,
+        "istio-demo:grafana": True,
+        "istio-demo:kiali": True,
+        "istio-demo:jaeger": True,
         "istio-demo:scenario": "round-robin",
         "gcp:zone": "us-central1-a",
     }

@@ -8,6 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 NETWORKING_API = "networking.istio.io/v1"
+TELEMETRY_API = "telemetry.istio.io/v1"
 
 IstioObject = dict[str, Any]
 
@@ -73,6 +74,15 @@ def server(number: int, name: str, protocol: str, hosts: list[str]) -> dict[str,
 
 def gateway(name: str, namespace: str, selector: dict[str, str], servers: list[dict[str, Any]]) -> IstioObject:
     return istio_object("Gateway", name, namespace, {"selector": selector, "servers": servers})
+
+
+def tracing_telemetry(name: str, namespace: str, provider: str, sampling_percentage: float) -> IstioObject:
+    """A Telemetry that sends spans to the mesh config's extension `provider`, sampling a share of requests.
+
+    In the root namespace (istio-system) it applies to the whole mesh.
+    """
+    spec = {"tracing": [{"providers": [{"name": provider}], "randomSamplingPercentage": sampling_percentage}]}
+    return istio_object("Telemetry", name, namespace, spec, api=TELEMETRY_API)
 
 
 def logical_name(obj: IstioObject) -> str:

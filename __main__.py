@@ -2,6 +2,7 @@
 
 import pulumi
 
+from components.addons import ObservabilityAddons, ObservabilityAddonsArgs
 from components.bookinfo import Bookinfo, BookinfoArgs
 from components.capacity import capacity_report
 from components.gke import GkeCluster, GkeClusterArgs
@@ -18,6 +19,9 @@ plan = CATALOG[settings.scenario](settings.parameters)
 
 cluster = GkeCluster("gke", GkeClusterArgs(settings.cluster))
 mesh = IstioMesh("istio", IstioMeshArgs(settings.mesh, cluster.provider))
+addons = ObservabilityAddons(
+    "addons", ObservabilityAddonsArgs(settings.addons, cluster.provider, mesh.istiod, mesh.namespace)
+)
 bookinfo = Bookinfo("bookinfo", BookinfoArgs(cluster.provider, mesh.istiod))
 samples = (
     SampleWorkloads("samples", SampleWorkloadsArgs(plan.samples, cluster.provider, mesh.istiod)) if plan.samples else None
@@ -34,10 +38,13 @@ pulumi.export("productpageUrl", mesh.ingress_ip.apply(lambda ip: f"http://{ip}/p
 pulumi.export("kubeconfig", cluster.kubeconfig)
 pulumi.export("scenario", settings.scenario)
 pulumi.export("routing", list(plan.routing))
+pulumi.export("dashboards", addons.dashboards)
+if addons.grafana_admin_password is not None:
+    pulumi.export("grafanaAdminPassword", addons.grafana_admin_password)
 pulumi.export(
     "capacity",
     capacity_report(
-        [*mesh.scheduled, *bookinfo.scheduled, *(samples.scheduled if samples else [])],
+        [*mesh.scheduled, *addons.scheduled, *bookinfo.scheduled, *(samples.scheduled if samples else [])],
         settings.cluster.node_count,
         settings.cluster.machine_type,
     ),

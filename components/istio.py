@@ -8,8 +8,9 @@ from typing import Any, Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components import helm
 from components.settings import MeshSettings
-from components.versions import ISTIO_CHART_REPOSITORY
+from components.versions import ISTIO_CHART_REPOSITORY, Chart
 from components.workloads import Scheduled
 
 ISTIO_NAMESPACE = "istio-system"
@@ -113,17 +114,10 @@ class IstioMesh(pulumi.ComponentResource):
     def _release(
         self, release: str, chart: str, values: dict[str, Any], after: list[pulumi.Resource]
     ) -> k8s.helm.v3.Release:
-        return k8s.helm.v3.Release(
+        return helm.release(
             release,
-            k8s.helm.v3.ReleaseArgs(
-                name=release,
-                chart=chart,
-                version=self._version,
-                namespace=ISTIO_NAMESPACE,
-                repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=ISTIO_CHART_REPOSITORY),
-                values=values,
-                cleanup_on_fail=True,
-                timeout=600,
-            ),
-            opts=self._child(after=after),
+            Chart(chart, self._version, ISTIO_CHART_REPOSITORY),
+            ISTIO_NAMESPACE,
+            values,
+            self._child(after=after),
         )

@@ -8,6 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 NETWORKING_API = "networking.istio.io/v1"
+TELEMETRY_API = "telemetry.istio.io/v1"
 
 IstioObject = dict[str, Any]
 
@@ -91,6 +92,15 @@ def service_entry(name: str, namespace: str, host: str, ports: list[dict[str, An
 
 def percentage(value: int) -> dict[str, Any]:
     return {"value": value}
+
+
+def tracing_telemetry(name: str, namespace: str, provider: str, sampling_percentage: float) -> IstioObject:
+    """A Telemetry that sends spans to the mesh config's extension `provider`, sampling a share of requests.
+
+    In the root namespace (istio-system) it applies to the whole mesh.
+    """
+    spec = {"tracing": [{"providers": [{"name": provider}], "randomSamplingPercentage": sampling_percentage}]}
+    return istio_object("Telemetry", name, namespace, spec, api=TELEMETRY_API)
 
 
 def logical_name(obj: IstioObject) -> str:

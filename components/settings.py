@@ -37,9 +37,20 @@ class MeshSettings:
 
 
 @dataclass(frozen=True)
+class AddonSettings:
+    """Which observability add-ons of the demo setup to install."""
+
+    prometheus: bool
+    grafana: bool
+    kiali: bool
+    jaeger: bool
+
+
+@dataclass(frozen=True)
 class Settings:
     cluster: ClusterSettings
     mesh: MeshSettings
+    addons: AddonSettings
     scenario: str
     parameters: ScenarioParameters
     warnings: tuple[str, ...]
@@ -71,6 +82,20 @@ def load_mesh(project: ConfigParser) -> MeshSettings:
     )
 
 
+def load_addons(project: ConfigParser) -> AddonSettings:
+    """The add-on toggles; Kiali and Grafana read their metrics from Prometheus, so they need it."""
+    addons = AddonSettings(
+        prometheus=project.boolean("prometheus"),
+        grafana=project.boolean("grafana"),
+        kiali=project.boolean("kiali"),
+        jaeger=project.boolean("jaeger"),
+    )
+    for key, enabled in (("kiali", addons.kiali), ("grafana", addons.grafana)):
+        if enabled and not addons.prometheus:
+            raise ConfigError(key, "needs prometheus=true", f"set prometheus=true or {key}=false")
+    return addons
+
+
 def load_settings(project_config: RawConfig, gcp_config: RawConfig, scenario_names: tuple[str, ...]) -> Settings:
     """Parses and validates every key; raises ConfigError on the first bad value."""
     project = ConfigParser(project_config)
@@ -82,6 +107,7 @@ def load_settings(project_config: RawConfig, gcp_config: RawConfig, scenario_nam
     return Settings(
         cluster=load_cluster(project, gcp),
         mesh=mesh,
+        addons=load_addons(project),
         scenario=scenario,
         parameters=load_parameters(project),
         warnings=parameter_warnings(project, scenario),

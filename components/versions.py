@@ -1,8 +1,20 @@
 """Pinned versions of everything the stack pulls, each in this one place.
 
-The Istio version itself is the `istioVersion` config key (default in Pulumi.yaml); the image tags
-below are the ones Istio 1.30.3's samples pin.
+The Istio version itself is the `istioVersion` config key (default in Pulumi.yaml); the image tags and
+add-on chart versions below are the ones Istio 1.30.3's samples pin.
 """
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A Helm chart at a pinned version, in the repository that publishes it."""
+
+    name: str
+    version: str
+    repository: str
+
 
 ISTIO_CHART_REPOSITORY = "https://istio-release.storage.googleapis.com/charts"
 
@@ -21,6 +33,16 @@ HTTPBIN_IMAGE = "docker.io/mccutchen/go-httpbin:v2.15.0"
 FORTIO_IMAGE = "docker.io/fortio/fortio:latest_release"
 CURL_IMAGE = "docker.io/curlimages/curl:8.16.0"
 TCP_ECHO_IMAGE = "registry.istio.io/release/tcp-echo-server:1.3"
+
+# The observability add-ons of Istio 1.30.3's samples/addons.
+PROMETHEUS_CHART = Chart("prometheus", "28.13.0", "https://prometheus-community.github.io/helm-charts")
+GRAFANA_CHART = Chart("grafana", "9.2.2", "https://grafana.github.io/helm-charts")
+KIALI_CHART = Chart("kiali-server", "2.26.0", "https://kiali.org/helm-charts")
+JAEGER_IMAGE = "docker.io/jaegertracing/jaeger:2.14.0"
+
+# Istio's Grafana dashboards as published on grafana.com, by dashboard id. Every Istio release publishes
+# a new revision of each; 300 is the one published with Istio 1.29 (the newest confirmed without network).
+ISTIO_DASHBOARD_REVISION = 300
 
 # The Kubernetes minor version GKE's REGULAR channel runs (default for new clusters, 2026):
 # manifests are validated against this version's OpenAPI schema.

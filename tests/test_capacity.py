@@ -42,5 +42,5 @@ def test_every_scheduled_workload_declares_requests(default):
 
 def test_default_stack_requests(default):
     """GKE system 4 x 249m/504Mi + 682m/781Mi; Bookinfo 220m/512Mi + 6 sidecars 60m/240Mi;
-    istiod 10m/100Mi; two gateways 20m/80Mi."""
-    assert default.plan["outputs"]["capacity"]["requested"] == {"cpu": "1988m", "memory": "3825Mi"}
+    istiod 10m/100Mi; two gateways 20m/80Mi; add-ons 100m/496Mi."""
+    assert default.plan["outputs"]["capacity"]["requested"] == {"cpu": "2088m", "memory": "4321Mi"}

@@ -27,6 +27,11 @@ INVALID = [
     ("istioVersion=1.30", "istioVersion: '1.30' is not valid; allowed: a version x.y.z such as 1.30.3"),
     ("istioVersion=latest", "istioVersion: 'latest' is not valid"),
     ("egressGateway=on", "egressGateway: 'on' is not a boolean"),
+    ("prometheus=maybe", "prometheus: 'maybe' is not a boolean; allowed: true, false"),
+    ("jaeger=yes", "jaeger: 'yes' is not a boolean; allowed: true, false"),
+    ("prometheus=false", "kiali: needs prometheus=true; set prometheus=true or kiali=false"),
+    (("prometheus=false", "kiali=true"), "kiali: needs prometheus=true; set prometheus=true or kiali=false"),
+    (("prometheus=false", "kiali=false"), "grafana: needs prometheus=true; set prometheus=true or grafana=false"),
     ("scenario=chaos", "scenario: unknown value 'chaos'; allowed: round-robin, all-v1, user-routing, fault-delay"),
     (("scenario=egress-gateway", "egressGateway=false"),
      "scenario: egress-gateway needs the egress gateway; set egressGateway=true or pick another scenario"),
@@ -103,6 +108,7 @@ FIXED_DEFAULTS = {
     "faultDelay": "7s", "faultAbortStatus": 500, "faultPercentage": 100, "faultTarget": "user",
     "reviewsTimeout": "0.5s", "ratingsDelay": "2s", "headerName": "user-agent", "headerRegex": ".*Firefox.*",
     "headerSubset": "v2", "mirrorPercentage": 100, "egressHost": "edition.cnn.com", "httpbinStatusPath": False,
+    "prometheus": True, "grafana": True, "kiali": True, "jaeger": True,
 }
 
 

@@ -41,7 +41,7 @@ def test_default_stack_declares_cluster_pool_provider_releases_and_bookinfo(defa
     assert types.count("gcp:container/cluster:Cluster") == 1
     assert types.count("gcp:container/nodePool:NodePool") == 1
     assert types.count("pulumi:providers:kubernetes") == 1
-    assert types.count("kubernetes:helm.sh/v3:Release") == 4
+    assert types.count("kubernetes:helm.sh/v3:Release") == 7  # 4 Istio charts, Prometheus, Grafana, Kiali
     bookinfo = [m for m in default.manifests if m["metadata"].get("namespace") == "bookinfo" or m["metadata"]["name"] == "bookinfo"]
     assert sorted({m["kind"] for m in bookinfo}) == [
         "Deployment", "DestinationRule", "Gateway", "Namespace", "Service", "ServiceAccount", "VirtualService",
@@ -50,7 +50,10 @@ def test_default_stack_declares_cluster_pool_provider_releases_and_bookinfo(defa
 
 def test_outputs(default):
     outputs = default.plan["outputs"]
-    assert set(outputs) == {"capacity", "ingressIp", "kubeconfig", "productpageUrl", "routing", "scenario"}
+    assert set(outputs) == {
+        "capacity", "dashboards", "grafanaAdminPassword", "ingressIp", "kubeconfig", "productpageUrl", "routing",
+        "scenario",
+    }
     assert outputs["scenario"] == "round-robin"
 
 

@@ -2,12 +2,13 @@
 
 The mocks stand in for the cloud: they answer every resource with its inputs plus deterministic values
 for what GCP or Kubernetes would compute (endpoint, CA, ingress IP from 203.0.113.0/24), so no input is
-lost to an unknown output.
+lost to an unknown output. A generated password is synthesised too; like every secret, the plan masks it.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import logging
 import runpy
 import sys
@@ -30,6 +31,11 @@ _UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 CLUSTER_ENDPOINT = "203.0.113.1"
 INGRESS_IP = "203.0.113.10"
 MOCK_PROJECT = "mock-project"
+
+
+def synthetic_password(name: str, length: int) -> str:
+    """The `result` the mocks give a RandomPassword: derived from its logical name, so runs are identical."""
+    return hashlib.sha256(f"synthetic-password:{name}".encode()).hexdigest()[:length]
 
 
 @dataclass
@@ -64,11 +70,19 @@ class _Collector(logging.Handler):
         self.run.warnings.append(record.getMessage())
 
 
+def masked(secret: Any) -> Any:
+    """A secret's shape without its content: a mapping keeps its keys (as `kubectl describe secret` does),
+    so a masked Secret's data is still a valid manifest."""
+    if isinstance(secret, dict):
+        return {key: SECRET for key in secret}
+    return SECRET
+
+
 def plain(value: Any) -> Any:
     """Protobuf-JSON property values made plain: secrets masked, references as URNs, whole floats as ints."""
     if isinstance(value, dict):
         if value.get(_SIGNATURE) == _SECRET_SIGNATURE:
-            return SECRET
+            return masked(value.get("value"))
         if value.get(_SIGNATURE) == _RESOURCE_SIGNATURE:
             return value["urn"]
         return {key: plain(item) for key, item in value.items()}
@@ -100,6 +114,8 @@ class SyntheticCloud(mocks.Mocks):
         elif args.typ == "gcp:serviceaccount/account:Account":
             project = outputs.get("project") or MOCK_PROJECT
             outputs["email"] = f"{outputs['accountId']}@{project}.iam.gserviceaccount.com"
+        elif args.typ == "random:index/randomPassword:RandomPassword":
+            outputs["result"] = synthetic_password(args.name, int(outputs["length"]))
         elif args.typ == "kubernetes:core/v1:Service" and args.resource_id:
             outputs["status"] = {"loadBalancer": {"ingress": [{"ip": INGRESS_IP}]}}
         if args.typ.startswith("kubernetes:") and "metadata" in outputs:

@@ -1,0 +1,473 @@
+"""The observability add-ons of Istio's demo setup, in istio-system: Prometheus, Grafana, Kiali and Jaeger.
+
+Set up as Istio 1.30.3's samples/addons set them up (its manifests/addons values), with two departures
+a team running this for real expects: Grafana has no anonymous admin (a generated password, kept in a
+Secret) and Kiali asks for a token. Every add-on pod runs without a sidecar and requests little enough
+that the default stack fits 4 x n1-standard-1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+import yaml
+
+from components import helm
+from components import istio_objects as istio
+from components.istio import ISTIO_NAMESPACE
+from components.settings import AddonSettings
+from components.versions import (
+    GRAFANA_CHART,
+    ISTIO_DASHBOARD_REVISION,
+    JAEGER_IMAGE,
+    KIALI_CHART,
+    PROMETHEUS_CHART,
+    Chart,
+)
+from components.workloads import Scheduled, Size
+
+NAMESPACE = ISTIO_NAMESPACE
+NO_SIDECAR = {"sidecar.istio.io/inject": "false"}
+
+# Requests near what each add-on uses idle in the demo (upstream sets none but Jaeger's 10m CPU).
+PROMETHEUS = Size(cpu="50m", memory="256Mi", cpu_limit="500m", memory_limit="1Gi")
+CONFIG_RELOADER = Size(cpu="10m", memory="16Mi", cpu_limit="100m", memory_limit="64Mi")
+GRAFANA = Size(cpu="20m", memory="96Mi", cpu_limit="500m", memory_limit="256Mi")
+KIALI = Size(cpu="10m", memory="64Mi", cpu_limit="500m", memory_limit="1Gi")
+JAEGER = Size(cpu="10m", memory="64Mi", cpu_limit="500m", memory_limit="512Mi")
+
+# Where the add-ons reach each other inside the cluster.
+PROMETHEUS_PORT = 9090
+GRAFANA_PORT = 3000
+PROMETHEUS_URL = f"http://prometheus.{NAMESPACE}:{PROMETHEUS_PORT}"
+GRAFANA_URL = f"http://grafana.{NAMESPACE}:{GRAFANA_PORT}"
+JAEGER_BASE_PATH = "/jaeger"
+JAEGER_QUERY_GRPC_URL = f"http://tracing.{NAMESPACE}:16685{JAEGER_BASE_PATH}"
+
+# The demo profile's meshConfig declares this extension provider, sending OTLP to jaeger-collector:4317.
+TRACING_PROVIDER = "jaeger"
+TRACING_SAMPLING_PERCENTAGE = 100
+
+GRAFANA_ADMIN_SECRET = "grafana-admin"
+GRAFANA_ADMIN_USER = "admin"
+GRAFANA_DATASOURCE = "Prometheus"
+GRAFANA_DASHBOARD_FOLDER = "istio"
+# Istio's dashboards on grafana.com (samples/addons/README.md), downloaded by the chart at start-up.
+ISTIO_DASHBOARDS = {
+    "istio-mesh": 7639,
+    "istio-service": 7636,
+    "istio-workload": 7630,
+    "istio-control-plane": 7645,
+}
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """An add-on's web UI, opened on localhost through `kubectl port-forward`."""
+
+    service: str
+    service_port: int
+    local_port: int
+    path: str = ""
+    login: Optional[str] = None
+
+    @property
+    def url(self) -> str:
+        return f"http://localhost:{self.local_port}{self.path}"
+
+    def output(self) -> dict[str, str]:
+        """The stack output: the port-forward command, the URL to open, and how to log in if one must."""
+        forward = f"kubectl -n {NAMESPACE} port-forward svc/{self.service} {self.local_port}:{self.service_port}"
+        result = {"portForward": forward, "url": self.url}
+        if self.login:
+            result["login"] = self.login
+        return result
+
+
+PROMETHEUS_UI = Dashboard("prometheus", PROMETHEUS_PORT, PROMETHEUS_PORT)
+GRAFANA_UI = Dashboard(
+    "grafana",
+    GRAFANA_PORT,
+    GRAFANA_PORT,
+    login=f"user {GRAFANA_ADMIN_USER}, password from `pulumi stack output --show-secrets grafanaAdminPassword`",
+)
+KIALI_UI = Dashboard(
+    "kiali", 20001, 20001, path="/kiali", login=f"token from `kubectl -n {NAMESPACE} create token kiali`"
+)
+JAEGER_UI = Dashboard("tracing", 80, 16686, path=JAEGER_BASE_PATH)
+
+
+def helm_resources(size: Size) -> dict[str, dict[str, str]]:
+    """A Size as charts take it in their `resources` values."""
+    return {
+        "requests": {"cpu": size.cpu, "memory": size.memory},
+        "limits": {"cpu": size.cpu_limit, "memory": size.memory_limit},
+    }
+
+
+def prometheus_values() -> dict[str, Any]:
+    """Istio's values-prometheus.yaml: the server alone, no volume, Service prometheus:9090, 15s scrapes.
+
+    The chart's default scrape configs are the mesh's: its `kubernetes-pods` job follows the
+    prometheus.io/* annotations that Istio's metrics merging puts on every injected pod and on istiod.
+    """
+    return {
+        "alertmanager": {"enabled": False},
+        "prometheus-pushgateway": {"enabled": False},
+        "kube-state-metrics": {"enabled": False},
+        "prometheus-node-exporter": {"enabled": False},
+        "server": {
+            "fullnameOverride": "prometheus",
+            "podLabels": NO_SIDECAR,
+            "persistentVolume": {"enabled": False},
+            "service": {"servicePort": PROMETHEUS_PORT},
+            "readinessProbeInitialDelay": 0,
+            "global": {"scrape_interval": "15s"},
+            "image": {"repository": "docker.io/prom/prometheus"},
+            "resources": helm_resources(PROMETHEUS),
+        },
+        "configmapReload": {
+            "prometheus": {
+                "image": {"repository": "ghcr.io/prometheus-operator/prometheus-config-reloader"},
+                "resources": helm_resources(CONFIG_RELOADER),
+            }
+        },
+    }
+
+
+def istio_dashboards() -> dict[str, dict[str, Any]]:
+    """The chart's `dashboards` entries: each fetched from grafana.com by id, bound to the Prometheus source."""
+    return {
+        name: {"gnetId": gnet_id, "revision": ISTIO_DASHBOARD_REVISION, "datasource": GRAFANA_DATASOURCE}
+        for name, gnet_id in ISTIO_DASHBOARDS.items()
+    }
+
+
+def grafana_values(admin_secret: str) -> dict[str, Any]:
+    """Istio's values-grafana.yaml with a real login: admin credentials from `admin_secret`, no anonymous access."""
+    return {
+        "rbac": {"create": False, "pspEnabled": False},
+        "testFramework": {"enabled": False},
+        "podLabels": NO_SIDECAR,
+        "admin": {"existingSecret": admin_secret, "userKey": "admin-user", "passwordKey": "admin-password"},
+        "grafana.ini": {"auth.anonymous": {"enabled": False}},
+        "service": {"port": GRAFANA_PORT},
+        "resources": helm_resources(GRAFANA),
+        "datasources": {
+            "datasources.yaml": {
+                "apiVersion": 1,
+                "datasources": [
+                    {
+                        "name": GRAFANA_DATASOURCE,
+                        "type": "prometheus",
+                        "orgId": 1,
+                        "url": PROMETHEUS_URL,
+                        "access": "proxy",
+                        "isDefault": True,
+                        "jsonData": {"timeInterval": "15s"},
+                        "editable": True,
+                    }
+                ],
+            }
+        },
+        "dashboardProviders": {
+            "dashboardproviders.yaml": {
+                "apiVersion": 1,
+                "providers": [
+                    {
+                        "name": GRAFANA_DASHBOARD_FOLDER,
+                        "orgId": 1,
+                        "folder": GRAFANA_DASHBOARD_FOLDER,
+                        "type": "file",
+                        "disableDeletion": False,
+                        "options": {"path": f"/var/lib/grafana/dashboards/{GRAFANA_DASHBOARD_FOLDER}"},
+                    }
+                ],
+            }
+        },
+        "dashboards": {GRAFANA_DASHBOARD_FOLDER: istio_dashboards()},
+    }
+
+
+def kiali_values(grafana: bool, jaeger: bool) -> dict[str, Any]:
+    """Istio's values-kiali.yaml with token login, wired to the in-cluster Prometheus and, when present,
+    Grafana and Jaeger (external URLs are the port-forwarded ones, for Kiali's links)."""
+    return {
+        "auth": {"strategy": "token"},
+        "deployment": {
+            "pod_labels": NO_SIDECAR,
+            "ingress": {"enabled": False},
+            "image_pull_policy": "IfNotPresent",
+            "network_policy": {"enabled": False},
+            "resources": helm_resources(KIALI),
+        },
+        "external_services": {
+            "prometheus": {"url": PROMETHEUS_URL},
+            "grafana": (
+                {"enabled": True, "internal_url": GRAFANA_URL, "external_url": GRAFANA_UI.url}
+                if grafana
+                else {"enabled": False}
+            ),
+            "tracing": (
+                {
+                    "enabled": True,
+                    "provider": "jaeger",
+                    "internal_url": JAEGER_QUERY_GRPC_URL,
+                    "use_grpc": True,
+                    "external_url": JAEGER_UI.url,
+                }
+                if jaeger
+                else {"enabled": False}
+            ),
+        },
+    }
+
+
+def jaeger_config() -> dict[str, Any]:
+    """Jaeger v2 all-in-one with Badger storage on the pod's volume, as samples/addons/jaeger.yaml configures it:
+    OTLP (4317 gRPC, 4318 HTTP), Jaeger and Zipkin receivers; the query UI under /jaeger; health on 13133."""
+    return {
+        "service": {
+            "extensions": ["jaeger_storage", "jaeger_query", "remote_sampling", "healthcheckv2", "expvar", "zpages"],
+            "pipelines": {
+                "traces": {
+                    "receivers": ["otlp", "jaeger", "zipkin"],
+                    "processors": ["batch"],
+                    "exporters": ["jaeger_storage_exporter"],
+                }
+            },
+            "telemetry": {
+                "resource": {"service.name": "jaeger"},
+                "metrics": {
+                    "level": "detailed",
+                    "readers": [{"pull": {"exporter": {"prometheus": {"host": "0.0.0.0", "port": 8888}}}}],
+                },
+                "logs": {"level": "info"},
+            },
+        },
+        "extensions": {
+            "jaeger_query": {"base_path": JAEGER_BASE_PATH, "storage": {"traces": "badger_storage"}},
+            "jaeger_storage": {
+                "backends": {
+                    "badger_storage": {
+                        "badger": {
+                            "ephemeral": False,
+                            "directories": {"keys": "/badger/key", "values": "/badger/data/"},
+                        }
+                    }
+                }
+            },
+            "remote_sampling": {
+                "file": {"path": None, "default_sampling_probability": 1, "reload_interval": "1s"},
+                "http": {"endpoint": "0.0.0.0:5778"},
+                "grpc": {"endpoint": "0.0.0.0:5779"},
+            },
+            "healthcheckv2": {"use_v2": True, "http": {"endpoint": "0.0.0.0:13133"}, "grpc": None},
+            "expvar": {"endpoint": "0.0.0.0:27777"},
+            "zpages": {"endpoint": "0.0.0.0:27778"},
+        },
+        "receivers": {
+            "otlp": {"protocols": {"grpc": {"endpoint": "0.0.0.0:4317"}, "http": {"endpoint": "0.0.0.0:4318"}}},
+            "jaeger": {
+                "protocols": {
+                    "grpc": {"endpoint": "0.0.0.0:14250"},
+                    "thrift_http": {"endpoint": "0.0.0.0:14268"},
+                    "thrift_binary": {"endpoint": "0.0.0.0:6832"},
+                    "thrift_compact": {"endpoint": "0.0.0.0:6831"},
+                }
+            },
+            "zipkin": {"endpoint": "0.0.0.0:9411"},
+        },
+        "processors": {"batch": None},
+        "exporters": {"jaeger_storage_exporter": {"trace_storage": "badger_storage"}},
+    }
+
+
+JAEGER_LABELS = {"app": "jaeger"}
+JAEGER_CONFIG_DIR = "/jaeger-configuration"
+JAEGER_HEALTH = k8s.core.v1.HTTPGetActionArgs(path="/status", port=13133)
+# Each Jaeger Service: its labels and its (port name, port, target port)s, as samples/addons/jaeger.yaml has them.
+JAEGER_SERVICES: dict[str, tuple[dict[str, str], tuple[tuple[str, int, int], ...]]] = {
+    "tracing": (JAEGER_LABELS, (("http-query", 80, 16686), ("grpc-query", 16685, 16685))),
+    # Jaeger speaks Zipkin's API; a `zipkin` Service lets a mesh configured for Zipkin send here.
+    "zipkin": ({"name": "zipkin"}, (("http-query", 9411, 9411),)),
+    "jaeger-collector": (
+        JAEGER_LABELS,
+        (
+            ("jaeger-collector-http", 14268, 14268),
+            ("jaeger-collector-grpc", 14250, 14250),
+            ("http-zipkin", 9411, 9411),
+            ("grpc-otel", 4317, 4317),
+            ("http-otel", 4318, 4318),
+        ),
+    ),
+}
+
+
+def jaeger_config_text() -> str:
+    return yaml.safe_dump(jaeger_config(), sort_keys=False)
+
+
+def jaeger_config_map(opts: pulumi.ResourceOptions) -> k8s.core.v1.ConfigMap:
+    return k8s.core.v1.ConfigMap(
+        f"{NAMESPACE}-jaeger",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name="jaeger", namespace=NAMESPACE, labels=JAEGER_LABELS),
+        data={"config.yaml": jaeger_config_text()},
+        opts=opts,
+    )
+
+
+def jaeger_deployment(opts: pulumi.ResourceOptions) -> k8s.apps.v1.Deployment:
+    """Jaeger all-in-one, one replica; the config's hash on the pod template rolls it when the config changes."""
+    config_hash = hashlib.sha256(jaeger_config_text().encode()).hexdigest()
+    container = k8s.core.v1.ContainerArgs(
+        name="jaeger",
+        image=JAEGER_IMAGE,
+        image_pull_policy="IfNotPresent",
+        args=["--config", f"{JAEGER_CONFIG_DIR}/config.yaml"],
+        liveness_probe=k8s.core.v1.ProbeArgs(http_get=JAEGER_HEALTH),
+        readiness_probe=k8s.core.v1.ProbeArgs(http_get=JAEGER_HEALTH),
+        volume_mounts=[
+            k8s.core.v1.VolumeMountArgs(name="data", mount_path="/badger"),
+            k8s.core.v1.VolumeMountArgs(name="jaeger-configuration", mount_path=JAEGER_CONFIG_DIR),
+        ],
+        resources=JAEGER.requirements(),
+    )
+    return k8s.apps.v1.Deployment(
+        f"{NAMESPACE}-jaeger",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name="jaeger", namespace=NAMESPACE, labels=JAEGER_LABELS),
+        spec=k8s.apps.v1.DeploymentSpecArgs(
+            replicas=1,
+            selector=k8s.meta.v1.LabelSelectorArgs(match_labels=JAEGER_LABELS),
+            template=k8s.core.v1.PodTemplateSpecArgs(
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    labels={**JAEGER_LABELS, **NO_SIDECAR},
+                    annotations={
+                        "prometheus.io/scrape": "true",
+                        "prometheus.io/port": "8888",
+                        "checksum/config": config_hash,
+                    },
+                ),
+                spec=k8s.core.v1.PodSpecArgs(
+                    containers=[container],
+                    volumes=[
+                        k8s.core.v1.VolumeArgs(name="data", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs()),
+                        k8s.core.v1.VolumeArgs(
+                            name="jaeger-configuration",
+                            config_map=k8s.core.v1.ConfigMapVolumeSourceArgs(name="jaeger"),
+                        ),
+                    ],
+                ),
+            ),
+        ),
+        opts=opts,
+    )
+
+
+def jaeger_service(name: str, opts: pulumi.ResourceOptions) -> k8s.core.v1.Service:
+    labels, ports = JAEGER_SERVICES[name]
+    return k8s.core.v1.Service(
+        f"{NAMESPACE}-{name}",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=name, namespace=NAMESPACE, labels=labels),
+        spec=k8s.core.v1.ServiceSpecArgs(
+            type="ClusterIP",
+            ports=[
+                k8s.core.v1.ServicePortArgs(name=port_name, port=port, target_port=target, protocol="TCP")
+                for port_name, port, target in ports
+            ],
+            selector=JAEGER_LABELS,
+        ),
+        opts=opts,
+    )
+
+
+@dataclass(frozen=True)
+class ObservabilityAddonsArgs:
+    settings: AddonSettings
+    provider: k8s.Provider
+    istiod: pulumi.Resource
+    namespace: k8s.core.v1.Namespace
+
+
+class ObservabilityAddons(pulumi.ComponentResource):
+    """The enabled add-ons, their dashboards' port-forward commands, and what they ask the scheduler for."""
+
+    dashboards: dict[str, dict[str, str]]
+    grafana_admin_password: Optional[pulumi.Output[str]]
+    scheduled: list[Scheduled]
+
+    def __init__(
+        self, name: str, args: ObservabilityAddonsArgs, opts: Optional[pulumi.ResourceOptions] = None
+    ) -> None:
+        super().__init__("istio-demo:addons:ObservabilityAddons", name, None, opts)
+        self._provider = args.provider
+        settings = args.settings
+        self.dashboards = {}
+        self.grafana_admin_password = None
+        self.scheduled = []
+
+        # Grafana and Kiali read Prometheus: installed after it, so their first queries find it.
+        after_prometheus: list[pulumi.Resource] = [args.istiod]
+        if settings.prometheus:
+            prometheus = self._release("prometheus", PROMETHEUS_CHART, prometheus_values(), after=[args.istiod])
+            after_prometheus.append(prometheus)
+            self.dashboards["prometheus"] = PROMETHEUS_UI.output()
+            self.scheduled += [
+                Scheduled("prometheus", PROMETHEUS.cpu, PROMETHEUS.memory),
+                Scheduled("prometheus-config-reloader", CONFIG_RELOADER.cpu, CONFIG_RELOADER.memory),
+            ]
+        if settings.grafana:
+            admin = self._grafana_admin(args.namespace)
+            self._release("grafana", GRAFANA_CHART, grafana_values(GRAFANA_ADMIN_SECRET), after=[*after_prometheus, admin])
+            self.dashboards["grafana"] = GRAFANA_UI.output()
+            self.scheduled.append(Scheduled("grafana", GRAFANA.cpu, GRAFANA.memory))
+        if settings.kiali:
+            self._release("kiali", KIALI_CHART, kiali_values(settings.grafana, settings.jaeger), after=after_prometheus)
+            self.dashboards["kiali"] = KIALI_UI.output()
+            self.scheduled.append(Scheduled("kiali", KIALI.cpu, KIALI.memory))
+        if settings.jaeger:
+            self._jaeger(args.namespace, args.istiod)
+            self.dashboards["jaeger"] = JAEGER_UI.output()
+            self.scheduled.append(Scheduled("jaeger", JAEGER.cpu, JAEGER.memory))
+
+        self.register_outputs({"dashboards": self.dashboards})
+
+    def _child(self, after: list[pulumi.Resource]) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, provider=self._provider, depends_on=after)
+
+    def _release(
+        self, release: str, chart: Chart, values: dict[str, Any], after: list[pulumi.Resource]
+    ) -> k8s.helm.v3.Release:
+        return helm.release(release, chart, NAMESPACE, values, self._child(after))
+
+    def _grafana_admin(self, namespace: k8s.core.v1.Namespace) -> k8s.core.v1.Secret:
+        """A password generated once and kept in the state, and the Secret the chart reads it from."""
+        password = random.RandomPassword(
+            "grafana-admin-password",
+            random.RandomPasswordArgs(length=24, special=False),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.grafana_admin_password = pulumi.Output.secret(password.result)
+        return k8s.core.v1.Secret(
+            f"{NAMESPACE}-{GRAFANA_ADMIN_SECRET}",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=GRAFANA_ADMIN_SECRET, namespace=NAMESPACE, labels={"app": "grafana"}
+            ),
+            type="Opaque",
+            string_data={"admin-user": GRAFANA_ADMIN_USER, "admin-password": self.grafana_admin_password},
+            opts=self._child([namespace]),
+        )
+
+    def _jaeger(self, namespace: k8s.core.v1.Namespace, istiod: pulumi.Resource) -> None:
+        """Jaeger's ConfigMap, Deployment and Services, and the Telemetry that sends every span to it."""
+        in_namespace = self._child([namespace])
+        config = jaeger_config_map(in_namespace)
+        jaeger_deployment(self._child([namespace, config]))
+        services = [jaeger_service(name, in_namespace) for name in JAEGER_SERVICES]
+        telemetry = istio.tracing_telemetry("mesh-default", NAMESPACE, TRACING_PROVIDER, TRACING_SAMPLING_PERCENTAGE)
+        istio.declare(telemetry, self._child([istiod, *services]))

@@ -83,7 +83,8 @@ class Comparison:
 
     @property
     def changed(self) -> bool:
-        return bool(self.manifests_diff or self.plan_diff) or self.head.ok != self.base.ok or not self.base.present
+        sides_differ = self.head.present != self.base.present or self.head.ok != self.base.ok
+        return sides_differ or bool(self.manifests_diff or self.plan_diff)
 
 
 def presets(checkout: Path) -> dict[str, Optional[str]]:
@@ -130,10 +131,11 @@ def compare(head: Path, base: Path, out: Path, python: str = sys.executable) -> 
         directory = out / name
         sides = {}
         for label, checkout, available in (("head", head, head_presets), ("base", base, base_presets)):
-            if name in available:
+            # A preset the PR removes is only listed: rendering the base's copy would show nothing to review.
+            if name in available and name in head_presets:
                 sides[label] = render(checkout, available[name], directory / label, python)
             else:
-                sides[label] = Side(present=False)
+                sides[label] = Side(present=name in available)
         comparison = Comparison(name, sides["head"], sides["base"])
         if comparison.head.present:
             new = not comparison.base.present and comparisons and comparisons[0].name == DEFAULTS
@@ -143,7 +145,9 @@ def compare(head: Path, base: Path, out: Path, python: str = sys.executable) -> 
             comparison.manifests_diff = unified(
                 reference.manifests, comparison.head.manifests, reference_name, name, "manifests.yaml"
             )
-            comparison.plan_diff = unified(plan_text(reference), plan_text(comparison.head), reference_name, name, "plan.json")
+            comparison.plan_diff = unified(
+                plan_text(reference), plan_text(comparison.head), reference_name, name, "plan.json"
+            )
         directory.mkdir(parents=True, exist_ok=True)
         (directory / "manifests.diff").write_text("".join(comparison.manifests_diff))
         (directory / "plan.diff").write_text("".join(comparison.plan_diff))
@@ -212,7 +216,7 @@ def summary(comparisons: list[Comparison], base_label: str = "base") -> str:
     lines = [
         "## Offline preview (Pulumi mocks, no cloud)",
         "",
-        f"{len(comparisons)} configurations rendered on this PR and on {base_label}; "
+        f"{len(comparisons)} configurations compared between this PR and {base_label}; "
         f"{len(changed)} differ. Full renderings and diffs are in the workflow's artifact.",
         "",
         "| preset | scenario | resources | Kubernetes objects | against base |",

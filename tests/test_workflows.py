@@ -79,9 +79,21 @@ def test_workflows_are_valid_against_githubs_schema():
     assert finished.returncode == 0, finished.stdout + finished.stderr
 
 
-def test_zizmor_finds_nothing_of_medium_or_high_severity():
+def test_dependabot_keeps_the_pins_current_and_is_schema_valid():
+    dependabot = ROOT / ".github" / "dependabot.yml"
     finished = subprocess.run(
-        [str(BIN / "zizmor"), "--offline", "--no-ignores", "--format", "json", str(WORKFLOWS)],
+        [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.dependabot", str(dependabot)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    ecosystems = [update["package-ecosystem"] for update in yaml.safe_load(dependabot.read_text())["updates"]]
+    assert "github-actions" in ecosystems
+
+
+def test_zizmor_finds_nothing_of_medium_or_high_severity():
+    """Workflows and Dependabot's configuration, audited offline; `# zizmor: ignore` comments are not honoured."""
+    finished = subprocess.run(
+        [str(BIN / "zizmor"), "--offline", "--no-ignores", "--format", "json", str(ROOT / ".github")],
         capture_output=True, text=True, check=False, env={**os.environ, "NO_COLOR": "1"},
     )  # fmt: skip
     assert finished.returncode != 1, finished.stderr  # 1: zizmor itself failed; >= 10: it found something

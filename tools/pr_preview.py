@@ -217,7 +217,8 @@ def summary(comparisons: list[Comparison], base_label: str = "base") -> str:
         "## Offline preview (Pulumi mocks, no cloud)",
         "",
         f"{len(comparisons)} configurations compared between this PR and {base_label}; "
-        f"{len(changed)} differ. Full renderings and diffs are in the workflow's artifact.",
+        f"{len(changed)} {'differs' if len(changed) == 1 else 'differ'}. "
+        "Full renderings and diffs are in the workflow's artifact.",
         "",
         "| preset | scenario | resources | Kubernetes objects | against base |",
         "|---|---|---|---|---|",

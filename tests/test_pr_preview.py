@@ -1,0 +1,97 @@
+"""The offline PR preview: every preset rendered by each side's own program, and what changed between them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tools import pr_preview
+from tools.stack_config import ROOT
+
+PROJECT_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py", "components", "tools")
+
+
+def checkout(directory: Path, presets: dict[str, dict]) -> Path:
+    """A copy of the project (program and tools, no venv) with exactly `presets` in stacks/."""
+    directory.mkdir()
+    for name in PROJECT_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, directory / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, directory / name)
+    (directory / "stacks").mkdir()
+    for name, config in presets.items():
+        (directory / "stacks" / f"{name}.yaml").write_text(yaml.safe_dump({"config": config}))
+    return directory
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory):
+    """Base: 3 nodes by default and a preset the PR removes. Head: the project as it is, plus a new preset."""
+    root = tmp_path_factory.mktemp("pr")
+    base = checkout(root / "base", {"gone": {"istio-demo:scenario": "round-robin"}})
+    project = yaml.safe_load((base / "Pulumi.yaml").read_text())
+    project["config"]["nodeCount"]["default"] = 3
+    (base / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
+    head = checkout(root / "head", {"added": {"istio-demo:scenario": "round-robin", "istio-demo:nodeCount": 5}})
+    out = root / "out"
+    comparisons = pr_preview.compare(head, base, out)
+    return pr_preview.summary(comparisons), out, {c.name: c for c in comparisons}
+
+
+def test_every_preset_of_either_side_and_the_defaults_are_compared(compared):
+    _, out, comparisons = compared
+    assert list(comparisons) == ["_defaults", "added", "gone"]
+    for name in ("_defaults", "added"):
+        assert (out / name / "head" / "plan.json").is_file()
+        assert (out / name / "manifests.diff").is_file() and (out / name / "plan.diff").is_file()
+    assert not (out / "gone" / "base").exists()  # a removed preset is listed, not rendered
+
+
+def test_the_base_is_rendered_by_its_own_program(compared):
+    _, out, comparisons = compared
+    defaults = comparisons["_defaults"]
+    assert defaults.base.plan["config"]["istio-demo:nodeCount"] == 3
+    assert defaults.head.plan["config"]["istio-demo:nodeCount"] == 4
+    assert defaults.manifests_diff == []  # the node count is no Kubernetes object
+    assert '-    "istio-demo:nodeCount": 3,\n' in defaults.plan_diff
+    assert '+    "istio-demo:nodeCount": 4,\n' in defaults.plan_diff
+    assert (out / "_defaults" / "plan.diff").read_text() == "".join(defaults.plan_diff)
+
+
+def test_a_new_preset_is_diffed_against_the_bases_defaults(compared):
+    _, _, comparisons = compared
+    added = comparisons["added"]
+    assert added.base.present is False and added.reference is comparisons["_defaults"].base
+    assert '+    "istio-demo:nodeCount": 5,\n' in added.plan_diff
+    assert added.plan_diff[0] == "--- base/_defaults/plan.json\n"
+
+
+def test_summary_tables_every_preset_with_its_status(compared):
+    summary, _, comparisons = compared
+    head = comparisons["_defaults"].head
+    table = [line for line in summary.splitlines() if line.startswith("| `")]
+    counts = f"{head.resource_count()} | {head.object_count()}"
+    assert table[0].startswith(f"| `_defaults` | round-robin | {counts} | manifests unchanged; plan +")
+    assert "new preset" in table[1] and "against base defaults" in table[1]
+    assert table[2] == "| `gone` | – | – | – | removed by this PR |"
+    assert "3 configurations compared" in summary and "3 differ" in summary
+    assert "<summary>plan.json diff" in summary
+
+
+def test_a_preset_that_does_not_render_fails_the_preview_with_its_error(tmp_path):
+    base = checkout(tmp_path / "base", {})
+    head = checkout(tmp_path / "head", {"broken": {"istio-demo:nodeCount": 0}})
+    status = pr_preview.main(["--base", str(base), "--head", str(head), "--out", str(tmp_path / "out")])
+    summary = (tmp_path / "out" / "summary.md").read_text()
+    assert status == 1
+    assert "| `broken` | – | – | – | **does not render**: `error: nodeCount: 0 is out of range" in summary
+
+
+def test_fences_outgrow_any_backticks_in_the_content():
+    assert pr_preview._fenced("a ```` b\n", "text").startswith("`````text\n")
+    assert pr_preview._fenced("plain", "diff") == "```diff\nplain\n```\n"

@@ -13,7 +13,6 @@ Sources of the figures:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from components.workloads import Scheduled

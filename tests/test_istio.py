@@ -9,7 +9,7 @@ import pytest
 
 from components.istio import INGRESS_PORTS
 from tests.conftest import rendered
-from tests.plan import DEPLOYMENT, RELEASE, resource, resources, urn_of
+from tests.plan import CLUSTER, DEPLOYMENT, NODE_POOL, RELEASE, resource, resources, urn_of
 
 REPOSITORY = {"repo": "https://istio-release.storage.googleapis.com/charts"}
 GATEWAY_RESOURCES = {"requests": {"cpu": "10m", "memory": "40Mi"}, "limits": {"cpu": "2000m", "memory": "1024Mi"}}
@@ -149,3 +149,17 @@ def test_ingress_ports_are_the_demo_profiles(upstream):
     demo = yaml.safe_load((upstream / "manifests/helm-profiles/demo.yaml").read_text())
     expected = demo["gateways"]["istio-ingressgateway"]["ports"]
     assert [{k: p[k] for k in ("name", "port", "targetPort")} for p in INGRESS_PORTS] == expected
+
+
+def test_ingress_gateway_is_destroyed_before_the_node_pool_and_the_cluster(default):
+    """Its LoadBalancer Service must go while the cluster can still clean up GCP's forwarding and firewall rules."""
+    release = resource(default, RELEASE, "istio-ingressgateway")
+    provider = next(r for r in default.plan["resources"] if r["urn"] == release["provider"])
+    pool = resource(default, NODE_POOL, "gke-nodes")
+    assert pool["urn"] in provider["dependsOn"]
+    assert urn_of(default, CLUSTER, "gke") in pool["dependsOn"]
+
+
+def test_nothing_is_deleted_with_the_cluster(default):
+    """deleted_with would skip deleting Kubernetes objects, leaking the load balancer."""
+    assert [r["name"] for r in default.plan["resources"] if "deletedWith" in r] == []

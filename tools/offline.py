@@ -48,6 +48,7 @@ class Registration:
     depends_on: list[str]
     inputs: dict[str, Any]
     read: bool = False
+    deleted_with: Optional[str] = None
 
 
 @dataclass
@@ -164,6 +165,7 @@ class RecordingMonitor(mocks.MockMonitor):
                 depends_on=sorted(set(getattr(request, "dependencies", []))),
                 inputs=plain(json_format.MessageToDict(raw)),
                 read=read,
+                deleted_with=getattr(request, "deletedWith", "") or None,
             )
         )
 

@@ -60,6 +60,7 @@ def plan_document(run: Run, config: dict[str, Any]) -> dict[str, Any]:
                 "dependsOn": resource.depends_on,
                 "inputs": resource.inputs,
                 **({"read": True} if resource.read else {}),
+                **({"deletedWith": resource.deleted_with} if resource.deleted_with else {}),
             }
             for resource in run.resources
         ],

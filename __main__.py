@@ -7,6 +7,7 @@ from components.capacity import capacity_report
 from components.gke import GkeCluster, GkeClusterArgs
 from components.istio import IstioMesh, IstioMeshArgs
 from components.scenarios.catalog import CATALOG
+from components.security import MeshSecurity, MeshSecurityArgs
 from components.settings import load_settings
 from components.traffic import TrafficScenario, TrafficScenarioArgs
 
@@ -16,6 +17,7 @@ plan = CATALOG[settings.scenario]()
 cluster = GkeCluster("gke", GkeClusterArgs(settings.cluster))
 mesh = IstioMesh("istio", IstioMeshArgs(settings.mesh, cluster.provider))
 bookinfo = Bookinfo("bookinfo", BookinfoArgs(cluster.provider, mesh.istiod))
+MeshSecurity("security", MeshSecurityArgs(settings.security, cluster.provider, mesh.istiod, bookinfo.namespace))
 TrafficScenario(
     "scenario",
     TrafficScenarioArgs(plan, cluster.provider, mesh.istiod, bookinfo.namespace),

@@ -30,6 +30,7 @@ ZONE = re.compile(r"^[a-z]+-[a-z]+[0-9]+-[a-z]$")
 MACHINE_TYPE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$")
 VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
 RELEASE_CHANNELS = ("RAPID", "REGULAR", "STABLE")
+MTLS_MODES = ("PERMISSIVE", "STRICT")
 
 
 @dataclass(frozen=True)
@@ -51,9 +52,16 @@ class MeshSettings:
 
 
 @dataclass(frozen=True)
+class SecuritySettings:
+    mtls_mode: str
+    authorization: bool
+
+
+@dataclass(frozen=True)
 class Settings:
     cluster: ClusterSettings
     mesh: MeshSettings
+    security: SecuritySettings
     scenario: str
 
 
@@ -140,6 +148,13 @@ def load_mesh(project: ConfigParser) -> MeshSettings:
     )
 
 
+def load_security(project: ConfigParser) -> SecuritySettings:
+    return SecuritySettings(
+        mtls_mode=project.one_of("mtlsMode", MTLS_MODES),
+        authorization=project.boolean("authorization"),
+    )
+
+
 def load_settings(project_config: RawConfig, gcp_config: RawConfig, scenario_names: tuple[str, ...]) -> Settings:
     """Parses and validates every key; raises ConfigError on the first bad value."""
     project = ConfigParser(project_config)
@@ -147,5 +162,6 @@ def load_settings(project_config: RawConfig, gcp_config: RawConfig, scenario_nam
     return Settings(
         cluster=load_cluster(project, gcp),
         mesh=load_mesh(project),
+        security=load_security(project),
         scenario=project.one_of("scenario", scenario_names),
     )

@@ -25,6 +25,9 @@ INVALID = [
     ("istioVersion=1.30", "istioVersion: '1.30' is not valid; allowed: a version x.y.z such as 1.30.3"),
     ("istioVersion=latest", "istioVersion: 'latest' is not valid"),
     ("egressGateway=on", "egressGateway: 'on' is not a boolean"),
+    ("mtlsMode=strict", "mtlsMode: unknown value 'strict'; allowed: PERMISSIVE, STRICT"),
+    ("mtlsMode=DISABLE", "mtlsMode: unknown value 'DISABLE'; allowed: PERMISSIVE, STRICT"),
+    ("authorization=yes", "authorization: 'yes' is not a boolean; allowed: true, false"),
     ("scenario=chaos", "scenario: unknown value 'chaos'; allowed: round-robin"),
     ("gcp:zone=us-central1", "gcp:zone: 'us-central1' is not valid; allowed: a Compute Engine zone name"),
     ("gcp:zone=Mars", "gcp:zone: 'Mars' is not valid"),
@@ -84,6 +87,8 @@ def test_defaults_come_from_pulumi_yaml_and_dev_stack():
         "istio-demo:deletionProtection": False,
         "istio-demo:istioVersion": "1.30.3",
         "istio-demo:egressGateway": True,
+        "istio-demo:mtlsMode": "PERMISSIVE",
+        "istio-demo:authorization": False,
         "istio-demo:scenario": "round-robin",
         "gcp:zone": "us-central1-a",
     }

@@ -59,6 +59,7 @@ def plan_document(run: Run, config: dict[str, Any]) -> dict[str, Any]:
                 "dependsOn": resource.depends_on,
                 "inputs": resource.inputs,
                 **({"read": True} if resource.read else {}),
+                **({"secretOutputs": resource.secret_outputs} if resource.secret_outputs else {}),
             }
             for resource in run.resources
         ],

@@ -145,7 +145,10 @@ def test_node_account_id_fits_iams_limit(cluster_name, account_id):
         (
             ("gcp:project=my-project",),
             {"project": "my-project", "workloadIdentityConfig": {"workloadPool": "my-project.svc.id.goog"}},
-            {"project": "my-project", "nodeConfig.serviceAccount": "istio-demo-nodes@my-project.iam.gserviceaccount.com"},
+            {
+                "project": "my-project",
+                "nodeConfig.serviceAccount": "istio-demo-nodes@my-project.iam.gserviceaccount.com",
+            },
         ),
     ],
 )

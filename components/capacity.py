@@ -40,8 +40,8 @@ SYSTEM_DAEMONSETS = (
     Scheduled("netd", cpu="8m", memory="65Mi"),
     # Workload Identity's metadata server (GKE_METADATA nodes), 100m/100Mi in cryptnono/cryptnono#34.
     Scheduled("gke-metadata-server", cpu="100m", memory="100Mi"),
-    # Dataplane V2's agent, which replaces kube-proxy (100m/0). No published request figure was found, so
-    # this assumes the larger of the two: kube-proxy's 100m CPU, plus 100Mi for the eBPF agent's memory.
+    # Dataplane V2's agent, which replaces kube-proxy (100m/0). No published request figure was found, so this
+    # assumes it asks for at least what kube-proxy did (100m CPU) and adds 100Mi for an agent's memory.
     Scheduled("anetd", cpu="100m", memory="100Mi"),
 )
 # Per cluster: kube-dns 2 x 265m/140Mi, kube-dns-autoscaler 20m/10Mi, konnectivity-agent 4 x 15m/60Mi and

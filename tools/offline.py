@@ -30,7 +30,7 @@ CLUSTER_ENDPOINT = "203.0.113.1"
 INGRESS_IP = "203.0.113.10"
 MOCK_PROJECT = "mock-project"
 MOCK_CLUSTER_CA = base64.b64encode(b"mock-cluster-ca").decode()
-# What the credentials of `gcp.organizations.get_client_config` would hold; it must never reach the plan.
+# The access token `gcp.organizations.get_client_config` also returns: it must never reach the plan.
 MOCK_ACCESS_TOKEN = "mock-access-token-must-stay-secret"
 CLIENT_CONFIG = "gcp:organizations/getClientConfig:getClientConfig"
 

@@ -103,14 +103,25 @@ def test_every_bookinfo_app_is_selected_by_exactly_one_allow_policy():
     assert selected == apps
 
 
-def test_strict_mtls_leaves_no_workload_without_a_sidecar():
-    """Every Deployment the stack declares runs in a namespace with sidecar injection."""
+def in_the_mesh(rendering, deployment: dict) -> bool:
+    """True if the pods get a sidecar, False if they are explicitly kept out of the mesh; fails otherwise."""
+    template = deployment["inputs"]["spec"]["template"]["metadata"]
+    opted_out = "false" in (
+        (template.get("labels") or {}).get("sidecar.istio.io/inject"),
+        (template.get("annotations") or {}).get("sidecar.istio.io/inject"),
+    )
+    namespace = manifest(rendering, "Namespace", deployment["inputs"]["metadata"]["namespace"])
+    injected = (namespace["metadata"].get("labels") or {}).get("istio-injection") == "enabled"
+    assert injected or opted_out, f"{deployment['name']} gets no sidecar without saying so"
+    return injected and not opted_out
+
+
+def test_strict_mtls_leaves_no_workload_accidentally_without_a_sidecar():
+    """Each Deployment runs in an injected namespace, or says it stays out of the mesh; Bookinfo is in it."""
     rendering = rendered(SECURED)
     deployments = resources(rendering, DEPLOYMENT)
-    assert deployments
-    for deployment in deployments:
-        namespace = deployment["inputs"]["metadata"]["namespace"]
-        assert manifest(rendering, "Namespace", namespace)["metadata"]["labels"]["istio-injection"] == "enabled"
+    meshed = {d["inputs"]["metadata"]["name"] for d in deployments if in_the_mesh(rendering, d)}
+    assert set(kinds(rendering, "Deployment", "bookinfo")) <= meshed
 
 
 def test_secured_stack_is_strictly_valid():

@@ -9,6 +9,7 @@ from components.gke import GkeCluster, GkeClusterArgs
 from components.istio import IstioMesh, IstioMeshArgs
 from components.samples import SampleWorkloads, SampleWorkloadsArgs
 from components.scenarios.catalog import CATALOG
+from components.security import MeshSecurity, MeshSecurityArgs
 from components.settings import load_settings
 from components.traffic import TrafficScenario, TrafficScenarioArgs
 
@@ -26,6 +27,7 @@ bookinfo = Bookinfo("bookinfo", BookinfoArgs(cluster.provider, mesh.istiod))
 samples = (
     SampleWorkloads("samples", SampleWorkloadsArgs(plan.samples, cluster.provider, mesh.istiod)) if plan.samples else None
 )
+MeshSecurity("security", MeshSecurityArgs(settings.security, cluster.provider, mesh.istiod, bookinfo.namespace))
 TrafficScenario(
     "scenario",
     TrafficScenarioArgs(

@@ -29,7 +29,7 @@ from components.versions import (
     PROMETHEUS_CHART,
     Chart,
 )
-from components.workloads import Scheduled, Size
+from components.workloads import POD_SECURITY_CONTEXT, Scheduled, Size, container_security_context
 
 NAMESPACE = ISTIO_NAMESPACE
 NO_SIDECAR = {"sidecar.istio.io/inject": "false"}
@@ -337,6 +337,7 @@ def jaeger_deployment(opts: pulumi.ResourceOptions) -> k8s.apps.v1.Deployment:
             k8s.core.v1.VolumeMountArgs(name="jaeger-configuration", mount_path=JAEGER_CONFIG_DIR),
         ],
         resources=JAEGER.requirements(),
+        security_context=container_security_context(),
     )
     return k8s.apps.v1.Deployment(
         f"{NAMESPACE}-jaeger",
@@ -354,6 +355,8 @@ def jaeger_deployment(opts: pulumi.ResourceOptions) -> k8s.apps.v1.Deployment:
                     },
                 ),
                 spec=k8s.core.v1.PodSpecArgs(
+                    automount_service_account_token=False,
+                    security_context=POD_SECURITY_CONTEXT,
                     containers=[container],
                     volumes=[
                         k8s.core.v1.VolumeArgs(name="data", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs()),

@@ -40,6 +40,9 @@ def service_account_name(app: str) -> str:
 
 
 def reviews(version: str) -> Workload:
+    """Open Liberty keeps a writable root filesystem: its entrypoint (docker-server.sh, `set -e`) writes
+    keystore.xml into /config/configDropins/defaults on every start, a directory that also holds the image's
+    open-default-port.xml, so an emptyDir there would make Liberty listen on localhost only."""
     return Workload(
         app="reviews",
         version=version,
@@ -49,6 +52,7 @@ def reviews(version: str) -> Workload:
         service_account=service_account_name("reviews"),
         env=(("LOG_DIR", "/tmp/logs"),),
         scratch_mounts=(("tmp", "/tmp"), ("wlp-output", "/opt/ibm/wlp/output")),
+        read_only_root=False,
     )
 
 

@@ -7,12 +7,13 @@ Sources of the figures:
   the first 4 GiB, 20% of the next 4, 10% of the next 8, 6% of the next 112 and 2% above 128 GiB,
   plus a 100 MiB hard-eviction threshold. An n1-standard-1 node thus offers 940m CPU and at most
   2780 MiB (nodes have been seen reporting about 2.6 GiB, so the fit test keeps a 10% margin).
-- GKE's own pods: see SYSTEM_PER_NODE and SYSTEM_PER_CLUSTER below.
+- GKE's own pods: see SYSTEM_DAEMONSETS and SYSTEM_PER_CLUSTER below.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 from typing import Iterable, Optional
 
 from components.workloads import Scheduled
@@ -29,12 +30,23 @@ MACHINE_TYPES: dict[str, tuple[int, int]] = {
 
 # Requests of GKE's kube-system pods as `kubectl describe node` shows them on GKE Standard 1.29-1.36,
 # taking the higher figure where reports differ (github.com/cryptnono/cryptnono/issues/34,
-# kubernetes-sigs/dra-driver-nvidia-gpu/issues/501, camunda/zeebe-chaos 2026-10-08 on GKE 1.36.3):
-# per node kube-proxy 100m/0, fluentbit-gke 105m/230Mi, gke-metrics-agent 21m/155Mi, pdcsi-node
-# 10m/20Mi, gmp collector 5m/34Mi, netd 8m/65Mi; per cluster kube-dns 2 x 265m/140Mi,
-# kube-dns-autoscaler 20m/10Mi, konnectivity-agent 4 x 15m/60Mi and its autoscaler 10m/10Mi,
-# metrics-server 43m/55Mi, event-exporter 3m/100Mi, l7-default-backend 10m/20Mi, gmp-operator 1m/16Mi.
-SYSTEM_PER_NODE = Scheduled("gke-system-daemonsets", cpu="249m", memory="504Mi")
+# kubernetes-sigs/dra-driver-nvidia-gpu/issues/501, camunda/zeebe-chaos 2026-10-08 on GKE 1.36.3).
+# Per node, on this stack's cluster (Workload Identity, Dataplane V2):
+SYSTEM_DAEMONSETS = (
+    Scheduled("fluentbit-gke", cpu="105m", memory="230Mi"),
+    Scheduled("gke-metrics-agent", cpu="21m", memory="155Mi"),
+    Scheduled("pdcsi-node", cpu="10m", memory="20Mi"),
+    Scheduled("gmp-collector", cpu="5m", memory="34Mi"),
+    Scheduled("netd", cpu="8m", memory="65Mi"),
+    # Workload Identity's metadata server (GKE_METADATA nodes), 100m/100Mi in cryptnono/cryptnono#34.
+    Scheduled("gke-metadata-server", cpu="100m", memory="100Mi"),
+    # Dataplane V2's agent, which replaces kube-proxy (100m/0). No published request figure was found, so this
+    # assumes it asks for at least what kube-proxy did (100m CPU) and adds 100Mi for an agent's memory.
+    Scheduled("anetd", cpu="100m", memory="100Mi"),
+)
+# Per cluster: kube-dns 2 x 265m/140Mi, kube-dns-autoscaler 20m/10Mi, konnectivity-agent 4 x 15m/60Mi and
+# its autoscaler 10m/10Mi, metrics-server 43m/55Mi, event-exporter 3m/100Mi, l7-default-backend 10m/20Mi,
+# gmp-operator 1m/16Mi.
 SYSTEM_PER_CLUSTER = Scheduled("gke-system-deployments", cpu="682m", memory="781Mi")
 
 # The demo profile's sidecar requests (global.proxy.resources.requests).
@@ -85,7 +97,7 @@ def allocatable(machine_type: str) -> Optional[tuple[int, int]]:
 
 def requested(pods: Iterable[Scheduled], node_count: int) -> tuple[int, int]:
     """Total (millicores, MiB) requested by `pods`, their sidecars and GKE's own pods."""
-    everything = [*pods, SYSTEM_PER_CLUSTER, *[SYSTEM_PER_NODE] * node_count]
+    everything = [*pods, SYSTEM_PER_CLUSTER, *(replace(daemon, replicas=node_count) for daemon in SYSTEM_DAEMONSETS)]
     cpu = memory = 0
     for pod in everything:
         cpu += pod.replicas * (millicores(pod.cpu) + (millicores(SIDECAR.cpu) if pod.sidecar else 0))

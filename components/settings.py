@@ -16,6 +16,7 @@ ZONE = re.compile(r"^[a-z]+-[a-z]+[0-9]+-[a-z]$")
 MACHINE_TYPE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$")
 VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
 RELEASE_CHANNELS = ("RAPID", "REGULAR", "STABLE")
+MTLS_MODES = ("PERMISSIVE", "STRICT")
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,17 @@ class AddonSettings:
 
 
 @dataclass(frozen=True)
+class SecuritySettings:
+    mtls_mode: str
+    authorization: bool
+
+
+@dataclass(frozen=True)
 class Settings:
     cluster: ClusterSettings
     mesh: MeshSettings
     addons: AddonSettings
+    security: SecuritySettings
     scenario: str
     parameters: ScenarioParameters
     warnings: tuple[str, ...]
@@ -94,6 +102,11 @@ def load_addons(project: ConfigParser) -> AddonSettings:
         if enabled and not addons.prometheus:
             raise ConfigError(key, "needs prometheus=true", f"set prometheus=true or {key}=false")
     return addons
+def load_security(project: ConfigParser) -> SecuritySettings:
+    return SecuritySettings(
+        mtls_mode=project.one_of("mtlsMode", MTLS_MODES),
+        authorization=project.boolean("authorization"),
+    )
 
 
 def load_settings(project_config: RawConfig, gcp_config: RawConfig, scenario_names: tuple[str, ...]) -> Settings:
@@ -108,6 +121,7 @@ def load_settings(project_config: RawConfig, gcp_config: RawConfig, scenario_nam
         cluster=load_cluster(project, gcp),
         mesh=mesh,
         addons=load_addons(project),
+        security=load_security(project),
         scenario=scenario,
         parameters=load_parameters(project),
         warnings=parameter_warnings(project, scenario),

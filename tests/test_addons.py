@@ -295,8 +295,15 @@ def test_jaeger_deployment_is_the_upstream_pod_without_sidecar_rolled_on_config_
                             "requests": {"cpu": "10m", "memory": "64Mi"},
                             "limits": {"cpu": "500m", "memory": "512Mi"},
                         },
+                        "securityContext": {
+                            "allowPrivilegeEscalation": False,
+                            "capabilities": {"drop": ["ALL"]},
+                            "readOnlyRootFilesystem": True,
+                        },
                     }
                 ],
+                "automountServiceAccountToken": False,
+                "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
                 "volumes": [
                     {"name": "data", "emptyDir": {}},
                     {"name": "jaeger-configuration", "configMap": {"name": "jaeger"}},
@@ -452,11 +459,7 @@ def test_addon_requests_count_in_the_capacity_sum(default, overrides, share):
 
 
 def test_default_stack_with_every_addon_still_fits_four_n1_standard_1(default):
-    assert default.plan["outputs"]["capacity"] == {
-        "requested": {"cpu": "2088m", "memory": "4321Mi"},
-        "allocatable": {"cpu": "3760m", "memory": "11120Mi"},
-        "machineType": "n1-standard-1",
-        "fits": True,
-        "cpuPercent": 56,
-        "memoryPercent": 39,
-    }
+    """The exact figures are tests/test_capacity.py's; here, that the add-ons leave room."""
+    capacity = default.plan["outputs"]["capacity"]
+    assert (capacity["machineType"], capacity["fits"]) == ("n1-standard-1", True)
+    assert capacity["cpuPercent"] <= 90 and capacity["memoryPercent"] <= 90

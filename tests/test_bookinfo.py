@@ -1,4 +1,4 @@
-"""Bookinfo: upstream's objects, plus the requests, limits and probes upstream lacks; its ingress routing."""
+"""Bookinfo: upstream's objects, plus the requests, limits, probes and hardening upstream lacks; its routing."""
 
 from __future__ import annotations
 
@@ -39,16 +39,58 @@ def test_same_objects_as_upstream(default, upstream_bookinfo):
         assert ours == theirs, kind
 
 
-def test_objects_match_upstream_and_add_only_sizes_and_probes(default, upstream_bookinfo):
+def test_objects_match_upstream_and_add_only_sizes_probes_and_hardening(default, upstream_bookinfo):
     for theirs in upstream_bookinfo:
         ours = manifest(default, theirs["kind"], theirs["metadata"]["name"], "bookinfo")
         added = additions(without_namespace(ours), theirs)
         if theirs["kind"] == "Deployment":
             app = theirs["metadata"]["labels"]["app"]
             container = f"spec.template.spec.containers[{app}]"
-            assert added == [f"{container}.readinessProbe", f"{container}.resources"], theirs["metadata"]["name"]
+            assert added == [
+                "spec.template.spec.automountServiceAccountToken",
+                "spec.template.spec.securityContext",
+                f"{container}.readinessProbe",
+                f"{container}.resources",
+                f"{container}.securityContext",
+            ], theirs["metadata"]["name"]
         else:
             assert added == [], theirs["metadata"]["name"]
+
+
+POD_SECURITY = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+
+
+def container_security(read_only_root: bool) -> dict:
+    return {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "readOnlyRootFilesystem": read_only_root,
+    }
+
+
+# Every image's USER is numeric (details, ratings, productpage 1000; reviews 1001: istio/istio
+# samples/bookinfo/src/*/Dockerfile), so runAsNonRoot alone lets the kubelet prove it and no runAsUser is set.
+# Reviews' Open Liberty writes into its image at start (see components/bookinfo.py), the others only to /tmp.
+HARDENING = {
+    "details-v1": (True, {}),
+    "ratings-v1": (True, {}),
+    "reviews-v1": (False, {"tmp": "/tmp", "wlp-output": "/opt/ibm/wlp/output"}),
+    "reviews-v2": (False, {"tmp": "/tmp", "wlp-output": "/opt/ibm/wlp/output"}),
+    "reviews-v3": (False, {"tmp": "/tmp", "wlp-output": "/opt/ibm/wlp/output"}),
+    "productpage-v1": (True, {"tmp": "/tmp"}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HARDENING))
+def test_deployment_hardening(default, name):
+    read_only_root, scratch = HARDENING[name]
+    pod = manifest(default, "Deployment", name, "bookinfo")["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    assert pod["automountServiceAccountToken"] is False
+    assert pod["securityContext"] == POD_SECURITY
+    assert container["securityContext"] == container_security(read_only_root)
+    assert {m["name"]: m["mountPath"] for m in container.get("volumeMounts", [])} == scratch
+    assert {v["name"]: v for v in pod.get("volumes", [])} == {v: {"name": v, "emptyDir": {}} for v in scratch}
 
 
 @pytest.mark.parametrize("name", ["details-v1", "ratings-v1", "reviews-v1", "reviews-v2", "reviews-v3", "productpage-v1"])

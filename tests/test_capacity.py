@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.capacity import allocatable, mebibytes, millicores
+from components.capacity import SYSTEM_DAEMONSETS, allocatable, mebibytes, millicores, requested
 
 
 def test_allocatable_of_an_n1_standard_1_node_follows_gkes_reservations():
@@ -40,7 +40,14 @@ def test_every_scheduled_workload_declares_requests(default):
                 assert set(container["resources"]["requests"]) == {"cpu", "memory"}, obj["metadata"]["name"]
 
 
+def test_gke_daemonsets_per_node_include_workload_identity_and_dataplane_v2_without_kube_proxy():
+    names = [daemon.name for daemon in SYSTEM_DAEMONSETS]
+    assert {"gke-metadata-server", "anetd"} <= set(names)
+    assert "kube-proxy" not in names
+    assert requested([], node_count=1) == (682 + 349, 781 + 704)
+
+
 def test_default_stack_requests(default):
-    """GKE system 4 x 249m/504Mi + 682m/781Mi; Bookinfo 220m/512Mi + 6 sidecars 60m/240Mi;
+    """GKE system 4 x 349m/704Mi + 682m/781Mi; Bookinfo 220m/512Mi + 6 sidecars 60m/240Mi;
     istiod 10m/100Mi; two gateways 20m/80Mi; add-ons 100m/496Mi."""
-    assert default.plan["outputs"]["capacity"]["requested"] == {"cpu": "2088m", "memory": "4321Mi"}
+    assert default.plan["outputs"]["capacity"]["requested"] == {"cpu": "2488m", "memory": "5121Mi"}

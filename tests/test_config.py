@@ -27,6 +27,9 @@ INVALID = [
     ("istioVersion=1.30", "istioVersion: '1.30' is not valid; allowed: a version x.y.z such as 1.30.3"),
     ("istioVersion=latest", "istioVersion: 'latest' is not valid"),
     ("egressGateway=on", "egressGateway: 'on' is not a boolean"),
+    ("mtlsMode=strict", "mtlsMode: unknown value 'strict'; allowed: PERMISSIVE, STRICT"),
+    ("mtlsMode=DISABLE", "mtlsMode: unknown value 'DISABLE'; allowed: PERMISSIVE, STRICT"),
+    ("authorization=yes", "authorization: 'yes' is not a boolean; allowed: true, false"),
     ("prometheus=maybe", "prometheus: 'maybe' is not a boolean; allowed: true, false"),
     ("jaeger=yes", "jaeger: 'yes' is not a boolean; allowed: true, false"),
     ("prometheus=false", "kiali: needs prometheus=true; set prometheus=true or kiali=false"),
@@ -108,7 +111,8 @@ FIXED_DEFAULTS = {
     "faultDelay": "7s", "faultAbortStatus": 500, "faultPercentage": 100, "faultTarget": "user",
     "reviewsTimeout": "0.5s", "ratingsDelay": "2s", "headerName": "user-agent", "headerRegex": ".*Firefox.*",
     "headerSubset": "v2", "mirrorPercentage": 100, "egressHost": "edition.cnn.com", "httpbinStatusPath": False,
-    "prometheus": True, "grafana": True, "kiali": True, "jaeger": True,
+    "prometheus": True, "grafana": True, "kiali": True, "jaeger": True, "mtlsMode": "PERMISSIVE",
+    "authorization": False,
 }
 
 

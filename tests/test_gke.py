@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import pytest
 
-from components.gke import kubeconfig_for
+from components.gke import kubeconfig_for, node_account_id
 from tests.conftest import rendered
-from tests.plan import CLUSTER, K8S_PROVIDER, NODE_POOL, resource
+from tests.plan import CLUSTER, IAM_MEMBER, K8S_PROVIDER, NODE_POOL, SERVICE_ACCOUNT, resource, resources
 from tools.offline import CLUSTER_ENDPOINT
 
+NODE_ACCOUNT = "istio-demo-nodes@mock-project.iam.gserviceaccount.com"
+NODE_ROLES = [
+    "roles/artifactregistry.reader",
+    "roles/logging.logWriter",
+    "roles/monitoring.metricWriter",
+    "roles/monitoring.viewer",
+]
 
-def test_cluster_is_zonal_without_default_pool_or_node_config(default):
+
+def test_cluster_is_zonal_hardened_and_without_default_pool_or_node_config(default):
     assert resource(default, CLUSTER, "gke")["inputs"] == {
         "name": "istio-demo",
         "location": "us-central1-a",
@@ -21,10 +30,15 @@ def test_cluster_is_zonal_without_default_pool_or_node_config(default):
         "initialNodeCount": 1,
         "releaseChannel": {"channel": "REGULAR"},
         "deletionProtection": False,
+        "workloadIdentityConfig": {"workloadPool": "mock-project.svc.id.goog"},
+        "enableShieldedNodes": True,
+        "enableLegacyAbac": False,
+        "masterAuth": {"clientCertificateConfig": {"issueClientCertificate": False}},
+        "datapathProvider": "ADVANCED_DATAPATH",
     }
 
 
-def test_node_pool_runs_the_configured_nodes_with_auto_repair_and_upgrade(default):
+def test_node_pool_runs_the_configured_nodes_hardened_as_the_dedicated_account(default):
     pool = resource(default, NODE_POOL, "gke-nodes")
     assert pool["inputs"] == {
         "name": "istio-demo-nodes",
@@ -34,11 +48,89 @@ def test_node_pool_runs_the_configured_nodes_with_auto_repair_and_upgrade(defaul
         "nodeConfig": {
             "machineType": "n1-standard-1",
             "spot": False,
+            "serviceAccount": NODE_ACCOUNT,
             "oauthScopes": ["https://www.googleapis.com/auth/cloud-platform"],
+            "shieldedInstanceConfig": {"enableSecureBoot": True, "enableIntegrityMonitoring": True},
+            "workloadMetadataConfig": {"mode": "GKE_METADATA"},
         },
         "management": {"autoRepair": True, "autoUpgrade": True},
     }
     assert resource(default, CLUSTER, "gke")["urn"] in pool["dependsOn"]
+
+
+# The hardening facts one by one (safer-cluster / CIS GKE benchmark), so a regression names the fact it breaks.
+HARDENING = [
+    (CLUSTER, "gke", "workloadIdentityConfig.workloadPool", "mock-project.svc.id.goog"),
+    (CLUSTER, "gke", "enableShieldedNodes", True),
+    (CLUSTER, "gke", "enableLegacyAbac", False),
+    (CLUSTER, "gke", "masterAuth.clientCertificateConfig.issueClientCertificate", False),
+    (CLUSTER, "gke", "datapathProvider", "ADVANCED_DATAPATH"),
+    (NODE_POOL, "gke-nodes", "nodeConfig.serviceAccount", NODE_ACCOUNT),
+    (NODE_POOL, "gke-nodes", "nodeConfig.oauthScopes", ["https://www.googleapis.com/auth/cloud-platform"]),
+    (NODE_POOL, "gke-nodes", "nodeConfig.shieldedInstanceConfig.enableSecureBoot", True),
+    (NODE_POOL, "gke-nodes", "nodeConfig.shieldedInstanceConfig.enableIntegrityMonitoring", True),
+    (NODE_POOL, "gke-nodes", "nodeConfig.workloadMetadataConfig.mode", "GKE_METADATA"),
+    (NODE_POOL, "gke-nodes", "management.autoRepair", True),
+    (NODE_POOL, "gke-nodes", "management.autoUpgrade", True),
+]
+
+
+def at(inputs: dict, path: str):
+    for key in path.split("."):
+        inputs = inputs[key]
+    return inputs
+
+
+@pytest.mark.parametrize(("type_", "name", "path", "value"), HARDENING, ids=[case[2] for case in HARDENING])
+def test_hardening_fact(default, type_, name, path, value):
+    assert at(resource(default, type_, name)["inputs"], path) == value
+
+
+def test_cluster_has_no_node_config(default):
+    assert "nodeConfig" not in resource(default, CLUSTER, "gke")["inputs"]
+
+
+def test_node_service_account_is_dedicated(default):
+    assert resource(default, SERVICE_ACCOUNT, "gke-nodes")["inputs"] == {
+        "accountId": "istio-demo-nodes",
+        "displayName": "GKE nodes of istio-demo",
+        "description": "Node service account with only the roles GKE nodes need (istio-demo).",
+    }
+
+
+def test_node_service_account_holds_exactly_the_roles_nodes_need(default):
+    members = resources(default, IAM_MEMBER)
+    assert sorted(member["inputs"]["role"] for member in members) == NODE_ROLES
+    for member in members:
+        assert member["inputs"] == {
+            "project": "mock-project",
+            "role": member["inputs"]["role"],
+            "member": f"serviceAccount:{NODE_ACCOUNT}",
+        }
+
+
+def test_node_pool_waits_for_the_node_roles(default):
+    pool = resource(default, NODE_POOL, "gke-nodes")
+    assert {member["urn"] for member in resources(default, IAM_MEMBER)} <= set(pool["dependsOn"])
+
+
+def test_cluster_keeps_its_credentials_encrypted_in_state(default):
+    assert "masterAuth" in resource(default, CLUSTER, "gke")["secretOutputs"]
+
+
+@pytest.mark.parametrize(
+    ("cluster_name", "account_id"),
+    [
+        ("istio-demo", "istio-demo-nodes"),
+        ("a", "a-nodes"),
+        ("a" * 24, "a" * 24 + "-nodes"),
+        ("a" * 25, "aaaaaaaaaaaaaaaaa-2f521e-nodes"),
+        ("b" * 40, "bbbbbbbbbbbbbbbbb-e26d2d-nodes"),
+    ],
+)
+def test_node_account_id_fits_iams_limit(cluster_name, account_id):
+    assert node_account_id(cluster_name) == account_id
+    assert re.fullmatch(r"[a-z][-a-z0-9]{4,28}[a-z0-9]", account_id)
 
 
 @pytest.mark.parametrize(
@@ -50,7 +142,14 @@ def test_node_pool_runs_the_configured_nodes_with_auto_repair_and_upgrade(defaul
         (("deletionProtection=true",), {"deletionProtection": True}, {}),
         (("clusterName=demo-2", "gcp:zone=europe-west4-b"), {"name": "demo-2", "location": "europe-west4-b"},
          {"name": "demo-2-nodes", "cluster": "demo-2", "location": "europe-west4-b"}),
-        (("gcp:project=my-project",), {"project": "my-project"}, {"project": "my-project"}),
+        (
+            ("gcp:project=my-project",),
+            {"project": "my-project", "workloadIdentityConfig": {"workloadPool": "my-project.svc.id.goog"}},
+            {
+                "project": "my-project",
+                "nodeConfig.serviceAccount": "istio-demo-nodes@my-project.iam.gserviceaccount.com",
+            },
+        ),
     ],
 )
 def test_cluster_settings_reach_the_resources(overrides, cluster_inputs, pool_inputs):
@@ -65,6 +164,12 @@ def test_cluster_settings_reach_the_resources(overrides, cluster_inputs, pool_in
         for parent in parents:
             node = node[parent]
         assert node[leaf] == value
+
+
+def test_a_set_project_reaches_the_iam_bindings_and_the_account():
+    rendering = rendered(("gcp:project=my-project",))
+    assert {member["inputs"]["project"] for member in resources(rendering, IAM_MEMBER)} == {"my-project"}
+    assert resource(rendering, SERVICE_ACCOUNT, "gke-nodes")["inputs"]["project"] == "my-project"
 
 
 def test_provider_waits_for_the_node_pool_and_is_bound_to_the_cluster(default):

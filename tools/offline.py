@@ -1,8 +1,9 @@
 """Runs the real `__main__.py` under Pulumi's mocks and records what `pulumi up` would declare.
 
 The mocks stand in for the cloud: they answer every resource with its inputs plus deterministic values
-for what GCP or Kubernetes would compute (endpoint, CA, ingress IP from 203.0.113.0/24), so no input is
-lost to an unknown output. A generated password is synthesised too; like every secret, the plan masks it.
+for what GCP or Kubernetes would compute (endpoint, CA, ingress IP from 203.0.113.0/24, a generated
+password), and every provider function with deterministic results (the client config's project), so no input
+is lost to an unknown output. Secrets, like the generated password, are masked in the plan.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ _UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 CLUSTER_ENDPOINT = "203.0.113.1"
 INGRESS_IP = "203.0.113.10"
 MOCK_PROJECT = "mock-project"
+MOCK_CLUSTER_CA = base64.b64encode(b"mock-cluster-ca").decode()
+# The access token `gcp.organizations.get_client_config` also returns: it must never reach the plan.
+MOCK_ACCESS_TOKEN = "mock-access-token-must-stay-secret"
+CLIENT_CONFIG = "gcp:organizations/getClientConfig:getClientConfig"
 
 
 def synthetic_password(name: str, length: int) -> str:
@@ -49,6 +54,7 @@ class Registration:
     inputs: dict[str, Any]
     read: bool = False
     deleted_with: Optional[str] = None
+    secret_outputs: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -111,7 +117,7 @@ class SyntheticCloud(mocks.Mocks):
             project = outputs.setdefault("project", MOCK_PROJECT)
             resource_id = f"projects/{project}/locations/{outputs['location']}/clusters/{outputs['name']}"
             outputs["endpoint"] = CLUSTER_ENDPOINT
-            outputs["masterAuth"] = {"clusterCaCertificate": base64.b64encode(b"mock-cluster-ca").decode()}
+            outputs["masterAuth"] = {**outputs.get("masterAuth", {}), "clusterCaCertificate": MOCK_CLUSTER_CA}
         elif args.typ == "gcp:serviceaccount/account:Account":
             project = outputs.get("project") or MOCK_PROJECT
             outputs["email"] = f"{outputs['accountId']}@{project}.iam.gserviceaccount.com"
@@ -123,8 +129,10 @@ class SyntheticCloud(mocks.Mocks):
             outputs["metadata"] = {"name": args.name, **outputs["metadata"]}
         return resource_id, outputs
 
-    def call(self, args: mocks.MockCallArgs) -> tuple[dict, None]:
-        return {}, None
+    def call(self, args: mocks.MockCallArgs) -> tuple[dict, list]:
+        if args.token == CLIENT_CONFIG:
+            return {"id": MOCK_PROJECT, "project": MOCK_PROJECT, "accessToken": MOCK_ACCESS_TOKEN}, []
+        return {}, []
 
 
 class RecordingMonitor(mocks.MockMonitor):
@@ -166,6 +174,7 @@ class RecordingMonitor(mocks.MockMonitor):
                 inputs=plain(json_format.MessageToDict(raw)),
                 read=read,
                 deleted_with=getattr(request, "deletedWith", "") or None,
+                secret_outputs=sorted(getattr(request, "additionalSecretOutputs", [])),
             )
         )
 

@@ -61,6 +61,7 @@ def plan_document(run: Run, config: dict[str, Any]) -> dict[str, Any]:
                 "inputs": resource.inputs,
                 **({"read": True} if resource.read else {}),
                 **({"deletedWith": resource.deleted_with} if resource.deleted_with else {}),
+                **({"secretOutputs": resource.secret_outputs} if resource.secret_outputs else {}),
             }
             for resource in run.resources
         ],

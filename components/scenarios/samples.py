@@ -8,6 +8,10 @@ from components.versions import CURL_IMAGE, FORTIO_IMAGE, HTTPBIN_IMAGE, TCP_ECH
 from components.workloads import Port, Size, Workload
 
 HTTPBIN_PORT = 8000
+# A non-root user for images that would otherwise run as root (distroless and scratch images):
+# distroless' own `nonroot` uid. curl's image runs as curl_user, uid 100.
+NON_ROOT = 65532
+CURL_USER = 100
 TCP_ECHO_PORT = 9000
 
 # Makes Envoy serve the circuit-breaker statistics the task reads (upstream fortio-deploy.yaml's annotation).
@@ -54,6 +58,7 @@ def httpbin(version: str) -> Workload:
         size=HTTPBIN,
         service_account="httpbin",
         readiness_path="/status/200",
+        run_as_user=NON_ROOT,
     )
 
 
@@ -68,6 +73,8 @@ def fortio() -> Workload:
         service_account="fortio",
         readiness_path=None,
         pod_annotations={"proxy.istio.io/config": FORTIO_PROXY_CONFIG},
+        scratch_mounts=(("data", "/var/lib/fortio"), ("tmp", "/tmp")),
+        run_as_user=NON_ROOT,
     )
 
 
@@ -82,6 +89,7 @@ def curl() -> Workload:
         service_account="curl",
         readiness_path=None,
         command=("/bin/sleep", "infinity"),
+        run_as_user=CURL_USER,
     )
 
 
@@ -96,6 +104,7 @@ def tcp_echo(version: str, prefix: str) -> Workload:
         service_account=None,
         readiness_path=None,
         args=("9000,9001,9002", prefix),
+        run_as_user=NON_ROOT,
     )
 
 

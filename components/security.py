@@ -1,0 +1,83 @@
+"""Mesh security: the mesh-wide mutual TLS mode and Bookinfo's least-privilege authorization policies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import bookinfo
+from components import istio_objects as istio
+from components.istio import INGRESS_GATEWAY, ISTIO_NAMESPACE
+from components.settings import SecuritySettings
+
+TRUST_DOMAIN = "cluster.local"
+MESH_POLICY = "default"
+
+
+def principal(namespace: str, service_account: str) -> str:
+    """The SPIFFE identity (without `spiffe://`) Istio gives a workload's service account."""
+    return f"{TRUST_DOMAIN}/ns/{namespace}/sa/{service_account}"
+
+
+# The gateway chart names its service account after the release.
+INGRESS_PRINCIPAL = principal(ISTIO_NAMESPACE, INGRESS_GATEWAY)
+
+
+def mesh_mtls(mode: str) -> istio.IstioObject:
+    """The root-namespace PeerAuthentication `default`: the mutual TLS mode of every sidecar in the mesh."""
+    return istio.peer_authentication(MESH_POLICY, ISTIO_NAMESPACE, mode)
+
+
+def bookinfo_authorization() -> list[istio.IstioObject]:
+    """Deny by default in the bookinfo namespace, then allow each service exactly its callers and methods."""
+
+    def caller(app: str) -> str:
+        return principal(bookinfo.NAMESPACE, bookinfo.service_account_name(app))
+
+    def viewer(app: str, rules: list[dict]) -> istio.IstioObject:
+        return istio.authorization_policy(f"{app}-viewer", bookinfo.NAMESPACE, app, rules)
+
+    return [
+        istio.authorization_policy("allow-nothing", bookinfo.NAMESPACE),
+        viewer(
+            "productpage",
+            [
+                istio.authorization_rule([INGRESS_PRINCIPAL], ["GET"]),
+                istio.authorization_rule([INGRESS_PRINCIPAL], ["POST"], ["/login", "/logout"]),
+            ],
+        ),
+        viewer("details", [istio.authorization_rule([caller("productpage")], ["GET"])]),
+        viewer("reviews", [istio.authorization_rule([caller("productpage")], ["GET"])]),
+        viewer("ratings", [istio.authorization_rule([caller("reviews")], ["GET"])]),
+    ]
+
+
+@dataclass(frozen=True)
+class MeshSecurityArgs:
+    settings: SecuritySettings
+    provider: k8s.Provider
+    istiod: pulumi.Resource
+    bookinfo_namespace: pulumi.Resource
+
+
+class MeshSecurity(pulumi.ComponentResource):
+    """The PeerAuthentication that sets the mesh's mTLS mode and, if asked for, Bookinfo's AuthorizationPolicies."""
+
+    def __init__(self, name: str, args: MeshSecurityArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__("istio-demo:security:MeshSecurity", name, None, opts)
+        istio.declare(
+            mesh_mtls(args.settings.mtls_mode),
+            pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[args.istiod]),
+        )
+        policies = bookinfo_authorization() if args.settings.authorization else []
+        in_bookinfo = pulumi.ResourceOptions(
+            parent=self, provider=args.provider, depends_on=[args.istiod, args.bookinfo_namespace]
+        )
+        for policy in policies:
+            istio.declare(policy, in_bookinfo)
+        self.register_outputs(
+            {"mtlsMode": args.settings.mtls_mode, "authorizationPolicies": [p["metadata"]["name"] for p in policies]}
+        )

@@ -36,7 +36,11 @@ STARS = {"v2": "black", "v3": "red"}
 
 def product_page(reply: Reply, user: str) -> str:
     """Markup as Bookinfo 1.20's templates/productpage.html renders it (abridged to what the verifier reads)."""
-    signed_in = f'<p class="text-base font-medium text-gray-50">{user}</p>' if user else '<button id="sign-in-button">Sign in</button>'
+    signed_in = (
+        f'<p class="text-base font-medium text-gray-50">{user}</p>'
+        if user
+        else '<button id="sign-in-button">Sign in</button>'
+    )
     if reply.version is None:
         reviews = (
             '<p class="text-2xl text-red-500">Error fetching product reviews</p>\n'
@@ -139,8 +143,13 @@ class ProductPageStandIn(_Serving):
         if request.path != "/login":
             return request._send(404)
         with self.lock:
-            self.logins.append({**form, "referer": request.headers.get("Referer", ""),
-                                "content-type": request.headers.get("Content-Type", "")})
+            self.logins.append(
+                {
+                    **form,
+                    "referer": request.headers.get("Referer", ""),
+                    "content-type": request.headers.get("Content-Type", ""),
+                }
+            )
         headers = [("Location", request.headers.get("Referer", "/"))]
         if self.sets_cookie:
             token = secrets.token_hex(8)
@@ -150,7 +159,9 @@ class ProductPageStandIn(_Serving):
         request._send(302, b"", headers)
 
     def _client(self, request: _Handler) -> tuple[str, str]:
-        cookies = dict(part.strip().split("=", 1) for part in request.headers.get("Cookie", "").split(";") if "=" in part)
+        cookies = dict(
+            part.strip().split("=", 1) for part in request.headers.get("Cookie", "").split(";") if "=" in part
+        )
         user = self.sessions.get(cookies.get("session", ""), "")
         if user:
             return user, user

@@ -20,7 +20,9 @@ from tools.stack_config import UsageError
 
 def probes(scenario: str, *overrides: str, header_value: str | None = None) -> dict[str, Probe]:
     chosen = settings(assemble("dev", None, (f"scenario={scenario}", *overrides))[1], None)
-    check = CHECKS[scenario](CATALOG[scenario](chosen.parameters), chosen.parameters, Options(header_value=header_value))
+    check = CHECKS[scenario](
+        CATALOG[scenario](chosen.parameters), chosen.parameters, Options(header_value=header_value)
+    )
     assert not isinstance(check, InCluster)
     return {probe.name: probe for probe in check}
 
@@ -50,7 +52,12 @@ EXPECTATIONS = [
     ("fault-delay", ("faultTarget=everyone",), "anonymous", {O("v1"): 1}),
     ("fault-abort", (), "anonymous", {O("v1"): 1}),
     ("fault-abort", (), "logged in as jason", {O("v2 + ratings unavailable"): 1}),
-    ("fault-abort", ("faultPercentage=25",), "logged in as jason", {O("v2 + ratings unavailable"): F(1, 4), O("v2"): F(3, 4)}),
+    (
+        "fault-abort",
+        ("faultPercentage=25",),
+        "logged in as jason",
+        {O("v2 + ratings unavailable"): F(1, 4), O("v2"): F(3, 4)},
+    ),
     ("fault-abort", ("faultAbortStatus=200",), "logged in as jason", {O("v2 + ratings unavailable"): 1}),
     ("traffic-shifting", (), "anonymous", {O("v1"): F(1, 2), O("v3"): F(1, 2)}),
     ("traffic-shifting", ("reviewsWeights=v1=80,v2=20",), "anonymous", {O("v1"): F(4, 5), O("v2"): F(1, 5)}),
@@ -66,8 +73,11 @@ EXPECTATIONS = [
 ]
 
 
-@pytest.mark.parametrize(("scenario", "overrides", "probe", "expected"), EXPECTATIONS,
-                         ids=[f"{c[0]}-{'-'.join(c[1])}-{c[2]}" for c in EXPECTATIONS])
+@pytest.mark.parametrize(
+    ("scenario", "overrides", "probe", "expected"),
+    EXPECTATIONS,
+    ids=[f"{c[0]}-{'-'.join(c[1])}-{c[2]}" for c in EXPECTATIONS],
+)
 def test_product_page_expectation_follows_the_scenario_objects(scenario, overrides, probe, expected):
     assert probes(scenario, *overrides)[probe].expected == expected
 
@@ -103,16 +113,21 @@ def test_page_visits_log_in_and_send_the_header_as_a_browser_would():
 
 def test_a_header_productpage_does_not_forward_cannot_route_reviews():
     found = probes("header-routing", "headerName=x-beta", "headerRegex=yes", header_value="yes")
-    assert {name: probe.expected for name, probe in found.items()} == {"x-beta ~ yes": {O("v1"): 1}, "no x-beta": {O("v1"): 1}}
+    assert {name: probe.expected for name, probe in found.items()} == {
+        "x-beta ~ yes": {O("v1"): 1},
+        "no x-beta": {O("v1"): 1},
+    }
     assert found["x-beta ~ yes"].visit == PageVisit(None, (("user-agent", USER_AGENT), ("x-beta", "yes")))
 
 
 def test_header_routing_needs_a_value_that_matches_the_regex():
-    with pytest.raises(UsageError, match=r"--header-value: pass a value of user-agent that matches headerRegex '\.\*Chrome\.\*'"):
+    with pytest.raises(
+        UsageError, match=r"--header-value: pass a value of user-agent that matches headerRegex '\.\*Chrome\.\*'"
+    ):
         probes("header-routing", "headerRegex=.*Chrome.*")
-    assert probes("header-routing", "headerRegex=.*Chrome.*", header_value="Chrome/140")["user-agent ~ .*Chrome.*"].expected == {
-        O("v2"): 1
-    }
+    assert probes("header-routing", "headerRegex=.*Chrome.*", header_value="Chrome/140")[
+        "user-agent ~ .*Chrome.*"
+    ].expected == {O("v2"): 1}
 
 
 @pytest.mark.parametrize(
@@ -131,7 +146,10 @@ def test_tcp_echo_expectation_follows_the_weights(overrides, expected):
 
 @pytest.mark.parametrize(
     ("overrides", "statuses"),
-    [((), {"/headers": 200, "/status/200": 404, "/get": 404}), (("httpbinStatusPath=true",), {"/headers": 200, "/status/200": 200, "/get": 404})],
+    [
+        ((), {"/headers": 200, "/status/200": 404, "/get": 404}),
+        (("httpbinStatusPath=true",), {"/headers": 200, "/status/200": 200, "/get": 404}),
+    ],
 )
 def test_httpbin_answers_only_routed_paths(overrides, statuses):
     found = probes("httpbin-ingress", *overrides)
@@ -146,13 +164,33 @@ PAGES = [
     ("tailwind, v1", 200, product_page(Reply("v1"), ""), "v1"),
     ("tailwind, v2", 200, product_page(Reply("v2"), "jason"), "v2"),
     ("tailwind, v3", 200, product_page(Reply("v3"), ""), "v3"),
-    ("tailwind, v2 without ratings", 200, product_page(Reply("v2", ratings=False), "jason"), "v2 + ratings unavailable"),
+    (
+        "tailwind, v2 without ratings",
+        200,
+        product_page(Reply("v2", ratings=False), "jason"),
+        "v2 + ratings unavailable",
+    ),
     ("tailwind, v3 without ratings", 200, product_page(Reply("v3", ratings=False), ""), "v3 + ratings unavailable"),
     ("reviews unavailable", 200, product_page(Reply(None), "jason"), "reviews unavailable"),
     ("bootstrap, v1", 200, BOOTSTRAP_REVIEW.format(""), "v1"),
-    ("bootstrap, v2", 200, BOOTSTRAP_REVIEW.format('<font color="black"><span class="glyphicon glyphicon-star"></span></font>'), "v2"),
-    ("bootstrap, v3", 200, BOOTSTRAP_REVIEW.format('<font color="red"><span class="glyphicon glyphicon-star"></span></font>'), "v3"),
-    ("bootstrap, no ratings", 200, BOOTSTRAP_REVIEW.format("<p><i>Ratings service is currently unavailable</i></p>"), "unrecognised page"),
+    (
+        "bootstrap, v2",
+        200,
+        BOOTSTRAP_REVIEW.format('<font color="black"><span class="glyphicon glyphicon-star"></span></font>'),
+        "v2",
+    ),
+    (
+        "bootstrap, v3",
+        200,
+        BOOTSTRAP_REVIEW.format('<font color="red"><span class="glyphicon glyphicon-star"></span></font>'),
+        "v3",
+    ),
+    (
+        "bootstrap, no ratings",
+        200,
+        BOOTSTRAP_REVIEW.format("<p><i>Ratings service is currently unavailable</i></p>"),
+        "unrecognised page",
+    ),
     ("gateway error", 503, "no healthy upstream", "HTTP 503"),
     ("not found", 404, "", "HTTP 404"),
     ("some other page", 200, "<html>hello</html>", "unrecognised page"),
@@ -168,6 +206,8 @@ def test_the_red_of_an_error_message_is_not_a_red_star():
     assert classify(200, product_page(Reply("v2", ratings=False), "").replace("reviews-v2-", "")) == "unrecognised page"
 
 
-@pytest.mark.parametrize(("text", "value"), [("7s", 7.0), ("0.5s", 0.5), ("500ms", 0.5), ("1m30s", 90.0), ("1h", 3600.0), ("2m", 120.0)])
+@pytest.mark.parametrize(
+    ("text", "value"), [("7s", 7.0), ("0.5s", 0.5), ("500ms", 0.5), ("1m30s", 90.0), ("1h", 3600.0), ("2m", 120.0)]
+)
 def test_durations(text, value):
     assert seconds(text) == value

@@ -20,7 +20,9 @@ CONFIG = {
 }
 
 
-def fake_pulumi(directory, monkeypatch, url: str = "http://203.0.113.10/productpage", fail: bool = False) -> list[list[str]]:
+def fake_pulumi(
+    directory, monkeypatch, url: str = "http://203.0.113.10/productpage", fail: bool = False
+) -> list[list[str]]:
     """Puts a `pulumi` on PATH that answers `stack output productpageUrl` and `config --json` (or fails); returns
     the argument lists it was called with."""
     log = directory / "calls"
@@ -35,7 +37,7 @@ esac"""
     script.write_text(
         "#!/bin/sh\n"
         f'echo "$@" >> "{log}"\n'
-        + ('echo "error: no stack named \'dev\' found" >&2\nexit 255\n' if fail else answers + "\n")
+        + ("echo \"error: no stack named 'dev' found\" >&2\nexit 255\n" if fail else answers + "\n")
     )
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{directory}{os.pathsep}{os.environ['PATH']}")
@@ -49,7 +51,9 @@ def test_url_and_configuration_come_from_the_stack(tmp_path, monkeypatch):
     assert source == "the configuration of stack prod"
     chosen = settings(config, None)
     assert (chosen.scenario, chosen.parameters.reviews_weights, chosen.cluster.zone) == (
-        "traffic-shifting", (("v1", 80), ("v2", 20)), "europe-west4-b"
+        "traffic-shifting",
+        (("v1", 80), ("v2", 20)),
+        "europe-west4-b",
     )
     assert chosen.parameters.user == "jason"  # not set in the stack: Pulumi.yaml's default
     assert settings(config, "all-v1").scenario == "all-v1"
@@ -58,10 +62,14 @@ def test_url_and_configuration_come_from_the_stack(tmp_path, monkeypatch):
 
 def test_a_failing_cli_gives_no_url_and_the_dev_stack_files(tmp_path, monkeypatch):
     fake_pulumi(tmp_path, monkeypatch, fail=True)
-    with pytest.raises(StackError, match=r"^`pulumi stack output productpageUrl` failed: error: no stack named 'dev' found$"):
+    with pytest.raises(
+        StackError, match=r"^`pulumi stack output productpageUrl` failed: error: no stack named 'dev' found$"
+    ):
         product_page_url(None)
     config, source = stack_config(None)
-    assert source == "Pulumi.yaml and Pulumi.dev.yaml (`pulumi config --json` failed: error: no stack named 'dev' found)"
+    assert (
+        source == "Pulumi.yaml and Pulumi.dev.yaml (`pulumi config --json` failed: error: no stack named 'dev' found)"
+    )
     assert settings(config, None).scenario == "round-robin"
 
 
@@ -72,4 +80,7 @@ def test_the_verifier_honours_the_stacks_weights_and_url(tmp_path, monkeypatch, 
         document = json.loads(capsys.readouterr().out)
         assert verify.main(["--requests", "50", "--json", "--scenario", "all-v1"]) == 1
     assert (document["scenario"], document["url"]) == ("traffic-shifting", stand_in.url)
-    assert [(row["outcome"], row["expected"], row["observed"]) for row in document["rows"]] == [("v1", 0.8, 40), ("v2", 0.2, 10)]
+    assert [(row["outcome"], row["expected"], row["observed"]) for row in document["rows"]] == [
+        ("v1", 0.8, 40),
+        ("v2", 0.2, 10),
+    ]

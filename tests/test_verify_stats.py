@@ -17,7 +17,9 @@ def brute_force_p_value(observed: int, total: int, p: F) -> F:
     return sum((mass for mass in pmf if mass <= pmf[observed]), F(0))
 
 
-@pytest.mark.parametrize(("observed", "total", "p", "value"), [(3, 10, 0.5, 0.34375), (0, 10, 0.5, 2 / 1024), (5, 10, 0.5, 1.0)])
+@pytest.mark.parametrize(
+    ("observed", "total", "p", "value"), [(3, 10, 0.5, 0.34375), (0, 10, 0.5, 2 / 1024), (5, 10, 0.5, 1.0)]
+)
 def test_binomial_p_value_known_values(observed, total, p, value):
     assert binomial_p_value(observed, total, p) == pytest.approx(value, rel=1e-9)
 
@@ -26,7 +28,9 @@ def test_binomial_p_value_known_values(observed, total, p, value):
 @pytest.mark.parametrize("total", [1, 7, 60])
 def test_binomial_p_value_agrees_with_rational_arithmetic(p, total):
     for observed in range(total + 1):
-        assert binomial_p_value(observed, total, float(p)) == pytest.approx(float(brute_force_p_value(observed, total, p)), rel=1e-6, abs=1e-300)
+        assert binomial_p_value(observed, total, float(p)) == pytest.approx(
+            float(brute_force_p_value(observed, total, p)), rel=1e-6, abs=1e-300
+        )
 
 
 def seen(*labels: str, seconds: float = 0.0) -> list[Observation]:
@@ -35,15 +39,27 @@ def seen(*labels: str, seconds: float = 0.0) -> list[Observation]:
 
 JUDGEMENTS = [
     ("exact split", {Outcome("v1"): F(1, 2), Outcome("v3"): F(1, 2)}, seen(*["v1", "v3"] * 30), True),
-    ("80/20 seen where 50/50 is expected", {Outcome("v1"): F(1, 2), Outcome("v3"): F(1, 2)}, seen(*["v1"] * 48, *["v3"] * 12), False),
+    (
+        "80/20 seen where 50/50 is expected",
+        {Outcome("v1"): F(1, 2), Outcome("v3"): F(1, 2)},
+        seen(*["v1"] * 48, *["v3"] * 12),
+        False,
+    ),
     ("within chance", {Outcome("v1"): F(1, 2), Outcome("v3"): F(1, 2)}, seen(*["v1"] * 36, *["v3"] * 24), True),
     ("always, and always seen", {Outcome("v1"): F(1)}, seen(*["v1"] * 60), True),
     ("one v2 under all-v1", {Outcome("v1"): F(1)}, seen(*["v1"] * 59, "v2"), False),
-    ("never, but seen once", {Outcome("v1"): F(4, 5), Outcome("v2"): F(1, 5)}, seen(*["v1"] * 47, *["v2"] * 12, "v3"), False),
+    (
+        "never, but seen once",
+        {Outcome("v1"): F(4, 5), Outcome("v2"): F(1, 5)},
+        seen(*["v1"] * 47, *["v2"] * 12, "v3"),
+        False,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("expected", "observations", "matches"), [case[1:] for case in JUDGEMENTS], ids=[c[0] for c in JUDGEMENTS])
+@pytest.mark.parametrize(
+    ("expected", "observations", "matches"), [case[1:] for case in JUDGEMENTS], ids=[c[0] for c in JUDGEMENTS]
+)
 def test_judge(expected, observations, matches):
     assert judge([("probe", expected, observations)]).matches is matches
 
@@ -56,7 +72,7 @@ def test_judge_rows_and_bonferroni():
             ("c", {Outcome("v2"): F(1)}, seen("v2", "v1")),
         ]
     )
-    assert verdict.per_test_significance == pytest.approx(0.01 / 5)
+    assert (verdict.tests, verdict.per_test_significance) == (5, pytest.approx(0.01 / 5))
     assert [(r.probe, r.outcome.label, r.observed, r.total, r.p_value is None, r.ok) for r in verdict.rows] == [
         ("a", "v1", 1, 2, False, True),
         ("a", "v3", 1, 2, False, True),

@@ -8,6 +8,7 @@ delayed page takes tens of milliseconds; the stand-ins answer from fixed cycles,
 from __future__ import annotations
 
 import json
+import re
 import socket
 import time
 
@@ -54,15 +55,39 @@ BOOKINFO = [
     ("fault-delay", "fault-delay", (), {"anonymous": [V1], "jason": [Reply(None, seconds=0.06)]}, 0),
     ("fault-delay, unavailable at once", "fault-delay", (), {"anonymous": [V1], "jason": [Reply(None)]}, 1),
     ("fault-delay, no delay", "fault-delay", (), {"anonymous": [V1], "jason": [V2]}, 1),
-    ("fault-delay, short delay", "fault-delay", ("faultDelay=20ms",), {"anonymous": [V1], "jason": [Reply("v2", seconds=0.02)]}, 0),
+    (
+        "fault-delay, short delay",
+        "fault-delay",
+        ("faultDelay=20ms",),
+        {"anonymous": [V1], "jason": [Reply("v2", seconds=0.02)]},
+        0,
+    ),
     ("fault-delay, short delay missing", "fault-delay", ("faultDelay=20ms",), {"anonymous": [V1], "jason": [V2]}, 1),
     ("fault-abort", "fault-abort", (), {"anonymous": [V1], "jason": [Reply("v2", ratings=False)]}, 0),
     ("fault-abort, ratings answer", "fault-abort", (), {"anonymous": [V1], "jason": [V2]}, 1),
-    ("fault-abort, everyone", "fault-abort", ("faultTarget=everyone",), {"anonymous": [V1], "jason": [Reply("v2", ratings=False)]}, 0),
+    (
+        "fault-abort, everyone",
+        "fault-abort",
+        ("faultTarget=everyone",),
+        {"anonymous": [V1], "jason": [Reply("v2", ratings=False)]},
+        0,
+    ),
     ("traffic-shifting", "traffic-shifting", (), {"anonymous": [V1, V3]}, 0),
     ("traffic-shifting, 80/20 served", "traffic-shifting", (), {"anonymous": [V1, V1, V1, V1, V3]}, 1),
-    ("traffic-shifting 80/20", "traffic-shifting", ("reviewsWeights=v1=80,v2=20",), {"anonymous": [V1, V1, V1, V1, V2]}, 0),
-    ("traffic-shifting 80/20, 50/50 served", "traffic-shifting", ("reviewsWeights=v1=80,v2=20",), {"anonymous": [V1, V3]}, 1),
+    (
+        "traffic-shifting 80/20",
+        "traffic-shifting",
+        ("reviewsWeights=v1=80,v2=20",),
+        {"anonymous": [V1, V1, V1, V1, V2]},
+        0,
+    ),
+    (
+        "traffic-shifting 80/20, 50/50 served",
+        "traffic-shifting",
+        ("reviewsWeights=v1=80,v2=20",),
+        {"anonymous": [V1, V3]},
+        1,
+    ),
     ("request-timeout", "request-timeout", (), {"anonymous": [Reply(None, seconds=0.01)]}, 0),
     ("request-timeout, no timeout", "request-timeout", (), {"anonymous": [Reply("v2", seconds=0.02)]}, 1),
     ("request-timeout, unavailable at once", "request-timeout", (), {"anonymous": [Reply(None)]}, 1),
@@ -73,7 +98,9 @@ BOOKINFO = [
 ]
 
 
-@pytest.mark.parametrize(("scenario", "overrides", "replies", "status"), [c[1:] for c in BOOKINFO], ids=[c[0] for c in BOOKINFO])
+@pytest.mark.parametrize(
+    ("scenario", "overrides", "replies", "status"), [c[1:] for c in BOOKINFO], ids=[c[0] for c in BOOKINFO]
+)
 def test_bookinfo_verdicts(stack, capsys, scenario, overrides, replies, status):
     stack(f"scenario={scenario}", *overrides)
     with ProductPageStandIn(replies, header=FIREFOX_HEADER) as stand_in:
@@ -88,7 +115,12 @@ def test_login_posts_the_form_and_sends_the_session_cookie(stack, capsys):
     with ProductPageStandIn({"anonymous": [V1], "jason": [V2]}) as stand_in:
         assert run("--url", stand_in.url) == 0
     assert stand_in.logins == [
-        {"username": "jason", "passwd": "istio-demo", "referer": stand_in.url, "content-type": "application/x-www-form-urlencoded"}
+        {
+            "username": "jason",
+            "passwd": "istio-demo",
+            "referer": stand_in.url,
+            "content-type": "application/x-www-form-urlencoded",
+        }
     ]
     assert stand_in.served == {"anonymous": 60, "jason": 60}
 
@@ -100,7 +132,12 @@ def test_a_login_without_session_cookie_is_a_mismatch(stack, capsys):
     captured = capsys.readouterr()
     message = f"POST http://127.0.0.1:{stand_in.port}/login as jason answered HTTP 302 without a session cookie"
     assert f"mismatch: {message}" in captured.err
-    assert json.loads(captured.out) == {"scenario": "user-routing", "url": stand_in.url, "matches": False, "error": message}
+    assert json.loads(captured.out) == {
+        "scenario": "user-routing",
+        "url": stand_in.url,
+        "matches": False,
+        "error": message,
+    }
 
 
 def test_the_table_shows_expected_against_observed(stack, capsys):
@@ -155,15 +192,24 @@ def test_header_routing_with_a_custom_header_value(stack, capsys):
     stack("scenario=header-routing", "headerRegex=.*Chrome.*")
     with ProductPageStandIn({"header": [V2], "anonymous": [V1]}, header=("user-agent", ".*Chrome.*")) as stand_in:
         assert run("--url", stand_in.url) == 2
-        assert "error: --header-value: pass a value of user-agent that matches headerRegex '.*Chrome.*'" in capsys.readouterr().err
+        assert (
+            "error: --header-value: pass a value of user-agent that matches headerRegex '.*Chrome.*'"
+            in capsys.readouterr().err
+        )
         assert run("--url", stand_in.url, "--header-value", "Mozilla/5.0 Chrome/140.0") == 0
 
 
 IN_CLUSTER = [
-    ("circuit-breaking", "kubectl -n circuit-breaking exec deploy/fortio-v1 -c fortio -- /usr/bin/fortio load -c 3 -qps 0 -n 30"
-                         " -loglevel Warning http://httpbin:8000/get"),
+    (
+        "circuit-breaking",
+        "kubectl -n circuit-breaking exec deploy/fortio-v1 -c fortio -- /usr/bin/fortio load -c 3 -qps 0 -n 30"
+        " -loglevel Warning http://httpbin:8000/get",
+    ),
     ("mirroring", "kubectl -n mirroring exec deploy/curl-v1 -- curl -sS http://httpbin:8000/headers"),
-    ("egress-gateway", "kubectl -n egress-gateway exec deploy/curl-v1 -- curl -sSL -o /dev/null -D - http://edition.cnn.com/"),
+    (
+        "egress-gateway",
+        "kubectl -n egress-gateway exec deploy/curl-v1 -- curl -sSL -o /dev/null -D - http://edition.cnn.com/",
+    ),
 ]
 
 
@@ -197,8 +243,11 @@ def test_an_unreachable_gateway_cannot_be_checked(stack, capsys):
     [
         (["--url", "ftp://example/productpage"], (), "error: --url: 'ftp://example/productpage' is not an http(s) URL"),
         ([], (), "error: cannot read the stack output productpageUrl (the Pulumi CLI is not on PATH); pass --url"),
-        (["--url", "http://127.0.0.1/productpage"], ("reviewsWeights=v1=90",),
-         "error: reviewsWeights: weights sum to 90; allowed: subset=weight pairs over v1, v2, v3 summing to 100"),
+        (
+            ["--url", "http://127.0.0.1/productpage"],
+            ("reviewsWeights=v1=90",),
+            "error: reviewsWeights: weights sum to 90; allowed: subset=weight pairs over v1, v2, v3 summing to 100",
+        ),
     ],
 )
 def test_errors_exit_2_with_one_line(stack, capsys, monkeypatch, tmp_path, arguments, overrides, message):
@@ -209,7 +258,9 @@ def test_errors_exit_2_with_one_line(stack, capsys, monkeypatch, tmp_path, argum
     assert len(errors) == 1 and errors[0].startswith(message)
 
 
-@pytest.mark.parametrize("arguments", [["--requests", "0"], ["--scenario", "chaos"], ["--concurrency", "many"], ["--tcp-port", "-1"]])
+@pytest.mark.parametrize(
+    "arguments", [["--requests", "0"], ["--scenario", "chaos"], ["--concurrency", "many"], ["--tcp-port", "-1"]]
+)
 def test_bad_flags_exit_2(arguments):
     with pytest.raises(SystemExit) as exit_:
         verify.main(arguments)
@@ -220,6 +271,29 @@ def test_requests_are_bounded_and_quick(stack, capsys):
     stack("scenario=fault-delay")
     with ProductPageStandIn({"anonymous": [V1], "jason": [Reply(None, seconds=0.06)]}) as stand_in:
         start = time.monotonic()
-        assert verify.main(["--url", stand_in.url, "--requests", "12", "--concurrency", "4", "--json"], facts=SCALED) == 0
+        assert (
+            verify.main(["--url", stand_in.url, "--requests", "12", "--concurrency", "4", "--json"], facts=SCALED) == 0
+        )
     assert stand_in.served == {"anonymous": 12, "jason": 12}
     assert time.monotonic() - start < 2
+
+
+def test_the_readme_documents_the_exit_statuses():
+    from tests.test_docs import section
+
+    rows = dict(re.findall(r"^\| (\d) \| (.+) \|$", section("Check it worked"), re.M))
+    assert (
+        sorted(map(int, rows))
+        == sorted([verify.MATCHES, verify.MISMATCH, verify.CANNOT_RUN, verify.NOT_VERIFIABLE])
+        == [0, 1, 2, 3]
+    )
+    assert rows["3"].startswith("`circuit-breaking`, `mirroring` and `egress-gateway` cannot be seen from outside")
+
+
+def test_brackets_in_a_regex_print_as_they_are(stack, capsys):
+    stack("scenario=header-routing", "headerRegex=.*[F]irefox.*")
+    with ProductPageStandIn({"header": [V2], "anonymous": [V1]}, header=("user-agent", ".*Firefox.*")) as stand_in:
+        assert verify.main(["--url", stand_in.url, "--requests", "5"], facts=SCALED) == 0
+    captured = capsys.readouterr()
+    assert "user-agent ~ .*[F]irefox.* (5 requests)" in captured.out
+    assert "user-agent ~ .*[F]irefox.*" in captured.err  # the progress bar's label

@@ -50,16 +50,33 @@ def _positive(text: str) -> int:
 
 def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tools.verify", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", help="the product page, e.g. http://203.0.113.10/productpage (default: stack output productpageUrl)")
-    parser.add_argument("--scenario", choices=tuple(CATALOG), metavar="NAME", help="the scenario to expect (default: the stack's)")
-    parser.add_argument("--stack", help="the Pulumi stack to read (default: the selected one; dev without the Pulumi CLI)")
-    parser.add_argument("--requests", type=_positive, default=100, metavar="N", help="requests per kind of client (default: 100)")
     parser.add_argument(
-        "--concurrency", type=_positive, default=1, metavar="C",
+        "--url", help="the product page, e.g. http://203.0.113.10/productpage (default: stack output productpageUrl)"
+    )
+    parser.add_argument(
+        "--scenario", choices=tuple(CATALOG), metavar="NAME", help="the scenario to expect (default: the stack's)"
+    )
+    parser.add_argument(
+        "--stack", help="the Pulumi stack to read (default: the selected one; dev without the Pulumi CLI)"
+    )
+    parser.add_argument(
+        "--requests", type=_positive, default=100, metavar="N", help="requests per kind of client (default: 100)"
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=_positive,
+        default=1,
+        metavar="C",
         help="requests in flight at once (default: 1; more is faster with slow scenarios such as fault-delay)",
     )
-    parser.add_argument("--tcp-port", type=_positive, metavar="PORT", help="TCP port of the gateway (default: the Gateway's, 31400)")
-    parser.add_argument("--header-value", metavar="VALUE", help="header-routing: a header value matching headerRegex (default: a Firefox user agent)")
+    parser.add_argument(
+        "--tcp-port", type=_positive, metavar="PORT", help="TCP port of the gateway (default: the Gateway's, 31400)"
+    )
+    parser.add_argument(
+        "--header-value",
+        metavar="VALUE",
+        help="header-routing: a header value matching headerRegex (default: a Firefox user agent)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON document and no progress bar")
     return parser.parse_args(argv)
 
@@ -82,14 +99,19 @@ def main(argv: Optional[Sequence[str]] = None, facts: BookinfoFacts = BOOKINFO) 
     print(f"note: scenario {chosen.scenario} and its parameters from {source}", file=sys.stderr)
 
     if isinstance(check, InCluster):
-        print(json.dumps(in_cluster_document(chosen.scenario, check), indent=2) if arguments.json
-              else in_cluster_text(chosen.scenario, check))
+        print(
+            json.dumps(in_cluster_document(chosen.scenario, check), indent=2)
+            if arguments.json
+            else in_cluster_text(chosen.scenario, check)
+        )
         return NOT_VERIFIABLE
 
     try:
         url = arguments.url or product_page_url(arguments.stack)
     except StackError as error:
-        return _cannot_run(f"cannot read the stack output productpageUrl ({error}); pass --url http://INGRESS_IP/productpage")
+        return _cannot_run(
+            f"cannot read the stack output productpageUrl ({error}); pass --url http://INGRESS_IP/productpage"
+        )
     if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
         return _cannot_run(f"--url: {url!r} is not an http(s) URL; pass e.g. --url http://INGRESS_IP/productpage")
     endpoint = Endpoint(url, arguments.tcp_port)
@@ -107,7 +129,9 @@ def main(argv: Optional[Sequence[str]] = None, facts: BookinfoFacts = BOOKINFO) 
     except LoginError as error:
         print(f"mismatch: {error}", file=sys.stderr)
         if arguments.json:
-            print(json.dumps({"scenario": chosen.scenario, "url": url, "matches": False, "error": str(error)}, indent=2))
+            print(
+                json.dumps({"scenario": chosen.scenario, "url": url, "matches": False, "error": str(error)}, indent=2)
+            )
         return MISMATCH
 
     verdict = judge([(probe.name, probe.expected, seen) for probe, seen in zip(check, observations)])

@@ -52,7 +52,9 @@ class Options:
 Check = Callable[[ScenarioPlan, ScenarioParameters, Options], Union[list[Probe], InCluster]]
 
 
-def _page(plan: ScenarioPlan, name: str, facts: BookinfoFacts, headers: dict[str, str], user: Optional[str] = None) -> Probe:
+def _page(
+    plan: ScenarioPlan, name: str, facts: BookinfoFacts, headers: dict[str, str], user: Optional[str] = None
+) -> Probe:
     """A product page visit; the expectation sees the headers productpage passes on to reviews and ratings."""
     forwarded = {header: value for header, value in headers.items() if header in FORWARDED_HEADERS}
     if user is not None:
@@ -79,8 +81,12 @@ def with_and_without_header(plan: ScenarioPlan, p: ScenarioParameters, options: 
     plain = {"user-agent": USER_AGENT}
     return [
         _page(plan, f"{p.header_name} ~ {p.header_regex}", options.facts, {**plain, p.header_name: value}),
-        _page(plan, f"{p.header_name}: {USER_AGENT}" if p.header_name == "user-agent" else f"no {p.header_name}",
-              options.facts, plain),
+        _page(
+            plan,
+            f"{p.header_name}: {USER_AGENT}" if p.header_name == "user-agent" else f"no {p.header_name}",
+            options.facts,
+            plain,
+        ),
     ]
 
 
@@ -131,10 +137,14 @@ def mirroring(plan: ScenarioPlan, p: ScenarioParameters, __: Options) -> InClust
     curl = _deployment(plan, "curl")
     return InCluster(
         (
-            (f"kubectl -n {namespace} exec deploy/{curl} -- curl -sS http://httpbin:{HTTPBIN_PORT}/headers",
-             "httpbin's answer (from v1)"),
-            (f"kubectl -n {namespace} logs deploy/{_deployment(plan, 'httpbin', 'v2')}",
-             f"the same GET /headers, mirrored to v2 ({p.mirror_percentage}% of requests)"),
+            (
+                f"kubectl -n {namespace} exec deploy/{curl} -- curl -sS http://httpbin:{HTTPBIN_PORT}/headers",
+                "httpbin's answer (from v1)",
+            ),
+            (
+                f"kubectl -n {namespace} logs deploy/{_deployment(plan, 'httpbin', 'v2')}",
+                f"the same GET /headers, mirrored to v2 ({p.mirror_percentage}% of requests)",
+            ),
         )
     )
 
@@ -144,10 +154,14 @@ def egress_gateway(plan: ScenarioPlan, p: ScenarioParameters, __: Options) -> In
     curl = _deployment(plan, "curl")
     return InCluster(
         (
-            (f"kubectl -n {namespace} exec deploy/{curl} -- curl -sSL -o /dev/null -D - http://{p.egress_host}/",
-             "response headers ending in a 2xx status"),
-            (f"kubectl -n {ISTIO_NAMESPACE} logs deploy/{EGRESS_GATEWAY} --tail 5",
-             f"an access-log line for the request to {p.egress_host}"),
+            (
+                f"kubectl -n {namespace} exec deploy/{curl} -- curl -sSL -o /dev/null -D - http://{p.egress_host}/",
+                "response headers ending in a 2xx status",
+            ),
+            (
+                f"kubectl -n {ISTIO_NAMESPACE} logs deploy/{EGRESS_GATEWAY} --tail 5",
+                f"an access-log line for the request to {p.egress_host}",
+            ),
         )
     )
 

@@ -113,7 +113,9 @@ class ProductPage:
         except (OSError, http.client.HTTPException) as error:
             raise LoginError(f"POST {login} as {self.visit.user}: {error}") from None
         if not any(cookie.name == SESSION_COOKIE for cookie in self.jar):
-            raise LoginError(f"POST {login} as {self.visit.user} answered HTTP {status} without a {SESSION_COOKIE} cookie")
+            raise LoginError(
+                f"POST {login} as {self.visit.user} answered HTTP {status} without a {SESSION_COOKIE} cookie"
+            )
 
     def send(self, index: int) -> Observation:
         request = urllib.request.Request(self.url, headers=dict(self.visit.headers))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Optional, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from rich import box
 from rich.console import Console
@@ -20,8 +20,11 @@ TEST = "exact two-sided binomial test per outcome, Bonferroni-corrected"
 def progress_bar(probes: Sequence[Probe], requests: int) -> Iterator[Callable[[Probe], None]]:
     """A bar per probe on stderr; yields the function to call after each response."""
     bar = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=Console(stderr=True),
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True, markup=False),
     )
     tasks = {probe.name: bar.add_task(probe.name, total=requests) for probe in probes}
     with bar:
@@ -40,10 +43,17 @@ def tables(verdict: Verdict) -> list[Table]:
     result = []
     for probe, rows in by_probe.items():
         table = Table(
-            Column("outcome", no_wrap=True), Column("expected", justify="right", no_wrap=True),
-            Column("observed", justify="right", no_wrap=True), Column("median", justify="right", no_wrap=True),
-            Column("p-value", justify="right", no_wrap=True), Column("", no_wrap=True),
-            title=f"{probe} ({rows[0].total} requests)", title_justify="left", box=box.SIMPLE_HEAD,
+            Column("outcome", no_wrap=True),
+            Column("expected", justify="right", no_wrap=True),
+            Column("observed", justify="right", no_wrap=True),
+            Column("median", justify="right", no_wrap=True),
+            Column("p-value", justify="right", no_wrap=True),
+            Column("", no_wrap=True),
+            title=f"{probe} ({rows[0].total} requests)",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            collapse_padding=True,
+            pad_edge=False,
         )
         for row in rows:
             table.add_row(
@@ -59,15 +69,19 @@ def tables(verdict: Verdict) -> list[Table]:
 
 
 def print_verdict(scenario: str, url: str, verdict: Verdict) -> None:
-    console = Console()
+    console = Console(markup=False, highlight=False)  # probe names carry user-set regexes: no markup
     console.print(f"scenario {scenario} at {url}\n")
     for table in tables(verdict):
         console.print(table)
     console.print("matches" if verdict.matches else "DOES NOT MATCH")
-    console.print(
-        f"test: two-sided exact binomial, {SIGNIFICANCE:g} overall, {verdict.per_test_significance:.2g} per outcome"
-        " (Bonferroni);\n      outcomes expected at 0% or 100% must hold exactly"
-    )
+    exact = "outcomes expected at 0% or 100% must hold exactly"
+    if verdict.tests:
+        console.print(
+            f"test: two-sided exact binomial, {SIGNIFICANCE:g} overall, {verdict.per_test_significance:.2g} per outcome"
+            f" (Bonferroni);\n      {exact}"
+        )
+    else:
+        console.print(f"test: {exact}")
 
 
 def verdict_document(scenario: str, url: str, requests: int, verdict: Verdict) -> dict[str, Any]:
@@ -77,6 +91,7 @@ def verdict_document(scenario: str, url: str, requests: int, verdict: Verdict) -
         "requestsPerProbe": requests,
         "test": TEST,
         "significance": SIGNIFICANCE,
+        "binomialTests": verdict.tests,
         "perTestSignificance": verdict.per_test_significance,
         "matches": verdict.matches,
         "rows": [

@@ -37,7 +37,7 @@ def virtual_service(plan: ScenarioPlan, host: str) -> Optional[dict[str, Any]]:
 
 
 def _string_matches(condition: Mapping[str, str], value: str) -> bool:
-    (kind, expected), = condition.items()
+    ((kind, expected),) = condition.items()
     if kind == "exact":
         return value == expected
     if kind == "prefix":

@@ -43,7 +43,9 @@ def pulumi(arguments: list[str], stack: Optional[str]) -> str:
         raise StackError(f"`{shlex.join(command)}`: {error}") from None
     if result.returncode != 0:
         lines = result.stderr.strip().splitlines()
-        raise StackError(f"`{shlex.join(command)}` failed: {lines[-1] if lines else f'exit status {result.returncode}'}")
+        raise StackError(
+            f"`{shlex.join(command)}` failed: {lines[-1] if lines else f'exit status {result.returncode}'}"
+        )
     return result.stdout
 
 
@@ -67,7 +69,9 @@ def stack_config(stack: Optional[str]) -> tuple[dict[str, Any], str]:
         name = stack or "dev"
         return assemble(name)[1], f"Pulumi.yaml and Pulumi.{name}.yaml ({error})"
     config = defaults(project)
-    config.update({key: entry.get("objectValue", entry.get("value")) for key, entry in values.items() if "value" in entry})
+    config.update(
+        {key: entry.get("objectValue", entry.get("value")) for key, entry in values.items() if "value" in entry}
+    )
     return config, f"the configuration of stack {stack or '(selected)'}"
 
 

@@ -62,6 +62,7 @@ class Row:
 @dataclass(frozen=True)
 class Verdict:
     rows: tuple[Row, ...]
+    tests: int  # binomial tests run: outcomes expected with 0 < p < 1
     per_test_significance: float
 
     @property
@@ -69,7 +70,9 @@ class Verdict:
         return all(row.ok for row in self.rows)
 
 
-def judge(results: Sequence[tuple[str, Expected, Sequence[Observation]]], significance: float = SIGNIFICANCE) -> Verdict:
+def judge(
+    results: Sequence[tuple[str, Expected, Sequence[Observation]]], significance: float = SIGNIFICANCE
+) -> Verdict:
     """Compares each probe's observations (probe name, expected outcomes, what was seen) with its expectation."""
     tallies = []
     for probe, expected, observations in results:
@@ -77,7 +80,9 @@ def judge(results: Sequence[tuple[str, Expected, Sequence[Observation]]], signif
         for observation in observations:
             latencies.setdefault(assign(observation, expected), []).append(observation.seconds)
         for outcome in sorted(set(expected) | set(latencies)):
-            tallies.append((probe, outcome, expected.get(outcome, Fraction(0)), latencies.get(outcome, []), len(observations)))
+            tallies.append(
+                (probe, outcome, expected.get(outcome, Fraction(0)), latencies.get(outcome, []), len(observations))
+            )
     tests = sum(1 for _, _, p, _, _ in tallies if 0 < p < 1)
     per_test = significance / max(tests, 1)
     rows = []
@@ -89,4 +94,4 @@ def judge(results: Sequence[tuple[str, Expected, Sequence[Observation]]], signif
             p_value = None
             ok = len(seen) == (total if p == 1 else 0)
         rows.append(Row(probe, outcome, p, len(seen), total, median(seen) if seen else None, p_value, ok))
-    return Verdict(tuple(rows), per_test)
+    return Verdict(tuple(rows), tests, per_test)

@@ -1,0 +1,111 @@
+"""A scenario's VirtualServices read as Envoy applies them: the first rule whose match holds routes the request."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Mapping, Optional
+
+from components.scenarios.plan import ScenarioPlan
+
+Rule = dict[str, Any]
+DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|h|m|s)")
+UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A rule's fault injection: `delay` seconds on a `delayed` share of requests, an abort on an `aborted` share."""
+
+    delay: float = 0.0
+    delayed: Fraction = Fraction(0)
+    aborted: Fraction = Fraction(0)
+
+
+def seconds(duration: str) -> float:
+    """A duration as Istio spells it (`7s`, `0.5s`, `500ms`, `1m30s`), in seconds."""
+    return sum(float(number) * UNIT_SECONDS[unit] for number, unit in DURATION_PART.findall(duration))
+
+
+def virtual_service(plan: ScenarioPlan, host: str) -> Optional[dict[str, Any]]:
+    """The spec of the plan's VirtualService for `host`, if the plan routes it."""
+    for obj in plan.objects:
+        if obj["kind"] == "VirtualService" and host in obj["spec"]["hosts"]:
+            return obj["spec"]
+    return None
+
+
+def _string_matches(condition: Mapping[str, str], value: str) -> bool:
+    ((kind, expected),) = condition.items()
+    if kind == "exact":
+        return value == expected
+    if kind == "prefix":
+        return value.startswith(expected)
+    if kind == "regex":  # Envoy matches RE2 expressions against the whole value
+        return re.fullmatch(expected, value) is not None
+    raise ValueError(f"cannot evaluate a {kind!r} string match")
+
+
+def _holds(match: Rule, headers: Mapping[str, str], path: str) -> bool:
+    """Every condition of one match block holds for a request with `headers` (lowercase names) and `path`."""
+    unsupported = set(match) - {"headers", "uri"}
+    if unsupported:
+        raise ValueError(f"cannot evaluate a match on {', '.join(sorted(unsupported))}")
+    for name, condition in match.get("headers", {}).items():
+        if name not in headers or not _string_matches(condition, headers[name]):
+            return False
+    return "uri" not in match or _string_matches(match["uri"], path)
+
+
+def http_rule(spec: dict[str, Any], headers: Mapping[str, str], path: str = "/") -> Optional[Rule]:
+    """The HTTP rule that routes the request, or None when none does (Envoy then answers 404)."""
+    for rule in spec.get("http", []):
+        matches = rule.get("match")
+        if not matches or any(_holds(match, headers, path) for match in matches):
+            return rule
+    return None
+
+
+def tcp_rule(spec: dict[str, Any], port: int) -> Optional[Rule]:
+    """The TCP rule that routes a connection arriving on `port`."""
+    for rule in spec.get("tcp", []):
+        matches = rule.get("match")
+        if not matches or any(match.get("port") == port for match in matches):
+            return rule
+    return None
+
+
+def split(rule: Rule) -> list[tuple[str, Fraction]]:
+    """The rule's destination subsets with the share of requests each receives (a lone destination takes all)."""
+    return [(route["destination"]["subset"], Fraction(route.get("weight", 100), 100)) for route in rule["route"]]
+
+
+def fault(rule: Optional[Rule]) -> Fault:
+    injected = (rule or {}).get("fault", {})
+    delay = injected.get("delay")
+    abort = injected.get("abort")
+    return Fault(
+        delay=seconds(delay["fixedDelay"]) if delay else 0.0,
+        delayed=share(delay["percentage"]) if delay else Fraction(0),
+        aborted=share(abort["percentage"]) if abort else Fraction(0),
+    )
+
+
+def share(percentage: dict[str, Any]) -> Fraction:
+    """An Istio `percentage` ({value: 0-100}) as an exact share."""
+    return Fraction(str(percentage["value"])) / 100
+
+
+def timeout(rule: Rule) -> Optional[float]:
+    return seconds(rule["timeout"]) if "timeout" in rule else None
+
+
+def tcp_gateway_port(plan: ScenarioPlan) -> Optional[int]:
+    """The port of the plan's TCP Gateway server, where connections from outside arrive."""
+    for obj in plan.objects:
+        if obj["kind"] == "Gateway":
+            for server in obj["spec"]["servers"]:
+                if server["port"]["protocol"] == "TCP":
+                    return server["port"]["number"]
+    return None

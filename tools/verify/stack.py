@@ -1,0 +1,87 @@
+"""The deployed stack's URL and configuration, read with the Pulumi CLI (or, for the configuration, from the
+stack files when the CLI cannot answer)."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+import subprocess
+from typing import Any, Optional
+
+from components.project import load_project
+from components.scenarios.catalog import CATALOG
+from components.settings import Settings, load_settings
+from tools.stack_config import as_runtime_strings, assemble, defaults
+
+CLI_TIMEOUT = 60
+
+
+class StackError(Exception):
+    """The Pulumi CLI could not answer."""
+
+
+class Namespace:
+    """One configuration namespace (`istio-demo`, `gcp`) of runtime strings, as `pulumi.Config` would read it."""
+
+    def __init__(self, config: dict[str, str], name: str) -> None:
+        self._config = config
+        self._name = name
+
+    def get(self, key: str) -> Optional[str]:
+        return self._config.get(f"{self._name}:{key}")
+
+
+def pulumi(arguments: list[str], stack: Optional[str]) -> str:
+    """stdout of `pulumi ARGUMENTS [--stack STACK]`; raises StackError when the CLI is missing or fails."""
+    if shutil.which("pulumi") is None:
+        raise StackError("the Pulumi CLI is not on PATH")
+    command = ["pulumi", *arguments, *(["--stack", stack] if stack else [])]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=CLI_TIMEOUT, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise StackError(f"`{shlex.join(command)}`: {error}") from None
+    if result.returncode != 0:
+        lines = result.stderr.strip().splitlines()
+        raise StackError(
+            f"`{shlex.join(command)}` failed: {lines[-1] if lines else f'exit status {result.returncode}'}"
+        )
+    return result.stdout
+
+
+def product_page_url(stack: Optional[str]) -> str:
+    """The stack output `productpageUrl`; raises StackError."""
+    url = pulumi(["stack", "output", "productpageUrl"], stack).strip()
+    if not url:
+        raise StackError("the stack has no productpageUrl output (has `pulumi up` run?)")
+    return url
+
+
+def stack_config(stack: Optional[str]) -> tuple[dict[str, Any], str]:
+    """The stack's configuration as `pulumi up` reads it (Pulumi.yaml defaults <- the stack's values), and its source.
+
+    Without a working Pulumi CLI: Pulumi.yaml and Pulumi.<stack>.yaml (default stack dev) from this checkout.
+    """
+    project = load_project()
+    try:
+        values = json.loads(pulumi(["config", "--json"], stack))
+    except StackError as error:
+        name = stack or "dev"
+        return assemble(name)[1], f"Pulumi.yaml and Pulumi.{name}.yaml ({error})"
+    config = defaults(project)
+    config.update(
+        {key: entry.get("objectValue", entry.get("value")) for key, entry in values.items() if "value" in entry}
+    )
+    return config, f"the configuration of stack {stack or '(selected)'}"
+
+
+def settings(config: dict[str, Any], scenario: Optional[str]) -> Settings:
+    """Typed, validated settings of `config`, with `scenario` in place of the configured one when given.
+
+    Raises ConfigError for a value `pulumi up` would refuse.
+    """
+    project = load_project()
+    strings = as_runtime_strings(config)
+    if scenario is not None:
+        strings[f"{project.name}:scenario"] = scenario
+    return load_settings(Namespace(strings, project.name), Namespace(strings, "gcp"), tuple(CATALOG))

@@ -10,16 +10,7 @@ import pulumi_kubernetes as k8s
 
 from components import istio_objects as istio
 from components.versions import bookinfo_image
-from components.workloads import (
-    Port,
-    Scheduled,
-    Size,
-    Workload,
-    deployment,
-    injected_namespace,
-    service,
-    service_account,
-)
+from components.workloads import AppSet, Port, Scheduled, ServiceSpec, Size, Workload, declare_app_set
 
 NAMESPACE = "bookinfo"
 PORT = 9080
@@ -91,6 +82,14 @@ WORKLOADS: tuple[Workload, ...] = (
 )
 
 
+APPS = AppSet(
+    namespace=NAMESPACE,
+    workloads=WORKLOADS,
+    services=tuple(ServiceSpec(app, (Port("http", PORT),)) for app in VERSIONS),
+    service_accounts=tuple((service_account_name(app), app) for app in VERSIONS),
+)
+
+
 def ingress_objects() -> list[istio.IstioObject]:
     """The Gateway, the productpage VirtualService and one DestinationRule per service."""
     entry = istio.gateway(GATEWAY, NAMESPACE, INGRESS_SELECTOR, [istio.server(8080, "http", "HTTP", ["*"])])
@@ -126,17 +125,7 @@ class Bookinfo(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: BookinfoArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("istio-demo:bookinfo:Bookinfo", name, None, opts)
-        # Pods created before istiod's injection webhook would run without a sidecar.
-        self.namespace = injected_namespace(
-            NAMESPACE, pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[args.istiod])
-        )
-        in_namespace = pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[self.namespace])
-
-        for app in VERSIONS:
-            service_account(service_account_name(app), app, NAMESPACE, in_namespace)
-            service(app, (Port("http", PORT),), NAMESPACE, in_namespace)
-        for workload in WORKLOADS:
-            deployment(workload, NAMESPACE, in_namespace)
+        self.namespace = declare_app_set(APPS, args.provider, args.istiod, self)
 
         routing = pulumi.ResourceOptions(
             parent=self, provider=args.provider, depends_on=[self.namespace, args.istiod]
@@ -144,5 +133,5 @@ class Bookinfo(pulumi.ComponentResource):
         for obj in ingress_objects():
             istio.declare(obj, routing)
 
-        self.scheduled = [workload.scheduled(sidecar=True) for workload in WORKLOADS]
+        self.scheduled = APPS.scheduled()
         self.register_outputs({"namespace": NAMESPACE})

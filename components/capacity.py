@@ -13,7 +13,7 @@ Sources of the figures:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Iterable, Optional
 
 from components.workloads import Scheduled

@@ -201,3 +201,39 @@ def injected_namespace(name: str, opts: pulumi.ResourceOptions) -> k8s.core.v1.N
         opts=opts,
     )
 
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    app: str
+    ports: tuple[Port, ...]
+
+
+@dataclass(frozen=True)
+class AppSet:
+    """Workloads with their Services and ServiceAccounts ((name, account label) pairs), in one injected namespace."""
+
+    namespace: str
+    workloads: tuple[Workload, ...]
+    services: tuple[ServiceSpec, ...]
+    service_accounts: tuple[tuple[str, str], ...]
+
+    def scheduled(self) -> list[Scheduled]:
+        return [workload.scheduled(sidecar=True) for workload in self.workloads]
+
+
+def declare_app_set(
+    apps: AppSet, provider: k8s.Provider, istiod: pulumi.Resource, parent: pulumi.Resource
+) -> k8s.core.v1.Namespace:
+    """The namespace and everything in it; the namespace waits for istiod, whose webhook injects the sidecars
+    (pods created before it would run without one)."""
+    namespace = injected_namespace(
+        apps.namespace, pulumi.ResourceOptions(parent=parent, provider=provider, depends_on=[istiod])
+    )
+    in_namespace = pulumi.ResourceOptions(parent=parent, provider=provider, depends_on=[namespace])
+    for name, account in apps.service_accounts:
+        service_account(name, account, apps.namespace, in_namespace)
+    for spec in apps.services:
+        service(spec.app, spec.ports, apps.namespace, in_namespace)
+    for workload in apps.workloads:
+        deployment(workload, apps.namespace, in_namespace)
+    return namespace

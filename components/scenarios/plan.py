@@ -7,13 +7,13 @@ from typing import Optional
 
 from components.istio_objects import IstioObject
 from components.scenarios.describe import describe
-from components.scenarios.samples import SampleSet
+from components.workloads import AppSet
 
 
 @dataclass(frozen=True)
 class ScenarioPlan:
     objects: tuple[IstioObject, ...] = ()
-    samples: Optional[SampleSet] = None
+    samples: Optional[AppSet] = None
     notes: tuple[str, ...] = ()
 
     @property

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from components.versions import CURL_IMAGE, FORTIO_IMAGE, HTTPBIN_IMAGE, TCP_ECHO_IMAGE
-from components.workloads import Port, Size, Workload
+from components.workloads import AppSet, Port, ServiceSpec, Size, Workload
 
 HTTPBIN_PORT = 8000
 # A non-root user for images that would otherwise run as root (distroless and scratch images):
@@ -28,22 +26,6 @@ FORTIO_PROXY_CONFIG = (
 TINY = Size(cpu="5m", memory="16Mi", cpu_limit="100m", memory_limit="64Mi")
 HTTPBIN = Size(cpu="10m", memory="32Mi", cpu_limit="200m", memory_limit="128Mi")
 LOAD_GENERATOR = Size(cpu="20m", memory="32Mi", cpu_limit="500m", memory_limit="256Mi")
-
-
-@dataclass(frozen=True)
-class ServiceSpec:
-    app: str
-    ports: tuple[Port, ...]
-
-
-@dataclass(frozen=True)
-class SampleSet:
-    """Workloads, Services and ServiceAccounts of one scenario, in a namespace of their own."""
-
-    namespace: str
-    workloads: tuple[Workload, ...]
-    services: tuple[ServiceSpec, ...]
-    service_accounts: tuple[str, ...]
 
 
 HTTPBIN_SERVICE = ServiceSpec("httpbin", (Port("http", HTTPBIN_PORT, 8080),))
@@ -108,26 +90,26 @@ def tcp_echo(version: str, prefix: str) -> Workload:
     )
 
 
-def circuit_breaking_samples(namespace: str) -> SampleSet:
-    return SampleSet(
+def circuit_breaking_samples(namespace: str) -> AppSet:
+    return AppSet(
         namespace=namespace,
         workloads=(httpbin("v1"), fortio()),
         services=(HTTPBIN_SERVICE, ServiceSpec("fortio", (Port("http", 8080),))),
-        service_accounts=("httpbin", "fortio"),
+        service_accounts=(("httpbin", "httpbin"), ("fortio", "fortio")),
     )
 
 
-def mirroring_samples(namespace: str) -> SampleSet:
-    return SampleSet(
+def mirroring_samples(namespace: str) -> AppSet:
+    return AppSet(
         namespace=namespace,
         workloads=(httpbin("v1"), httpbin("v2"), curl()),
         services=(HTTPBIN_SERVICE, ServiceSpec("curl", (Port("http", 80),))),
-        service_accounts=("httpbin", "curl"),
+        service_accounts=(("httpbin", "httpbin"), ("curl", "curl")),
     )
 
 
-def tcp_echo_samples(namespace: str) -> SampleSet:
-    return SampleSet(
+def tcp_echo_samples(namespace: str) -> AppSet:
+    return AppSet(
         namespace=namespace,
         workloads=(tcp_echo("v1", "one"), tcp_echo("v2", "two")),
         services=(ServiceSpec("tcp-echo", (Port("tcp", TCP_ECHO_PORT), Port("tcp-other", 9001))),),
@@ -135,19 +117,19 @@ def tcp_echo_samples(namespace: str) -> SampleSet:
     )
 
 
-def httpbin_samples(namespace: str) -> SampleSet:
-    return SampleSet(
+def httpbin_samples(namespace: str) -> AppSet:
+    return AppSet(
         namespace=namespace,
         workloads=(httpbin("v1"),),
         services=(HTTPBIN_SERVICE,),
-        service_accounts=("httpbin",),
+        service_accounts=(("httpbin", "httpbin"),),
     )
 
 
-def curl_samples(namespace: str) -> SampleSet:
-    return SampleSet(
+def curl_samples(namespace: str) -> AppSet:
+    return AppSet(
         namespace=namespace,
         workloads=(curl(),),
         services=(ServiceSpec("curl", (Port("http", 80),)),),
-        service_accounts=("curl",),
+        service_accounts=(("curl", "curl"),),
     )

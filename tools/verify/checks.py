@@ -10,7 +10,8 @@ from typing import Callable, Optional, Union
 from components.istio import EGRESS_GATEWAY, ISTIO_NAMESPACE
 from components.scenarios.parameters import ScenarioParameters
 from components.scenarios.plan import ScenarioPlan
-from components.scenarios.samples import HTTPBIN_PORT, SampleSet
+from components.scenarios.samples import HTTPBIN_PORT
+from components.workloads import AppSet
 from components.scenarios.tasks import HTTPBIN_HOST
 from tools.stack_config import UsageError
 from tools.verify.clients import USER_AGENT, EchoLine, HttpbinGet, PageVisit, Visit
@@ -104,7 +105,7 @@ def httpbin_paths(plan: ScenarioPlan, _: ScenarioParameters, __: Options) -> lis
     ]
 
 
-def _samples(plan: ScenarioPlan) -> SampleSet:
+def _samples(plan: ScenarioPlan) -> AppSet:
     assert plan.samples is not None, "the scenario declares its sample workloads"
     return plan.samples
 

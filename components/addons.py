@@ -209,7 +209,18 @@ def kiali_values(grafana: bool, jaeger: bool) -> dict[str, Any]:
         "external_services": {
             "prometheus": {"url": PROMETHEUS_URL},
             "grafana": (
-                {"enabled": True, "internal_url": GRAFANA_URL, "external_url": GRAFANA_UI.url}
+                {
+                    "enabled": True,
+                    "internal_url": GRAFANA_URL,
+                    "external_url": GRAFANA_UI.url,
+                    # Grafana has no anonymous access; Kiali reads the admin credentials from their Secret
+                    # (the chart mounts `secret:<name>:<key>` references into the pod).
+                    "auth": {
+                        "type": "basic",
+                        "username": f"secret:{GRAFANA_ADMIN_SECRET}:admin-user",
+                        "password": f"secret:{GRAFANA_ADMIN_SECRET}:admin-password",
+                    },
+                }
                 if grafana
                 else {"enabled": False}
             ),

@@ -9,13 +9,13 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import istio_objects as istio
+from components.istio import INGRESS_HTTP_PORT, INGRESS_SELECTOR
 from components.versions import bookinfo_image
 from components.workloads import AppSet, Port, Scheduled, ServiceSpec, Size, Workload, declare_app_set
 
 NAMESPACE = "bookinfo"
 PORT = 9080
 GATEWAY = "bookinfo-gateway"
-INGRESS_SELECTOR = {"istio": "ingressgateway"}
 
 # Sizes are ours (upstream sets none): requests near what each service uses idle, limits with headroom.
 SMALL = Size(cpu="20m", memory="32Mi", cpu_limit="200m", memory_limit="128Mi")
@@ -92,7 +92,7 @@ APPS = AppSet(
 
 def ingress_objects() -> list[istio.IstioObject]:
     """The Gateway, the productpage VirtualService and one DestinationRule per service."""
-    entry = istio.gateway(GATEWAY, NAMESPACE, INGRESS_SELECTOR, [istio.server(8080, "http", "HTTP", ["*"])])
+    entry = istio.gateway(GATEWAY, NAMESPACE, INGRESS_SELECTOR, [istio.server(INGRESS_HTTP_PORT, "http", "HTTP", ["*"])])
     paths = [
         {"uri": {"exact": "/productpage"}},
         {"uri": {"prefix": "/static"}},

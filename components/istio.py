@@ -18,7 +18,6 @@ INGRESS_GATEWAY = "istio-ingressgateway"
 EGRESS_GATEWAY = "istio-egressgateway"
 
 # The demo profile's resource requests (manifests/helm-profiles/demo.yaml).
-SIDECAR_REQUESTS = {"cpu": "10m", "memory": "40Mi"}
 ISTIOD_REQUESTS = {"cpu": "10m", "memory": "100Mi"}
 GATEWAY_REQUESTS = {"cpu": "10m", "memory": "40Mi"}
 GATEWAY_LIMITS = {"cpu": "2000m", "memory": "1024Mi"}
@@ -36,6 +35,17 @@ EGRESS_PORTS = [
     {"name": "http2", "port": 80, "targetPort": 8080, "protocol": "TCP"},
     {"name": "https", "port": 443, "targetPort": 8443, "protocol": "TCP"},
 ]
+
+
+# The gateway chart labels its pods `istio: <release name without "istio-">`; Gateways select them so.
+INGRESS_SELECTOR = {"istio": "ingressgateway"}
+EGRESS_SELECTOR = {"istio": "egressgateway"}
+# Ports Gateways listen on: the ingress pod's targetPorts (HTTP reaches 8080 through the Service's 80;
+# TCP 31400 is the same on both sides). The egress Gateway names its Service port 80, which Istio maps
+# to the pod's 8080.
+INGRESS_HTTP_PORT = 8080
+INGRESS_TCP_PORT = 31400
+EGRESS_HTTP_PORT = 80
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,12 @@ def gateway_values(service_type: str, ports: list[dict[str, Any]]) -> dict[str, 
         "resources": {"requests": GATEWAY_REQUESTS, "limits": GATEWAY_LIMITS},
         "autoscaling": {"enabled": False},
     }
+
+
+def load_balancer_address(status: Optional[k8s.core.v1.outputs.ServiceStatus]) -> str:
+    """The first address of a LoadBalancer Service, or `pending` while the cloud has not assigned one."""
+    ingress = (status.load_balancer.ingress if status and status.load_balancer else None) or []
+    return next((entry.ip or entry.hostname for entry in ingress if entry.ip or entry.hostname), "pending")
 
 
 class IstioMesh(pulumi.ComponentResource):
@@ -94,12 +110,15 @@ class IstioMesh(pulumi.ComponentResource):
             else None
         )
 
+        # The gateway chart names the Service after the release; reading it through the release's status
+        # makes the read wait for the release (and for Helm's wait on the load balancer's address).
+        release = self.ingress_gateway.status
         ingress_service = k8s.core.v1.Service.get(
             f"{INGRESS_GATEWAY}-service",
-            f"{ISTIO_NAMESPACE}/{INGRESS_GATEWAY}",
+            pulumi.Output.concat(release.namespace, "/", release.name),
             opts=self._child(after=[self.ingress_gateway]),
         )
-        self.ingress_ip = ingress_service.status.apply(lambda status: status.load_balancer.ingress[0].ip)
+        self.ingress_ip = ingress_service.status.apply(load_balancer_address)
 
         gateways = [INGRESS_GATEWAY] + ([EGRESS_GATEWAY] if self.egress_gateway else [])
         self.scheduled = [

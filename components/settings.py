@@ -11,7 +11,8 @@ from components.project import load_project
 from components.scenarios.parameters import USED_BY, ScenarioParameters, ignored_parameters, load_parameters
 
 
-CLUSTER_NAME = re.compile(r"^[a-z](?:[-a-z0-9]{0,38}[a-z0-9])?$")
+# GKE allows 40 characters, and the node pool is named `<clusterName>-nodes` within the same limit.
+CLUSTER_NAME = re.compile(r"^[a-z](?:[-a-z0-9]{0,32}[a-z0-9])?$")
 ZONE = re.compile(r"^[a-z]+-[a-z]+[0-9]+-[a-z]$")
 MACHINE_TYPE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$")
 VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
@@ -69,7 +70,7 @@ def load_cluster(project: ConfigParser, gcp: ConfigParser) -> ClusterSettings:
         name=project.matching(
             "clusterName",
             CLUSTER_NAME,
-            "allowed: 1-40 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen",
+            "allowed: 1-34 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen",
         ),
         zone=gcp.matching("zone", ZONE, "allowed: a Compute Engine zone name such as us-central1-a"),
         project=gcp.optional_text("project"),

@@ -180,7 +180,16 @@ def test_grafanas_dashboard_ids_are_the_ones_istio_publishes(default, upstream):
         assert f"https://grafana.com/grafana/dashboards/{dashboard['gnetId']})" in readme
 
 
-GRAFANA_LINK = {"enabled": True, "internal_url": "http://grafana.istio-system:3000", "external_url": "http://localhost:3000"}
+GRAFANA_LINK = {
+    "enabled": True,
+    "internal_url": "http://grafana.istio-system:3000",
+    "external_url": "http://localhost:3000",
+    "auth": {
+        "type": "basic",
+        "username": "secret:grafana-admin:admin-user",
+        "password": "secret:grafana-admin:admin-password",
+    },
+}
 JAEGER_LINK = {
     "enabled": True,
     "provider": "jaeger",

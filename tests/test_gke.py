@@ -125,7 +125,7 @@ def test_cluster_keeps_its_credentials_encrypted_in_state(default):
         ("a", "a-nodes"),
         ("a" * 24, "a" * 24 + "-nodes"),
         ("a" * 25, "aaaaaaaaaaaaaaaaa-2f521e-nodes"),
-        ("b" * 40, "bbbbbbbbbbbbbbbbb-e26d2d-nodes"),
+        ("b" * 34, "bbbbbbbbbbbbbbbbb-30075b-nodes"),
     ],
 )
 def test_node_account_id_fits_iams_limit(cluster_name, account_id):
@@ -207,3 +207,11 @@ def test_every_kubernetes_resource_uses_the_explicit_provider(default):
 
 def test_default_kubernetes_provider_is_disabled(default):
     assert default.plan["config"]["pulumi:disable-default-providers"] == ["kubernetes"]
+
+
+def test_the_longest_cluster_name_leaves_a_valid_node_pool_name():
+    """GKE refuses node pool names over 40 characters, after the cluster already exists."""
+    longest = "c" * 34
+    pool = resource(rendered((f"clusterName={longest}",)), NODE_POOL, "gke-nodes")
+    assert pool["inputs"]["name"] == f"{longest}-nodes"
+    assert len(pool["inputs"]["name"]) <= 40

@@ -7,7 +7,9 @@ import json
 import jsonschema
 import pytest
 
-from components.istio import INGRESS_PORTS
+from pulumi_kubernetes.core.v1.outputs import LoadBalancerIngress, LoadBalancerStatus, ServiceStatus
+
+from components.istio import INGRESS_PORTS, load_balancer_address
 from tests.conftest import rendered
 from tests.plan import CLUSTER, DEPLOYMENT, NODE_POOL, RELEASE, resource, resources, urn_of
 
@@ -163,3 +165,22 @@ def test_ingress_gateway_is_destroyed_before_the_node_pool_and_the_cluster(defau
 def test_nothing_is_deleted_with_the_cluster(default):
     """deleted_with would skip deleting Kubernetes objects, leaking the load balancer."""
     assert [r["name"] for r in default.plan["resources"] if "deletedWith" in r] == []
+
+
+def _status(*ingress: dict) -> ServiceStatus:
+    return ServiceStatus(load_balancer=LoadBalancerStatus(ingress=[LoadBalancerIngress(**entry) for entry in ingress]))
+
+
+@pytest.mark.parametrize(
+    ("status", "address"),
+    [
+        (None, "pending"),
+        (ServiceStatus(), "pending"),
+        (_status(), "pending"),
+        (_status({"ip": "198.51.100.7"}), "198.51.100.7"),
+        (_status({"hostname": "lb.example.com"}), "lb.example.com"),
+        (_status({}, {"ip": "198.51.100.8"}), "198.51.100.8"),
+    ],
+)
+def test_load_balancer_address(status, address):
+    assert load_balancer_address(status) == address

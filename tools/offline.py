@@ -121,6 +121,8 @@ class SyntheticCloud(mocks.Mocks):
         elif args.typ == "gcp:serviceaccount/account:Account":
             project = outputs.get("project") or MOCK_PROJECT
             outputs["email"] = f"{outputs['accountId']}@{project}.iam.gserviceaccount.com"
+        elif args.typ == "kubernetes:helm.sh/v3:Release":
+            outputs["status"] = {"name": outputs["name"], "namespace": outputs["namespace"], "status": "deployed"}
         elif args.typ == "random:index/randomPassword:RandomPassword":
             outputs["result"] = synthetic_password(args.name, int(outputs["length"]))
         elif args.typ == "kubernetes:core/v1:Service" and args.resource_id:

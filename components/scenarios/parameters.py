@@ -6,13 +6,16 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import re2
+
 from components.config import ConfigParser
 
 REVIEWS_SUBSETS = ("v1", "v2", "v3")
 TCP_ECHO_SUBSETS = ("v1", "v2")
 FAULT_TARGETS = ("user", "everyone")
 
-DURATION = re.compile(r"^(?:[0-9]+(?:\.[0-9]+)?(?:h|m|s|ms))+$")
+DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|h|m|s)")
+MILLISECONDS = {"h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
 USER = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 HEADER = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 HOSTNAME = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -81,16 +84,30 @@ def weights_parser(subsets: tuple[str, ...]) -> Callable[[str], Weights]:
     return parse
 
 
+def duration(text: str) -> str:
+    """A duration as Istio takes it (`7s`, `0.5s`, `1m30s`, `500ms`); its CRDs refuse anything under 1ms."""
+    parts = DURATION_PART.findall(text)
+    if not parts or "".join(number + unit for number, unit in parts) != text:
+        raise ValueError(f"{text!r} is not a duration")
+    if sum(float(number) * MILLISECONDS[unit] for number, unit in parts) < 1:
+        raise ValueError(f"{text!r} is shorter than 1ms")
+    return text
+
+
 def regex(text: str) -> str:
+    """A regular expression Envoy accepts: RE2 syntax, which has no lookaround or backreferences."""
+    options = re2.Options()
+    options.log_errors = False
     try:
-        re.compile(text)
-    except re.error as problem:
-        raise ValueError(f"{text!r} is not a valid regular expression ({problem})") from None
+        re2.compile(text, options)
+    except re2.error as problem:
+        reason = problem.args[0].decode() if isinstance(problem.args[0], bytes) else str(problem.args[0])
+        raise ValueError(f"{text!r} is not a valid RE2 regular expression ({reason})") from None
     return text
 
 
 def load_parameters(config: ConfigParser) -> ScenarioParameters:
-    duration = "allowed: a duration such as 7s, 0.5s or 500ms"
+    durations = "allowed: a duration of at least 1ms such as 7s, 0.5s or 500ms"
     return ScenarioParameters(
         user=config.matching("user", USER, "allowed: 1-64 letters, digits and . _ @ -"),
         reviews_weights=config.parsed(
@@ -103,14 +120,14 @@ def load_parameters(config: ConfigParser) -> ScenarioParameters:
             weights_parser(TCP_ECHO_SUBSETS),
             f"allowed: subset=weight pairs over {', '.join(TCP_ECHO_SUBSETS)} summing to 100, e.g. v1=80,v2=20",
         ),
-        fault_delay=config.matching("faultDelay", DURATION, duration),
+        fault_delay=config.parsed("faultDelay", duration, durations),
         fault_abort_status=config.integer("faultAbortStatus", minimum=200, maximum=599),
         fault_percentage=config.integer("faultPercentage", minimum=0, maximum=100),
         fault_target=config.one_of("faultTarget", FAULT_TARGETS),
-        reviews_timeout=config.matching("reviewsTimeout", DURATION, duration),
-        ratings_delay=config.matching("ratingsDelay", DURATION, duration),
+        reviews_timeout=config.parsed("reviewsTimeout", duration, durations),
+        ratings_delay=config.parsed("ratingsDelay", duration, durations),
         header_name=config.matching("headerName", HEADER, "allowed: a lowercase header name such as user-agent"),
-        header_regex=config.parsed("headerRegex", regex, "allowed: a regular expression such as .*Firefox.*"),
+        header_regex=config.parsed("headerRegex", regex, "allowed: an RE2 regular expression such as .*Firefox.*"),
         header_subset=config.one_of("headerSubset", REVIEWS_SUBSETS),
         mirror_percentage=config.integer("mirrorPercentage", minimum=0, maximum=100),
         egress_host=config.matching("egressHost", HOSTNAME, "allowed: a DNS host name such as edition.cnn.com"),

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from components import istio_objects as istio
-from components.istio import EGRESS_GATEWAY, ISTIO_NAMESPACE
+from components.istio import (
+    EGRESS_GATEWAY,
+    EGRESS_HTTP_PORT,
+    EGRESS_SELECTOR,
+    INGRESS_HTTP_PORT,
+    INGRESS_SELECTOR,
+    INGRESS_TCP_PORT,
+    ISTIO_NAMESPACE,
+)
 from components.scenarios.parameters import ScenarioParameters
 from components.scenarios.plan import ScenarioPlan
 from components.scenarios.samples import (
@@ -16,10 +24,7 @@ from components.scenarios.samples import (
     tcp_echo_samples,
 )
 
-INGRESS = {"istio": "ingressgateway"}
-EGRESS = {"istio": "egressgateway"}
 HTTPBIN_HOST = "httpbin.example.com"
-INGRESS_TCP_PORT = 31400
 
 
 def circuit_breaking(_: ScenarioParameters) -> ScenarioPlan:
@@ -56,7 +61,7 @@ def tcp_traffic_shifting(p: ScenarioParameters) -> ScenarioPlan:
     split = istio.split("tcp-echo", p.tcp_echo_weights, port=TCP_ECHO_PORT)
     return ScenarioPlan(
         (
-            istio.gateway(gateway, namespace, INGRESS, [istio.server(INGRESS_TCP_PORT, "tcp", "TCP", ["*"])]),
+            istio.gateway(gateway, namespace, INGRESS_SELECTOR, [istio.server(INGRESS_TCP_PORT, "tcp", "TCP", ["*"])]),
             istio.destination_rule("tcp-echo-destination", namespace, "tcp-echo", ("v1", "v2")),
             istio.virtual_service(
                 "tcp-echo", namespace, ["*"], gateways=[gateway], tcp=[{"match": [{"port": INGRESS_TCP_PORT}], "route": split}]
@@ -74,7 +79,7 @@ def httpbin_ingress(p: ScenarioParameters) -> ScenarioPlan:
     rule = {"match": [{"uri": {"prefix": prefix}} for prefix in prefixes], "route": [istio.route("httpbin", port=HTTPBIN_PORT)]}
     return ScenarioPlan(
         (
-            istio.gateway(gateway, namespace, INGRESS, [istio.server(8080, "http", "HTTP", [HTTPBIN_HOST])]),
+            istio.gateway(gateway, namespace, INGRESS_SELECTOR, [istio.server(INGRESS_HTTP_PORT, "http", "HTTP", [HTTPBIN_HOST])]),
             istio.virtual_service("httpbin", namespace, [HTTPBIN_HOST], gateways=[gateway], http=[rule]),
         ),
         httpbin_samples(namespace),
@@ -95,7 +100,7 @@ def egress_gateway(p: ScenarioParameters) -> ScenarioPlan:
     return ScenarioPlan(
         (
             istio.service_entry("external-host", namespace, p.egress_host, ports),
-            istio.gateway(gateway, namespace, EGRESS, [istio.server(80, "http", "HTTP", [p.egress_host])]),
+            istio.gateway(gateway, namespace, EGRESS_SELECTOR, [istio.server(EGRESS_HTTP_PORT, "http", "HTTP", [p.egress_host])]),
             istio.istio_object(
                 "DestinationRule",
                 "egressgateway-for-external-host",

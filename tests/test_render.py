@@ -57,12 +57,6 @@ def test_outputs(default):
     assert outputs["scenario"] == "round-robin"
 
 
-def test_no_secret_leaks_into_the_plan(default):
-    text = json.dumps(default.plan)
-    assert "certificate-authority-data" not in text
-    assert "gke-gcloud-auth-plugin" not in text
-
-
 def test_preset_layer_sits_between_stack_file_and_overrides(tmp_path):
     preset = tmp_path / "preset.yaml"
     preset.write_text("config:\n  istio-demo:nodeCount: 3\n  istio-demo:spotNodes: true\n")

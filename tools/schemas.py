@@ -3,7 +3,9 @@
 Built-in kinds go through `kubernetes-validate` (strict: unknown fields fail) at the Kubernetes version GKE's
 REGULAR channel runs. Istio kinds go through the OpenAPI schema of Istio's own CRDs (crd-all.gen.yaml of the
 pinned Istio release), made strict the way the API server's strict field validation is: an object schema
-that lists its properties and does not preserve unknown fields rejects any other field.
+that lists its properties and does not preserve unknown fields rejects any other field. The CRDs' CEL rules
+(`x-kubernetes-validations`, e.g. durations of at least 1ms) are not evaluated here; the configuration
+parser refuses the values they would.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import jsonschema
 import kubernetes_validate
 import yaml
 
+from components.project import load_project
 from components.versions import KUBERNETES_SCHEMA_VERSION
 from tools.stack_config import ROOT
 
@@ -25,8 +28,9 @@ ISTIO_GROUPS = ("networking.istio.io", "security.istio.io", "telemetry.istio.io"
 
 
 def upstream_dir() -> Path:
-    """Istio's reference data for the pinned release: ../shared/upstream/istio/1.30.3, or $ISTIO_UPSTREAM."""
-    return Path(os.environ.get("ISTIO_UPSTREAM", ROOT.parent / "shared" / "upstream" / "istio" / "1.30.3"))
+    """Istio's reference data for the default `istioVersion` (../shared/upstream/istio/<version>), or $ISTIO_UPSTREAM."""
+    version = load_project().default("istioVersion")
+    return Path(os.environ.get("ISTIO_UPSTREAM", ROOT.parent / "shared" / "upstream" / "istio" / version))
 
 
 def strict(schema: Any) -> Any:

@@ -102,6 +102,8 @@ def tracing_telemetry(name: str, namespace: str, provider: str, sampling_percent
     """
     spec = {"tracing": [{"providers": [{"name": provider}], "randomSamplingPercentage": sampling_percentage}]}
     return istio_object("Telemetry", name, namespace, spec, api=TELEMETRY_API)
+
+
 def peer_authentication(name: str, namespace: str, mode: str) -> IstioObject:
     """A PeerAuthentication without selector: in the root namespace it covers the whole mesh."""
     return istio_object("PeerAuthentication", name, namespace, {"mtls": {"mode": mode}}, api=SECURITY_API)

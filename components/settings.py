@@ -103,6 +103,8 @@ def load_addons(project: ConfigParser) -> AddonSettings:
         if enabled and not addons.prometheus:
             raise ConfigError(key, "needs prometheus=true", f"set prometheus=true or {key}=false")
     return addons
+
+
 def load_security(project: ConfigParser) -> SecuritySettings:
     return SecuritySettings(
         mtls_mode=project.one_of("mtlsMode", MTLS_MODES),

@@ -442,7 +442,6 @@ def test_each_dashboard_has_its_port_forward_and_url(default):
     }
 
 
-
 # --- Capacity -----------------------------------------------------------------------------------------
 
 

@@ -1,4 +1,5 @@
-"""Static checks on the whole tree: no unused import or name, no syntax error, no undefined name."""
+"""Static checks on the whole tree: no unused import or name, no undefined name, no syntax error, blank lines
+between definitions."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from tools.stack_config import ROOT
 
 def test_ruff_finds_nothing():
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--no-cache", "--select", "F,E9", "--exclude", "venv*", "."],
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--preview", "--select", "F,E9,E30,W29", "--exclude", "venv*", "."],
         cwd=ROOT,
         capture_output=True,
         text=True,

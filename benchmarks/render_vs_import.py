@@ -19,8 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BARE_IMPORT = "import pulumi, pulumi_gcp, pulumi_kubernetes"
 MODULES_USED = (
-    "import pulumi, pulumi_gcp, pulumi_kubernetes;"
-    "pulumi_gcp.container.Cluster; pulumi_kubernetes.core.v1.Service; pulumi_kubernetes.apps.v1.Deployment;"
+    "import pulumi, pulumi_gcp, pulumi_kubernetes, pulumi_random;"
+    "pulumi_gcp.container.Cluster; pulumi_gcp.serviceaccount.Account; pulumi_gcp.projects.IAMMember;"
+    "pulumi_gcp.organizations.get_client_config_output; pulumi_random.RandomPassword;"
+    "pulumi_kubernetes.core.v1.Service; pulumi_kubernetes.apps.v1.Deployment;"
     "pulumi_kubernetes.helm.v3.Release; pulumi_kubernetes.apiextensions.CustomResource"
 )
 

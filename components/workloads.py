@@ -9,6 +9,10 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 
+# The pod label that keeps Istio's injector away: for the add-ons, which watch the mesh from outside it.
+NO_SIDECAR = {"sidecar.istio.io/inject": "false"}
+
+
 @dataclass(frozen=True)
 class Size:
     """Requests and limits of one container, in Kubernetes quantities."""

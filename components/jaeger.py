@@ -1,0 +1,191 @@
+"""Jaeger 2 all-in-one, as Istio 1.30.3's samples/addons/jaeger.yaml runs it (no upstream chart: typed resources),
+and the mesh-wide Telemetry that sends it every span."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+import yaml
+
+from components import istio_objects as istio
+from components.istio import ISTIO_NAMESPACE
+from components.versions import JAEGER_IMAGE
+from components.workloads import NO_SIDECAR, POD_SECURITY_CONTEXT, Size, container_security_context
+
+NAMESPACE = ISTIO_NAMESPACE
+JAEGER = Size(cpu="10m", memory="64Mi", cpu_limit="500m", memory_limit="512Mi")
+JAEGER_BASE_PATH = "/jaeger"
+JAEGER_QUERY_GRPC_URL = f"http://tracing.{NAMESPACE}:16685{JAEGER_BASE_PATH}"
+
+# The demo profile's meshConfig declares this extension provider, sending OTLP to jaeger-collector:4317.
+TRACING_PROVIDER = "jaeger"
+TRACING_SAMPLING_PERCENTAGE = 100
+
+
+def jaeger_config() -> dict[str, Any]:
+    """Jaeger v2 all-in-one with Badger storage on the pod's volume, as samples/addons/jaeger.yaml configures it:
+    OTLP (4317 gRPC, 4318 HTTP), Jaeger and Zipkin receivers; the query UI under /jaeger; health on 13133."""
+    return {
+        "service": {
+            "extensions": ["jaeger_storage", "jaeger_query", "remote_sampling", "healthcheckv2", "expvar", "zpages"],
+            "pipelines": {
+                "traces": {
+                    "receivers": ["otlp", "jaeger", "zipkin"],
+                    "processors": ["batch"],
+                    "exporters": ["jaeger_storage_exporter"],
+                }
+            },
+            "telemetry": {
+                "resource": {"service.name": "jaeger"},
+                "metrics": {
+                    "level": "detailed",
+                    "readers": [{"pull": {"exporter": {"prometheus": {"host": "0.0.0.0", "port": 8888}}}}],
+                },
+                "logs": {"level": "info"},
+            },
+        },
+        "extensions": {
+            "jaeger_query": {"base_path": JAEGER_BASE_PATH, "storage": {"traces": "badger_storage"}},
+            "jaeger_storage": {
+                "backends": {
+                    "badger_storage": {
+                        "badger": {
+                            "ephemeral": False,
+                            "directories": {"keys": "/badger/key", "values": "/badger/data/"},
+                        }
+                    }
+                }
+            },
+            "remote_sampling": {
+                "file": {"path": None, "default_sampling_probability": 1, "reload_interval": "1s"},
+                "http": {"endpoint": "0.0.0.0:5778"},
+                "grpc": {"endpoint": "0.0.0.0:5779"},
+            },
+            "healthcheckv2": {"use_v2": True, "http": {"endpoint": "0.0.0.0:13133"}, "grpc": None},
+            "expvar": {"endpoint": "0.0.0.0:27777"},
+            "zpages": {"endpoint": "0.0.0.0:27778"},
+        },
+        "receivers": {
+            "otlp": {"protocols": {"grpc": {"endpoint": "0.0.0.0:4317"}, "http": {"endpoint": "0.0.0.0:4318"}}},
+            "jaeger": {
+                "protocols": {
+                    "grpc": {"endpoint": "0.0.0.0:14250"},
+                    "thrift_http": {"endpoint": "0.0.0.0:14268"},
+                    "thrift_binary": {"endpoint": "0.0.0.0:6832"},
+                    "thrift_compact": {"endpoint": "0.0.0.0:6831"},
+                }
+            },
+            "zipkin": {"endpoint": "0.0.0.0:9411"},
+        },
+        "processors": {"batch": None},
+        "exporters": {"jaeger_storage_exporter": {"trace_storage": "badger_storage"}},
+    }
+
+
+JAEGER_LABELS = {"app": "jaeger"}
+JAEGER_CONFIG_DIR = "/jaeger-configuration"
+JAEGER_HEALTH = k8s.core.v1.HTTPGetActionArgs(path="/status", port=13133)
+# Each Jaeger Service: its labels and its (port name, port, target port)s, as samples/addons/jaeger.yaml has them.
+JAEGER_SERVICES: dict[str, tuple[dict[str, str], tuple[tuple[str, int, int], ...]]] = {
+    "tracing": (JAEGER_LABELS, (("http-query", 80, 16686), ("grpc-query", 16685, 16685))),
+    # Jaeger speaks Zipkin's API; a `zipkin` Service lets a mesh configured for Zipkin send here.
+    "zipkin": ({"name": "zipkin"}, (("http-query", 9411, 9411),)),
+    "jaeger-collector": (
+        JAEGER_LABELS,
+        (
+            ("jaeger-collector-http", 14268, 14268),
+            ("jaeger-collector-grpc", 14250, 14250),
+            ("http-zipkin", 9411, 9411),
+            ("grpc-otel", 4317, 4317),
+            ("http-otel", 4318, 4318),
+        ),
+    ),
+}
+
+
+def jaeger_config_text() -> str:
+    return yaml.safe_dump(jaeger_config(), sort_keys=False)
+
+
+def jaeger_config_map(opts: pulumi.ResourceOptions) -> k8s.core.v1.ConfigMap:
+    return k8s.core.v1.ConfigMap(
+        f"{NAMESPACE}-jaeger",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name="jaeger", namespace=NAMESPACE, labels=JAEGER_LABELS),
+        data={"config.yaml": jaeger_config_text()},
+        opts=opts,
+    )
+
+
+def jaeger_deployment(opts: pulumi.ResourceOptions) -> k8s.apps.v1.Deployment:
+    """Jaeger all-in-one, one replica; the config's hash on the pod template rolls it when the config changes."""
+    config_hash = hashlib.sha256(jaeger_config_text().encode()).hexdigest()
+    container = k8s.core.v1.ContainerArgs(
+        name="jaeger",
+        image=JAEGER_IMAGE,
+        image_pull_policy="IfNotPresent",
+        args=["--config", f"{JAEGER_CONFIG_DIR}/config.yaml"],
+        liveness_probe=k8s.core.v1.ProbeArgs(http_get=JAEGER_HEALTH),
+        readiness_probe=k8s.core.v1.ProbeArgs(http_get=JAEGER_HEALTH),
+        volume_mounts=[
+            k8s.core.v1.VolumeMountArgs(name="data", mount_path="/badger"),
+            k8s.core.v1.VolumeMountArgs(name="jaeger-configuration", mount_path=JAEGER_CONFIG_DIR),
+        ],
+        resources=JAEGER.requirements(),
+        security_context=container_security_context(),
+    )
+    return k8s.apps.v1.Deployment(
+        f"{NAMESPACE}-jaeger",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name="jaeger", namespace=NAMESPACE, labels=JAEGER_LABELS),
+        spec=k8s.apps.v1.DeploymentSpecArgs(
+            replicas=1,
+            selector=k8s.meta.v1.LabelSelectorArgs(match_labels=JAEGER_LABELS),
+            template=k8s.core.v1.PodTemplateSpecArgs(
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    labels={**JAEGER_LABELS, **NO_SIDECAR},
+                    annotations={
+                        "prometheus.io/scrape": "true",
+                        "prometheus.io/port": "8888",
+                        "checksum/config": config_hash,
+                    },
+                ),
+                spec=k8s.core.v1.PodSpecArgs(
+                    automount_service_account_token=False,
+                    security_context=POD_SECURITY_CONTEXT,
+                    containers=[container],
+                    volumes=[
+                        k8s.core.v1.VolumeArgs(name="data", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs()),
+                        k8s.core.v1.VolumeArgs(
+                            name="jaeger-configuration",
+                            config_map=k8s.core.v1.ConfigMapVolumeSourceArgs(name="jaeger"),
+                        ),
+                    ],
+                ),
+            ),
+        ),
+        opts=opts,
+    )
+
+
+def jaeger_service(name: str, opts: pulumi.ResourceOptions) -> k8s.core.v1.Service:
+    labels, ports = JAEGER_SERVICES[name]
+    return k8s.core.v1.Service(
+        f"{NAMESPACE}-{name}",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=name, namespace=NAMESPACE, labels=labels),
+        spec=k8s.core.v1.ServiceSpecArgs(
+            type="ClusterIP",
+            ports=[
+                k8s.core.v1.ServicePortArgs(name=port_name, port=port, target_port=target, protocol="TCP")
+                for port_name, port, target in ports
+            ],
+            selector=JAEGER_LABELS,
+        ),
+        opts=opts,
+    )
+
+
+def mesh_tracing() -> istio.IstioObject:
+    """The root-namespace Telemetry: every request traced to the demo profile's `jaeger` provider."""
+    return istio.tracing_telemetry("mesh-default", NAMESPACE, TRACING_PROVIDER, TRACING_SAMPLING_PERCENTAGE)

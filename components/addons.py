@@ -102,14 +102,6 @@ KIALI_UI = Dashboard(
 JAEGER_UI = Dashboard("tracing", 80, 16686, path=JAEGER_BASE_PATH)
 
 
-def helm_resources(size: Size) -> dict[str, dict[str, str]]:
-    """A Size as charts take it in their `resources` values."""
-    return {
-        "requests": {"cpu": size.cpu, "memory": size.memory},
-        "limits": {"cpu": size.cpu_limit, "memory": size.memory_limit},
-    }
-
-
 def prometheus_values() -> dict[str, Any]:
     """Istio's values-prometheus.yaml: the server alone, no volume, Service prometheus:9090, 15s scrapes.
 
@@ -129,12 +121,12 @@ def prometheus_values() -> dict[str, Any]:
             "readinessProbeInitialDelay": 0,
             "global": {"scrape_interval": "15s"},
             "image": {"repository": "docker.io/prom/prometheus"},
-            "resources": helm_resources(PROMETHEUS),
+            "resources": PROMETHEUS.values(),
         },
         "configmapReload": {
             "prometheus": {
                 "image": {"repository": "ghcr.io/prometheus-operator/prometheus-config-reloader"},
-                "resources": helm_resources(CONFIG_RELOADER),
+                "resources": CONFIG_RELOADER.values(),
             }
         },
     }
@@ -157,7 +149,7 @@ def grafana_values(admin_secret: str) -> dict[str, Any]:
         "admin": {"existingSecret": admin_secret, "userKey": "admin-user", "passwordKey": "admin-password"},
         "grafana.ini": {"auth.anonymous": {"enabled": False}},
         "service": {"port": GRAFANA_PORT},
-        "resources": helm_resources(GRAFANA),
+        "resources": GRAFANA.values(),
         "datasources": {
             "datasources.yaml": {
                 "apiVersion": 1,
@@ -204,7 +196,7 @@ def kiali_values(grafana: bool, jaeger: bool) -> dict[str, Any]:
             "ingress": {"enabled": False},
             "image_pull_policy": "IfNotPresent",
             "network_policy": {"enabled": False},
-            "resources": helm_resources(KIALI),
+            "resources": KIALI.values(),
         },
         "external_services": {
             "prometheus": {"url": PROMETHEUS_URL},

@@ -22,11 +22,15 @@ class Size:
     cpu_limit: str
     memory_limit: str
 
+    def values(self) -> dict[str, dict[str, str]]:
+        """As Kubernetes (and Helm charts' `resources` values) spell it: requests and limits."""
+        return {
+            "requests": {"cpu": self.cpu, "memory": self.memory},
+            "limits": {"cpu": self.cpu_limit, "memory": self.memory_limit},
+        }
+
     def requirements(self) -> k8s.core.v1.ResourceRequirementsArgs:
-        return k8s.core.v1.ResourceRequirementsArgs(
-            requests={"cpu": self.cpu, "memory": self.memory},
-            limits={"cpu": self.cpu_limit, "memory": self.memory_limit},
-        )
+        return k8s.core.v1.ResourceRequirementsArgs(**self.values())
 
 
 @dataclass(frozen=True)

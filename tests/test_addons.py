@@ -67,22 +67,24 @@ def test_release_waits_for_istiod_and_what_it_reads(default, release, after):
     assert resource(default, RELEASE, release)["dependsOn"] == sorted(urn_of(default, *dep) for dep in after)
 
 
+# What each add-on declares (type, logical name).
+PROMETHEUS_SET = {(RELEASE, "prometheus")}
+GRAFANA_SET = {(RELEASE, "grafana"), (SECRET_TYPE, "istio-system-grafana-admin"), (PASSWORD_TYPE, "grafana-admin-password")}
+KIALI_SET = {(RELEASE, "kiali")}
+JAEGER_SET = {
+    (CONFIG_MAP, "istio-system-jaeger"),
+    (DEPLOYMENT, "istio-system-jaeger"),
+    (SERVICE, "istio-system-tracing"),
+    (SERVICE, "istio-system-zipkin"),
+    (SERVICE, "istio-system-jaeger-collector"),
+    (TELEMETRY, "telemetry-istio-system-mesh-default"),
+}
+
+
 def test_every_addon_resource_is_a_child_of_the_component_using_the_cluster_provider(default):
     provider = urn_of(default, "pulumi:providers:kubernetes", "gke-k8s")
     children = addon_resources(default)
-    assert {(r["type"], r["name"]) for r in children} == {
-        (RELEASE, "prometheus"),
-        (RELEASE, "grafana"),
-        (RELEASE, "kiali"),
-        (PASSWORD_TYPE, "grafana-admin-password"),
-        (SECRET_TYPE, "istio-system-grafana-admin"),
-        (CONFIG_MAP, "istio-system-jaeger"),
-        (DEPLOYMENT, "istio-system-jaeger"),
-        (SERVICE, "istio-system-tracing"),
-        (SERVICE, "istio-system-zipkin"),
-        (SERVICE, "istio-system-jaeger-collector"),
-        (TELEMETRY, "telemetry-istio-system-mesh-default"),
-    }
+    assert {(r["type"], r["name"]) for r in children} == PROMETHEUS_SET | GRAFANA_SET | KIALI_SET | JAEGER_SET
     assert {r["provider"] for r in children if r["type"] != PASSWORD_TYPE} == {provider}
 
 
@@ -373,17 +375,6 @@ def test_every_addon_object_is_schema_valid(default):
 
 # --- Toggles ------------------------------------------------------------------------------------------
 
-PROMETHEUS_SET = {(RELEASE, "prometheus")}
-GRAFANA_SET = {(RELEASE, "grafana"), (SECRET_TYPE, "istio-system-grafana-admin"), (PASSWORD_TYPE, "grafana-admin-password")}
-KIALI_SET = {(RELEASE, "kiali")}
-JAEGER_SET = {
-    (CONFIG_MAP, "istio-system-jaeger"),
-    (DEPLOYMENT, "istio-system-jaeger"),
-    (SERVICE, "istio-system-tracing"),
-    (SERVICE, "istio-system-zipkin"),
-    (SERVICE, "istio-system-jaeger-collector"),
-    (TELEMETRY, "telemetry-istio-system-mesh-default"),
-}
 TOGGLES = [
     (("kiali=false",), KIALI_SET, {"prometheus", "grafana", "jaeger"}),
     (("grafana=false",), GRAFANA_SET, {"prometheus", "kiali", "jaeger"}),

@@ -6,7 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from components.workloads import POD_SECURITY_CONTEXT, Size, Workload, container_security_context
+from components.scenarios.catalog import CATALOG
+from components.workloads import Size, Workload, container_security_context
+from tests.conftest import rendered
 
 SAMPLE = Workload(
     app="sample",
@@ -36,7 +38,16 @@ def test_container_security_context(overrides, run_as_user, read_only_root):
     assert context.privileged is None
 
 
-def test_pods_run_as_non_root_under_the_runtime_default_seccomp_profile():
-    assert POD_SECURITY_CONTEXT.run_as_non_root is True
-    assert POD_SECURITY_CONTEXT.seccomp_profile.type == "RuntimeDefault"
-    assert POD_SECURITY_CONTEXT.run_as_user is None
+@pytest.mark.parametrize("name", sorted(CATALOG))
+def test_every_pod_of_every_scenario_is_hardened(name):
+    """Bookinfo's, the add-ons' and each scenario's sample pods, as rendered."""
+    deployments = [m for m in rendered((f"scenario={name}",)).manifests if m["kind"] == "Deployment"]
+    assert deployments
+    for deployment in deployments:
+        pod = deployment["spec"]["template"]["spec"]
+        assert pod["securityContext"] == {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+        assert pod["automountServiceAccountToken"] is False
+        for container in pod["containers"]:
+            context = container["securityContext"]
+            assert (context["allowPrivilegeEscalation"], context["capabilities"]) == (False, {"drop": ["ALL"]})
+            assert set(container["resources"]) == {"requests", "limits"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Callable, Optional, Protocol, TypeVar
+from typing import Callable, Mapping, Optional, Protocol, TypeVar
 
 import pulumi
 
@@ -32,6 +32,17 @@ class RawConfig(Protocol):
     """What the settings need from a configuration namespace (`pulumi.Config` fits)."""
 
     def get(self, key: str) -> Optional[str]: ...
+
+
+class MappingConfig:
+    """A RawConfig over `namespace:key` text values, for callers that hold the configuration themselves."""
+
+    def __init__(self, values: Mapping[str, str], namespace: str) -> None:
+        self._values = values
+        self._namespace = namespace
+
+    def get(self, key: str) -> Optional[str]:
+        return self._values.get(f"{self._namespace}:{key}")
 
 
 class ConfigParser:

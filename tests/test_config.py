@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from components.config import ConfigError
+from components.config import ConfigError, MappingConfig
 from components.settings import load_settings
 from components.scenarios.catalog import CATALOG
 from tools import render
@@ -92,19 +92,13 @@ def test_settings_read_exactly_the_declared_keys():
     """The settings ask for every declared key and no other, so Pulumi.yaml stays complete."""
     asked: list[str] = []
 
-    class Recording:
-        def __init__(self, values):
-            self.values = values
-
+    class Recording(MappingConfig):
         def get(self, key):
             asked.append(key)
-            return self.values.get(key)
+            return super().get(key)
 
-    _, config = assemble()
-    strings = as_runtime_strings(config)
-    project = {k.split(":", 1)[1]: v for k, v in strings.items() if k.startswith("istio-demo:")}
-    gcp = {k.split(":", 1)[1]: v for k, v in strings.items() if k.startswith("gcp:")}
-    load_settings(Recording(project), Recording(gcp), tuple(CATALOG))
+    strings = as_runtime_strings(assemble()[1])
+    load_settings(Recording(strings, "istio-demo"), Recording(strings, "gcp"), tuple(CATALOG))
     assert set(asked) - {"zone", "project"} == set(load_project().declarations)
 
 
@@ -151,19 +145,9 @@ def test_config_error_is_a_pulumi_run_error_so_pulumi_up_prints_no_traceback():
 
 
 def test_missing_zone_is_named():
-    class Empty:
-        def get(self, key):
-            return None
-
-    _, config = assemble()
-    project = {k.split(":", 1)[1]: v for k, v in as_runtime_strings(config).items() if k.startswith("istio-demo:")}
-
-    class Project:
-        def get(self, key):
-            return project.get(key)
-
+    strings = as_runtime_strings(assemble()[1])
     with pytest.raises(ConfigError, match=r"^gcp:zone: not set; set it with `pulumi config set gcp:zone <value>`$"):
-        load_settings(Project(), Empty(), tuple(CATALOG))
+        load_settings(MappingConfig(strings, "istio-demo"), MappingConfig({}, "gcp"), tuple(CATALOG))
 
 
 def test_stack_file_sets_the_zone_and_leaves_the_project_to_the_user():

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 from typing import Any, Optional
 
+from components.config import MappingConfig
 from components.project import load_project
 from components.scenarios.catalog import CATALOG
 from components.settings import Settings, load_settings
@@ -19,17 +20,6 @@ CLI_TIMEOUT = 60
 
 class StackError(Exception):
     """The Pulumi CLI could not answer."""
-
-
-class Namespace:
-    """One configuration namespace (`istio-demo`, `gcp`) of runtime strings, as `pulumi.Config` would read it."""
-
-    def __init__(self, config: dict[str, str], name: str) -> None:
-        self._config = config
-        self._name = name
-
-    def get(self, key: str) -> Optional[str]:
-        return self._config.get(f"{self._name}:{key}")
 
 
 def pulumi(arguments: list[str], stack: Optional[str]) -> str:
@@ -84,4 +74,4 @@ def settings(config: dict[str, Any], scenario: Optional[str]) -> Settings:
     strings = as_runtime_strings(config)
     if scenario is not None:
         strings[f"{project.name}:scenario"] = scenario
-    return load_settings(Namespace(strings, project.name), Namespace(strings, "gcp"), tuple(CATALOG))
+    return load_settings(MappingConfig(strings, project.name), MappingConfig(strings, "gcp"), tuple(CATALOG))

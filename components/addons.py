@@ -18,13 +18,17 @@ import pulumi_random as random
 from components import helm
 from components import istio_objects as istio
 from components.istio import ISTIO_NAMESPACE
-from components.settings import AddonSettings
+from components.settings import AddonSettings, TargetSettings
 from components.versions import (
     GRAFANA_CHART,
     ISTIO_DASHBOARD_REVISION,
     KIALI_CHART,
+    KIALI_IMAGE,
     PROMETHEUS_CHART,
+    PROMETHEUS_CONFIG_RELOADER_IMAGE,
+    PROMETHEUS_IMAGE,
     Chart,
+    mirrored,
 )
 from components.jaeger import (
     JAEGER,
@@ -102,7 +106,7 @@ KIALI_UI = Dashboard(
 JAEGER_UI = Dashboard("tracing", 80, 16686, path=JAEGER_BASE_PATH)
 
 
-def prometheus_values() -> dict[str, Any]:
+def prometheus_values(image_registry: Optional[str]) -> dict[str, Any]:
     """Istio's values-prometheus.yaml: the server alone, no volume, Service prometheus:9090, 15s scrapes.
 
     The chart's default scrape configs are the mesh's: its `kubernetes-pods` job follows the
@@ -120,12 +124,12 @@ def prometheus_values() -> dict[str, Any]:
             "service": {"servicePort": PROMETHEUS_PORT},
             "readinessProbeInitialDelay": 0,
             "global": {"scrape_interval": "15s"},
-            "image": {"repository": "docker.io/prom/prometheus"},
+            "image": {"repository": mirrored(PROMETHEUS_IMAGE, image_registry)},
             "resources": PROMETHEUS.values(),
         },
         "configmapReload": {
             "prometheus": {
-                "image": {"repository": "ghcr.io/prometheus-operator/prometheus-config-reloader"},
+                "image": {"repository": mirrored(PROMETHEUS_CONFIG_RELOADER_IMAGE, image_registry)},
                 "resources": CONFIG_RELOADER.values(),
             }
         },
@@ -140,9 +144,11 @@ def istio_dashboards() -> dict[str, dict[str, Any]]:
     }
 
 
-def grafana_values(admin_secret: str) -> dict[str, Any]:
-    """Istio's values-grafana.yaml with a real login: admin credentials from `admin_secret`, no anonymous access."""
+def grafana_values(admin_secret: str, image_registry: Optional[str]) -> dict[str, Any]:
+    """Istio's values-grafana.yaml with a real login: admin credentials from `admin_secret`, no anonymous access.
+    The chart's `global.imageRegistry` moves all of its images (Grafana's and the dashboard downloader's)."""
     return {
+        **({"global": {"imageRegistry": image_registry}} if image_registry else {}),
         "rbac": {"create": False, "pspEnabled": False},
         "testFramework": {"enabled": False},
         "podLabels": NO_SIDECAR,
@@ -186,7 +192,7 @@ def grafana_values(admin_secret: str) -> dict[str, Any]:
     }
 
 
-def kiali_values(grafana: bool, jaeger: bool) -> dict[str, Any]:
+def kiali_values(grafana: bool, jaeger: bool, image_registry: Optional[str]) -> dict[str, Any]:
     """Istio's values-kiali.yaml with token login, wired to the in-cluster Prometheus and, when present,
     Grafana and Jaeger (external URLs are the port-forwarded ones, for Kiali's links)."""
     return {
@@ -197,6 +203,7 @@ def kiali_values(grafana: bool, jaeger: bool) -> dict[str, Any]:
             "image_pull_policy": "IfNotPresent",
             "network_policy": {"enabled": False},
             "resources": KIALI.values(),
+            **({"image_name": mirrored(KIALI_IMAGE, image_registry)} if image_registry else {}),
         },
         "external_services": {
             "prometheus": {"url": PROMETHEUS_URL},
@@ -234,6 +241,7 @@ def kiali_values(grafana: bool, jaeger: bool) -> dict[str, Any]:
 @dataclass(frozen=True)
 class ObservabilityAddonsArgs:
     settings: AddonSettings
+    target: TargetSettings
     provider: k8s.Provider
     istiod: pulumi.Resource
     namespace: k8s.core.v1.Namespace
@@ -251,6 +259,8 @@ class ObservabilityAddons(pulumi.ComponentResource):
     ) -> None:
         super().__init__("istio-demo:addons:ObservabilityAddons", name, None, opts)
         self._provider = args.provider
+        self._mirror = args.target.chart_mirror
+        registry = args.target.image_registry
         settings = args.settings
         self.dashboards = {}
         self.grafana_admin_password = None
@@ -259,7 +269,7 @@ class ObservabilityAddons(pulumi.ComponentResource):
         # Grafana and Kiali read Prometheus: installed after it, so their first queries find it.
         after_prometheus: list[pulumi.Resource] = [args.istiod]
         if settings.prometheus:
-            prometheus = self._release("prometheus", PROMETHEUS_CHART, prometheus_values(), after=[args.istiod])
+            prometheus = self._release("prometheus", PROMETHEUS_CHART, prometheus_values(registry), after=[args.istiod])
             after_prometheus.append(prometheus)
             self.dashboards["prometheus"] = PROMETHEUS_UI.output()
             self.scheduled += [
@@ -268,15 +278,19 @@ class ObservabilityAddons(pulumi.ComponentResource):
             ]
         if settings.grafana:
             admin = self._grafana_admin(args.namespace)
-            self._release("grafana", GRAFANA_CHART, grafana_values(GRAFANA_ADMIN_SECRET), after=[*after_prometheus, admin])
+            self._release(
+                "grafana", GRAFANA_CHART, grafana_values(GRAFANA_ADMIN_SECRET, registry), after=[*after_prometheus, admin]
+            )
             self.dashboards["grafana"] = GRAFANA_UI.output()
             self.scheduled.append(Scheduled("grafana", GRAFANA.cpu, GRAFANA.memory))
         if settings.kiali:
-            self._release("kiali", KIALI_CHART, kiali_values(settings.grafana, settings.jaeger), after=after_prometheus)
+            self._release(
+                "kiali", KIALI_CHART, kiali_values(settings.grafana, settings.jaeger, registry), after=after_prometheus
+            )
             self.dashboards["kiali"] = KIALI_UI.output()
             self.scheduled.append(Scheduled("kiali", KIALI.cpu, KIALI.memory))
         if settings.jaeger:
-            self._jaeger(args.namespace, args.istiod)
+            self._jaeger(args.namespace, args.istiod, registry)
             self.dashboards["jaeger"] = JAEGER_UI.output()
             self.scheduled.append(Scheduled("jaeger", JAEGER.cpu, JAEGER.memory))
 
@@ -288,7 +302,7 @@ class ObservabilityAddons(pulumi.ComponentResource):
     def _release(
         self, release: str, chart: Chart, values: dict[str, Any], after: list[pulumi.Resource]
     ) -> k8s.helm.v3.Release:
-        return helm.release(release, chart, NAMESPACE, values, self._child(after))
+        return helm.release(release, chart, NAMESPACE, values, self._child(after), self._mirror)
 
     def _grafana_admin(self, namespace: k8s.core.v1.Namespace) -> k8s.core.v1.Secret:
         """A password generated once and kept in the state, and the Secret the chart reads it from."""
@@ -308,10 +322,10 @@ class ObservabilityAddons(pulumi.ComponentResource):
             opts=self._child([namespace]),
         )
 
-    def _jaeger(self, namespace: k8s.core.v1.Namespace, istiod: pulumi.Resource) -> None:
+    def _jaeger(self, namespace: k8s.core.v1.Namespace, istiod: pulumi.Resource, image_registry: Optional[str]) -> None:
         """Jaeger's ConfigMap, Deployment and Services, and the Telemetry that sends every span to it."""
         in_namespace = self._child([namespace])
         config = jaeger_config_map(in_namespace)
-        jaeger_deployment(self._child([namespace, config]))
+        jaeger_deployment(image_registry, self._child([namespace, config]))
         services = [jaeger_service(name, in_namespace) for name in JAEGER_SERVICES]
         istio.declare(mesh_tracing(), self._child([istiod, *services]))

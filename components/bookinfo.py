@@ -115,6 +115,7 @@ def ingress_objects() -> list[istio.IstioObject]:
 class BookinfoArgs:
     provider: k8s.Provider
     istiod: pulumi.Resource
+    image_registry: Optional[str] = None
 
 
 class Bookinfo(pulumi.ComponentResource):
@@ -125,7 +126,7 @@ class Bookinfo(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: BookinfoArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("istio-demo:bookinfo:Bookinfo", name, None, opts)
-        self.namespace = declare_app_set(APPS, args.provider, args.istiod, self)
+        self.namespace = declare_app_set(APPS, args.provider, args.istiod, self, args.image_registry)
 
         routing = pulumi.ResourceOptions(
             parent=self, provider=args.provider, depends_on=[self.namespace, args.istiod]

@@ -95,9 +95,14 @@ def allocatable(machine_type: str) -> Optional[tuple[int, int]]:
     return round(cpus * 1000 - cpu_reserved), round(memory - memory_reserved - 100)
 
 
-def requested(pods: Iterable[Scheduled], node_count: int) -> tuple[int, int]:
-    """Total (millicores, MiB) requested by `pods`, their sidecars and GKE's own pods."""
-    everything = [*pods, SYSTEM_PER_CLUSTER, *(replace(daemon, replicas=node_count) for daemon in SYSTEM_DAEMONSETS)]
+def gke_system_pods(node_count: int) -> list[Scheduled]:
+    """GKE's own kube-system pods on a cluster of `node_count` nodes."""
+    return [SYSTEM_PER_CLUSTER, *(replace(daemon, replicas=node_count) for daemon in SYSTEM_DAEMONSETS)]
+
+
+def requested(pods: Iterable[Scheduled], node_count: Optional[int] = None) -> tuple[int, int]:
+    """Total (millicores, MiB) requested by `pods` and their sidecars, plus GKE's own pods on `node_count` nodes."""
+    everything = [*pods, *(gke_system_pods(node_count) if node_count is not None else [])]
     cpu = memory = 0
     for pod in everything:
         cpu += pod.replicas * (millicores(pod.cpu) + (millicores(SIDECAR.cpu) if pod.sidecar else 0))
@@ -119,3 +124,12 @@ def capacity_report(pods: Iterable[Scheduled], node_count: int, machine_type: st
     report["cpuPercent"] = round(100 * cpu / total_cpu)
     report["memoryPercent"] = round(100 * memory / total_memory)
     return report
+
+
+def existing_cluster_report(pods: Iterable[Scheduled]) -> dict:
+    """What the stack requests on a cluster it did not create: its allocatable, and what else runs there, are unknown."""
+    cpu, memory = requested(pods)
+    return {
+        "requested": {"cpu": f"{cpu}m", "memory": f"{memory}Mi"},
+        "allocatable": "unknown on an existing cluster (compare with `kubectl describe nodes`)",
+    }

@@ -1,8 +1,8 @@
-"""Helm releases as the stack installs them: a pinned chart from its repository, in an explicit namespace."""
+"""Helm releases as the stack installs them: a pinned chart from its repository (or the mirror), in an explicit namespace."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -13,21 +13,47 @@ from components.versions import Chart
 RELEASE_TIMEOUT_SECONDS = 600
 
 
+def chart_source(chart: Chart, mirror: Optional[str]) -> dict[str, Any]:
+    """Where Helm fetches `chart`: its own repository, or the one mirror that holds every chart the stack installs
+    (an http(s) repository, an `oci://` registry path, or a directory of packaged `<name>-<version>.tgz` files)."""
+    if mirror is None:
+        return {"chart": chart.name, "version": chart.version, "repository_opts": _repository(chart.repository)}
+    if mirror.startswith("oci://"):
+        return {"chart": f"{mirror}/{chart.name}", "version": chart.version}
+    if mirror.startswith("/"):
+        return {"chart": f"{mirror}/{chart.name}-{chart.version}.tgz"}
+    return {"chart": chart.name, "version": chart.version, "repository_opts": _repository(mirror)}
+
+
+def _repository(url: str) -> k8s.helm.v3.RepositoryOptsArgs:
+    return k8s.helm.v3.RepositoryOptsArgs(repo=url)
+
+
 def release(
-    name: str, chart: Chart, namespace: str, values: dict[str, Any], opts: pulumi.ResourceOptions
+    name: str,
+    chart: Chart,
+    namespace: str,
+    values: dict[str, Any],
+    opts: pulumi.ResourceOptions,
+    mirror: Optional[str] = None,
 ) -> k8s.helm.v3.Release:
-    """A release named `name` of `chart`; a failed install is cleaned up rather than left half-done."""
+    """A release named `name` of `chart` that never stays half-done.
+
+    The provider hands `atomic` to Helm's install and to its upgrade: a failed or timed-out install is
+    uninstalled (Helm's atomic install), a failed upgrade is rolled back to the last good revision. Atomic
+    implies waiting for every object to be ready. `cleanup_on_fail` applies to upgrades only (pulumi-kubernetes
+    sets it on Helm's upgrade action, not on install): the objects a failed upgrade created are deleted.
+    """
     return k8s.helm.v3.Release(
         name,
         k8s.helm.v3.ReleaseArgs(
             name=name,
-            chart=chart.name,
-            version=chart.version,
             namespace=namespace,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=chart.repository),
             values=values,
+            atomic=True,
             cleanup_on_fail=True,
             timeout=RELEASE_TIMEOUT_SECONDS,
+            **chart_source(chart, mirror),
         ),
         opts=opts,
     )

@@ -9,8 +9,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import helm
-from components.settings import MeshSettings
-from components.versions import ISTIO_CHART_REPOSITORY, Chart
+from components.settings import MeshSettings, TargetSettings
+from components.versions import ISTIO_CHART_REPOSITORY, ISTIO_HUB, Chart, mirrored
 from components.workloads import Scheduled
 
 ISTIO_NAMESPACE = "istio-system"
@@ -51,13 +51,21 @@ EGRESS_HTTP_PORT = 80
 @dataclass(frozen=True)
 class IstioMeshArgs:
     settings: MeshSettings
+    target: TargetSettings
     provider: k8s.Provider
 
 
-def istiod_values() -> dict[str, Any]:
+def istiod_values(platform: str, image_registry: Optional[str]) -> dict[str, Any]:
+    """The demo profile; the platform's values (none sets none); Istio's images from the mirror if there is one
+    (istiod's hub also names the proxy image it injects into the gateways and sidecars)."""
+    global_values: dict[str, Any] = {}
+    if platform != "none":
+        global_values["platform"] = platform
+    if image_registry is not None:
+        global_values["hub"] = mirrored(ISTIO_HUB, image_registry)
     return {
         "profile": "demo",
-        "global": {"platform": "gke"},
+        **({"global": global_values} if global_values else {}),
         "pilot": {"autoscaleEnabled": False, "resources": {"requests": ISTIOD_REQUESTS}},
     }
 
@@ -70,6 +78,16 @@ def gateway_values(service_type: str, ports: list[dict[str, Any]]) -> dict[str, 
         "resources": {"requests": GATEWAY_REQUESTS, "limits": GATEWAY_LIMITS},
         "autoscaling": {"enabled": False},
     }
+
+
+# Where `kubectl port-forward` puts the ingress gateway when it has no external address.
+PORT_FORWARD_LOCAL_PORT = 8080
+
+
+def port_forward_command(kube_context: Optional[str]) -> str:
+    """The command that makes the ingress gateway's port 80 reachable on localhost."""
+    context = f"--context {kube_context} " if kube_context else ""
+    return f"kubectl {context}-n {ISTIO_NAMESPACE} port-forward svc/{INGRESS_GATEWAY} {PORT_FORWARD_LOCAL_PORT}:80"
 
 
 def load_balancer_address(status: Optional[k8s.core.v1.outputs.ServiceStatus]) -> str:
@@ -86,13 +104,15 @@ class IstioMesh(pulumi.ComponentResource):
     istiod: k8s.helm.v3.Release
     ingress_gateway: k8s.helm.v3.Release
     egress_gateway: Optional[k8s.helm.v3.Release]
-    ingress_ip: pulumi.Output[str]
+    ingress_ip: Optional[pulumi.Output[str]]  # only behind a LoadBalancer Service
     scheduled: list[Scheduled]
 
     def __init__(self, name: str, args: IstioMeshArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("istio-demo:istio:IstioMesh", name, None, opts)
         self._provider = args.provider
         self._version = args.settings.istio_version
+        self._mirror = args.target.chart_mirror
+        target = args.target
 
         self.namespace = k8s.core.v1.Namespace(
             ISTIO_NAMESPACE,
@@ -100,9 +120,11 @@ class IstioMesh(pulumi.ComponentResource):
             opts=self._child(),
         )
         self.base = self._release("istio-base", "base", {"defaultRevision": "default"}, after=[self.namespace])
-        self.istiod = self._release("istiod", "istiod", istiod_values(), after=[self.base])
+        self.istiod = self._release(
+            "istiod", "istiod", istiod_values(target.platform, target.image_registry), after=[self.base]
+        )
         self.ingress_gateway = self._release(
-            INGRESS_GATEWAY, "gateway", gateway_values("LoadBalancer", INGRESS_PORTS), after=[self.istiod]
+            INGRESS_GATEWAY, "gateway", gateway_values(target.ingress_service_type, INGRESS_PORTS), after=[self.istiod]
         )
         self.egress_gateway = (
             self._release(EGRESS_GATEWAY, "gateway", gateway_values("ClusterIP", EGRESS_PORTS), after=[self.istiod])
@@ -110,22 +132,24 @@ class IstioMesh(pulumi.ComponentResource):
             else None
         )
 
-        # The gateway chart names the Service after the release; reading it through the release's status
-        # makes the read wait for the release (and for Helm's wait on the load balancer's address).
-        release = self.ingress_gateway.status
-        ingress_service = k8s.core.v1.Service.get(
-            f"{INGRESS_GATEWAY}-service",
-            pulumi.Output.concat(release.namespace, "/", release.name),
-            opts=self._child(after=[self.ingress_gateway]),
-        )
-        self.ingress_ip = ingress_service.status.apply(load_balancer_address)
+        self.ingress_ip = None
+        if target.ingress_service_type == "LoadBalancer":
+            # The gateway chart names the Service after the release; reading it through the release's status
+            # makes the read wait for the release (and for Helm's wait on the load balancer's address).
+            release = self.ingress_gateway.status
+            ingress_service = k8s.core.v1.Service.get(
+                f"{INGRESS_GATEWAY}-service",
+                pulumi.Output.concat(release.namespace, "/", release.name),
+                opts=self._child(after=[self.ingress_gateway]),
+            )
+            self.ingress_ip = ingress_service.status.apply(load_balancer_address)
 
         gateways = [INGRESS_GATEWAY] + ([EGRESS_GATEWAY] if self.egress_gateway else [])
         self.scheduled = [
             Scheduled("istiod", ISTIOD_REQUESTS["cpu"], ISTIOD_REQUESTS["memory"]),
             *(Scheduled(gateway, GATEWAY_REQUESTS["cpu"], GATEWAY_REQUESTS["memory"]) for gateway in gateways),
         ]
-        self.register_outputs({"ingressIp": self.ingress_ip})
+        self.register_outputs({"ingressIp": self.ingress_ip} if self.ingress_ip else {})
 
     def _child(self, after: Optional[list[pulumi.Resource]] = None) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, provider=self._provider, depends_on=after or [])
@@ -139,4 +163,5 @@ class IstioMesh(pulumi.ComponentResource):
             ISTIO_NAMESPACE,
             values,
             self._child(after=after),
+            self._mirror,
         )

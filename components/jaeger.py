@@ -4,7 +4,7 @@ and the mesh-wide Telemetry that sends it every span."""
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -12,7 +12,7 @@ import yaml
 
 from components import istio_objects as istio
 from components.istio import ISTIO_NAMESPACE
-from components.versions import JAEGER_IMAGE
+from components.versions import JAEGER_IMAGE, mirrored
 from components.workloads import NO_SIDECAR, POD_SECURITY_CONTEXT, Size, container_security_context
 
 NAMESPACE = ISTIO_NAMESPACE
@@ -119,12 +119,12 @@ def jaeger_config_map(opts: pulumi.ResourceOptions) -> k8s.core.v1.ConfigMap:
     )
 
 
-def jaeger_deployment(opts: pulumi.ResourceOptions) -> k8s.apps.v1.Deployment:
+def jaeger_deployment(image_registry: Optional[str], opts: pulumi.ResourceOptions) -> k8s.apps.v1.Deployment:
     """Jaeger all-in-one, one replica; the config's hash on the pod template rolls it when the config changes."""
     config_hash = hashlib.sha256(jaeger_config_text().encode()).hexdigest()
     container = k8s.core.v1.ContainerArgs(
         name="jaeger",
-        image=JAEGER_IMAGE,
+        image=mirrored(JAEGER_IMAGE, image_registry),
         image_pull_policy="IfNotPresent",
         args=["--config", f"{JAEGER_CONFIG_DIR}/config.yaml"],
         liveness_probe=k8s.core.v1.ProbeArgs(http_get=JAEGER_HEALTH),

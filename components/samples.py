@@ -16,6 +16,7 @@ class SampleWorkloadsArgs:
     samples: AppSet
     provider: k8s.Provider
     istiod: pulumi.Resource
+    image_registry: Optional[str] = None
 
 
 class SampleWorkloads(pulumi.ComponentResource):
@@ -26,6 +27,6 @@ class SampleWorkloads(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: SampleWorkloadsArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("istio-demo:samples:SampleWorkloads", name, None, opts)
-        self.namespace = declare_app_set(args.samples, args.provider, args.istiod, self)
+        self.namespace = declare_app_set(args.samples, args.provider, args.istiod, self, args.image_registry)
         self.scheduled = args.samples.scheduled()
         self.register_outputs({"namespace": args.samples.namespace})

@@ -18,6 +18,24 @@ MACHINE_TYPE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$")
 VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
 RELEASE_CHANNELS = ("RAPID", "REGULAR", "STABLE")
 MTLS_MODES = ("PERMISSIVE", "STRICT")
+TARGETS = ("gke", "existing")
+# Istio's platform values (manifests/helm-profiles/platform-*.yaml); `none` sets no platform.
+PLATFORMS = ("none", "gke", "k3d", "k3s", "microk8s", "minikube", "openshift")
+SERVICE_TYPES = ("LoadBalancer", "NodePort", "ClusterIP")
+# `auto` lets the target choose: gke's platform and a LoadBalancer on GKE, none and a NodePort elsewhere.
+AUTO = "auto"
+TARGET_DEFAULTS = {"gke": ("gke", "LoadBalancer"), "existing": ("none", "NodePort")}
+# A kubeconfig context name as kubectl writes them (kind-x, minikube, k3d-x, gke_project_zone_name, user@cluster).
+KUBE_CONTEXT = re.compile(r"^[A-Za-z0-9][-A-Za-z0-9_.@:/]{0,252}$")
+# A registry host (with an optional port) and an optional path, without a scheme or a tag.
+REGISTRY = re.compile(
+    r"^(?:localhost|[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)+)(?::[0-9]{1,5})?"
+    r"(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$"
+)
+CHART_MIRROR = re.compile(r"^(?:(?:https?|oci)://[^\s/?#]+(?:/[^\s?#]*)?|/[^\s]*)$")
+# Keys only the gke target reads: set away from their defaults on an existing cluster they are ignored, with a warning.
+GKE_ONLY = ("clusterName", "nodeCount", "machineType", "spotNodes", "releaseChannel", "deletionProtection")
+EXISTING_ONLY = ("kubeContext", "kubeconfig")
 
 
 @dataclass(frozen=True)
@@ -30,6 +48,23 @@ class ClusterSettings:
     spot_nodes: bool
     release_channel: str
     deletion_protection: bool
+
+
+@dataclass(frozen=True)
+class TargetSettings:
+    """Where the stack runs: a GKE cluster it creates, or an existing cluster reached by kubeconfig context."""
+
+    kind: str
+    kube_context: Optional[str]
+    kubeconfig: Optional[str]
+    platform: str
+    ingress_service_type: str
+    chart_mirror: Optional[str]
+    image_registry: Optional[str]
+
+    @property
+    def gke(self) -> bool:
+        return self.kind == "gke"
 
 
 @dataclass(frozen=True)
@@ -56,6 +91,7 @@ class SecuritySettings:
 
 @dataclass(frozen=True)
 class Settings:
+    target: TargetSettings
     cluster: ClusterSettings
     mesh: MeshSettings
     addons: AddonSettings
@@ -65,14 +101,21 @@ class Settings:
     warnings: tuple[str, ...]
 
 
-def load_cluster(project: ConfigParser, gcp: ConfigParser) -> ClusterSettings:
+def load_cluster(project: ConfigParser, gcp: ConfigParser, target: TargetSettings) -> ClusterSettings:
+    """The GKE cluster's settings; on an existing cluster they are still checked, but `gcp:zone` may be unset."""
+    zone_allowed = "allowed: a Compute Engine zone name such as us-central1-a"
+    zone = (
+        gcp.matching("zone", ZONE, zone_allowed)
+        if target.gke or gcp.optional_text("zone") is not None
+        else ""
+    )
     return ClusterSettings(
         name=project.matching(
             "clusterName",
             CLUSTER_NAME,
             "allowed: 1-34 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen",
         ),
-        zone=gcp.matching("zone", ZONE, "allowed: a Compute Engine zone name such as us-central1-a"),
+        zone=zone,
         project=gcp.optional_text("project"),
         node_count=project.integer("nodeCount", minimum=1),
         machine_type=project.matching(
@@ -81,6 +124,45 @@ def load_cluster(project: ConfigParser, gcp: ConfigParser) -> ClusterSettings:
         spot_nodes=project.boolean("spotNodes"),
         release_channel=project.one_of("releaseChannel", RELEASE_CHANNELS),
         deletion_protection=project.boolean("deletionProtection"),
+    )
+
+
+def load_target(project: ConfigParser) -> TargetSettings:
+    kind = project.one_of("target", TARGETS)
+    platform_default, service_default = TARGET_DEFAULTS[kind]
+    kube_context = project.optional_text("kubeContext") or None
+    if kind == "existing" and kube_context is None:
+        raise ConfigError(
+            "kubeContext", "required with target=existing", "set it to a context of your kubeconfig, e.g. kind-istio"
+        )
+    if kube_context is not None and not KUBE_CONTEXT.match(kube_context):
+        raise ConfigError("kubeContext", f"{kube_context!r} is not valid", "allowed: a kubeconfig context name")
+    platform = project.one_of("platform", (AUTO, *PLATFORMS))
+    if kind == "gke" and platform not in (AUTO, "gke"):
+        raise ConfigError("platform", f"{platform!r} does not fit target=gke", "allowed with target=gke: auto, gke")
+    image_registry = project.optional_text("imageRegistry") or None
+    if image_registry is not None and not REGISTRY.match(image_registry):
+        raise ConfigError(
+            "imageRegistry",
+            f"{image_registry!r} is not valid",
+            "allowed: a registry host and optional path without scheme or tag, e.g. us-docker.pkg.dev/my-project/mirror",
+        )
+    chart_mirror = project.optional_text("chartMirror") or None
+    if chart_mirror is not None and not CHART_MIRROR.match(chart_mirror):
+        raise ConfigError(
+            "chartMirror",
+            f"{chart_mirror!r} is not valid",
+            "allowed: an http(s):// Helm repository, an oci:// registry path or an absolute directory",
+        )
+    service_type = project.one_of("ingressServiceType", (AUTO, *SERVICE_TYPES))
+    return TargetSettings(
+        kind=kind,
+        kube_context=kube_context,
+        kubeconfig=project.optional_text("kubeconfig") or None,
+        platform=platform_default if platform == AUTO else platform,
+        ingress_service_type=service_default if service_type == AUTO else service_type,
+        chart_mirror=chart_mirror.rstrip("/") if chart_mirror else None,
+        image_registry=image_registry,
     )
 
 
@@ -116,23 +198,38 @@ def load_settings(project_config: RawConfig, gcp_config: RawConfig, scenario_nam
     """Parses and validates every key; raises ConfigError on the first bad value."""
     project = ConfigParser(project_config)
     gcp = ConfigParser(gcp_config, prefix="gcp:")
+    target = load_target(project)
     mesh = load_mesh(project)
     scenario = project.one_of("scenario", scenario_names)
     if scenario == "egress-gateway" and not mesh.egress_gateway:
         raise ConfigError("scenario", "egress-gateway needs the egress gateway", "set egressGateway=true or pick another scenario")
     return Settings(
-        cluster=load_cluster(project, gcp),
+        target=target,
+        cluster=load_cluster(project, gcp, target),
         mesh=mesh,
         addons=load_addons(project),
         security=load_security(project),
         scenario=scenario,
         parameters=load_parameters(project),
-        warnings=parameter_warnings(project, scenario),
+        warnings=parameter_warnings(project, scenario) + target_warnings(project, target),
     )
 
 
-def parameter_warnings(project: ConfigParser, scenario: str) -> tuple[str, ...]:
+def changed_keys(project: ConfigParser, keys: tuple[str, ...]) -> list[str]:
+    """The keys among `keys` whose value differs from Pulumi.yaml's default."""
     declared = load_project()
-    values = {key: project.text(key) for key in USED_BY}
-    defaults = {key: config_text(declared.default(key)) for key in USED_BY}
-    return tuple(ignored_parameters(scenario, values, defaults))
+    return [key for key in keys if project.text(key) != config_text(declared.default(key))]
+
+
+def parameter_warnings(project: ConfigParser, scenario: str) -> tuple[str, ...]:
+    return tuple(ignored_parameters(scenario, changed_keys(project, tuple(USED_BY))))
+
+
+def target_warnings(project: ConfigParser, target: TargetSettings) -> tuple[str, ...]:
+    """Warnings for keys the other target reads, set away from their defaults."""
+    other = EXISTING_ONLY if target.gke else GKE_ONLY
+    return tuple(
+        f"{key}: ignored, target={target.kind} does not use it (it applies to target="
+        f"{'existing' if target.gke else 'gke'})"
+        for key in changed_keys(project, other)
+    )

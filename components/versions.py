@@ -5,6 +5,7 @@ add-on chart versions below are the ones Istio 1.30.3's samples pin.
 """
 
 from dataclasses import dataclass
+from typing import Optional
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,19 @@ class Chart:
 
 
 ISTIO_CHART_REPOSITORY = "https://istio-release.storage.googleapis.com/charts"
+# Where Istio's release images live (the charts' released `global.hub`): istiod, and the proxy it injects.
+ISTIO_HUB = "docker.io/istio"
+
+
+def mirrored(image: str, registry: Optional[str]) -> str:
+    """`image` (or a hub such as docker.io/istio) pulled from `registry` instead, keeping its path and tag:
+    docker.io/istio/pilot:1.30.3 -> REGISTRY/istio/pilot:1.30.3. Unchanged when there is no registry."""
+    if registry is None:
+        return image
+    host, _, path = image.partition("/")
+    has_host = path and ("." in host or ":" in host or host == "localhost")
+    return f"{registry}/{path if has_host else image}"
+
 
 BOOKINFO_VERSION = "1.20.3"
 BOOKINFO_IMAGE_REPOSITORY = "registry.istio.io/release"
@@ -39,6 +53,11 @@ PROMETHEUS_CHART = Chart("prometheus", "28.13.0", "https://prometheus-community.
 GRAFANA_CHART = Chart("grafana", "9.2.2", "https://grafana.github.io/helm-charts")
 KIALI_CHART = Chart("kiali-server", "2.26.0", "https://kiali.org/helm-charts")
 JAEGER_IMAGE = "docker.io/jaegertracing/jaeger:2.14.0"
+# The add-on images whose repository the stack sets (the charts' tags stay theirs); Grafana's chart moves
+# its own images with `global.imageRegistry`.
+PROMETHEUS_IMAGE = "docker.io/prom/prometheus"
+PROMETHEUS_CONFIG_RELOADER_IMAGE = "ghcr.io/prometheus-operator/prometheus-config-reloader"
+KIALI_IMAGE = "quay.io/kiali/kiali"
 
 # Istio's Grafana dashboards as published on grafana.com, by dashboard id. Every Istio release publishes
 # a new revision of each; 300 is the one published with Istio 1.29 (the newest confirmed without network).

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
+
+from components.versions import mirrored
 
 
 # The pod label that keeps Istio's injector away: for the add-ons, which watch the mesh from outside it.
@@ -230,10 +232,14 @@ class AppSet:
 
 
 def declare_app_set(
-    apps: AppSet, provider: k8s.Provider, istiod: pulumi.Resource, parent: pulumi.Resource
+    apps: AppSet,
+    provider: k8s.Provider,
+    istiod: pulumi.Resource,
+    parent: pulumi.Resource,
+    image_registry: Optional[str],
 ) -> k8s.core.v1.Namespace:
-    """The namespace and everything in it; the namespace waits for istiod, whose webhook injects the sidecars
-    (pods created before it would run without one)."""
+    """The namespace and everything in it, images from `image_registry` if set; the namespace waits for istiod,
+    whose webhook injects the sidecars (pods created before it would run without one)."""
     namespace = injected_namespace(
         apps.namespace, pulumi.ResourceOptions(parent=parent, provider=provider, depends_on=[istiod])
     )
@@ -243,5 +249,5 @@ def declare_app_set(
     for spec in apps.services:
         service(spec.app, spec.ports, apps.namespace, in_namespace)
     for workload in apps.workloads:
-        deployment(workload, apps.namespace, in_namespace)
+        deployment(replace(workload, image=mirrored(workload.image, image_registry)), apps.namespace, in_namespace)
     return namespace

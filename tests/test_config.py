@@ -63,6 +63,20 @@ INVALID = [
     ("httpbinStatusPath=maybe", "httpbinStatusPath: 'maybe' is not a boolean"),
     ("gcp:zone=us-central1", "gcp:zone: 'us-central1' is not valid; allowed: a Compute Engine zone name"),
     ("gcp:zone=Mars", "gcp:zone: 'Mars' is not valid"),
+    ("target=kind", "target: unknown value 'kind'; allowed: gke, existing"),
+    ("target=existing", "kubeContext: required with target=existing; set it to a context of your kubeconfig"),
+    (("target=existing", "kubeContext=kind istio"), "kubeContext: 'kind istio' is not valid; allowed: a kubeconfig context"),
+    (("target=existing", "kubeContext=kind-istio", "platform=kind"),
+     "platform: unknown value 'kind'; allowed: auto, none, gke, k3d, k3s, microk8s, minikube, openshift"),
+    ("platform=minikube", "platform: 'minikube' does not fit target=gke; allowed with target=gke: auto, gke"),
+    ("ingressServiceType=loadbalancer",
+     "ingressServiceType: unknown value 'loadbalancer'; allowed: auto, LoadBalancer, NodePort, ClusterIP"),
+    ("chartMirror=ftp://charts.example.com", "chartMirror: 'ftp://charts.example.com' is not valid; allowed: an http(s)://"),
+    ("chartMirror=charts/", "chartMirror: 'charts/' is not valid; allowed: an http(s):// Helm repository, an oci://"),
+    ("chartMirror=https://", "chartMirror: 'https://' is not valid"),
+    ("imageRegistry=https://mirror.example.com", "imageRegistry: 'https://mirror.example.com' is not valid; allowed: a registry host"),
+    ("imageRegistry=mirror.example.com/istio:1.30", "imageRegistry: 'mirror.example.com/istio:1.30' is not valid"),
+    ("imageRegistry=Mirror.Example.com", "imageRegistry: 'Mirror.Example.com' is not valid"),
 ]
 
 
@@ -111,7 +125,8 @@ FIXED_DEFAULTS = {
     "reviewsTimeout": "0.5s", "ratingsDelay": "2s", "headerName": "user-agent", "headerRegex": ".*Firefox.*",
     "headerSubset": "v2", "mirrorPercentage": 100, "egressHost": "edition.cnn.com", "httpbinStatusPath": False,
     "prometheus": True, "grafana": True, "kiali": True, "jaeger": True, "mtlsMode": "PERMISSIVE",
-    "authorization": False,
+    "authorization": False, "target": "gke", "kubeContext": "", "kubeconfig": "", "platform": "auto",
+    "ingressServiceType": "auto", "chartMirror": "", "imageRegistry": "",
 }
 
 

@@ -22,7 +22,10 @@ def reference_rows() -> dict[str, tuple[str, str]]:
 
 
 def yaml_text(value) -> str:
-    return str(value).lower() if isinstance(value, bool) else str(value)
+    """A default as the README's table spells it: booleans lowercase, the empty string as `""`."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value) if value != "" else '""'
 
 
 def test_configuration_reference_matches_pulumi_yaml():

@@ -25,6 +25,8 @@ def release_inputs(chart: str, name: str, values: dict) -> dict:
         "namespace": "istio-system",
         "repositoryOpts": REPOSITORY,
         "values": values,
+        # A failed install is uninstalled (Helm's atomic install), a failed upgrade rolled back.
+        "atomic": True,
         "cleanupOnFail": True,
         "timeout": 600,
         "compat": "true",

@@ -231,11 +231,23 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_an_unreachable_gateway_cannot_be_checked(stack, capsys):
-    stack("scenario=all-v1")
+@pytest.mark.parametrize(
+    ("overrides", "hint"),
+    [
+        ((), "; check --url and that the stack is up\n"),
+        (
+            ("target=existing", "kubeContext=kind-istio"),
+            "; the ingress gateway has no external address: run `kubectl --context kind-istio -n istio-system"
+            " port-forward svc/istio-ingressgateway 8080:80` (the stack output productpagePortForward) first\n",
+        ),
+    ],
+)
+def test_an_unreachable_gateway_cannot_be_checked(stack, capsys, overrides, hint):
+    stack("scenario=all-v1", *overrides)
     port = closed_port()
     assert run("--url", f"http://127.0.0.1:{port}/productpage") == 2
-    assert f"error: cannot reach 127.0.0.1:{port} (" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert f"error: cannot reach 127.0.0.1:{port} (" in error and error.endswith(hint)
 
 
 @pytest.mark.parametrize(

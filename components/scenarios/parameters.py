@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable, Iterable
 
 import re2
 
@@ -135,10 +135,10 @@ def load_parameters(config: ConfigParser) -> ScenarioParameters:
     )
 
 
-def ignored_parameters(scenario: str, values: dict[str, Any], defaults: dict[str, Any]) -> list[str]:
-    """Warnings for parameters set away from their default that the active scenario does not read."""
+def ignored_parameters(scenario: str, changed: Iterable[str]) -> list[str]:
+    """Warnings for the `changed` parameters (set away from their default) that the active scenario does not read."""
     return [
-        f"{key}: ignored, the active scenario {scenario} does not use it (it applies to {', '.join(users)})"
-        for key, users in USED_BY.items()
-        if scenario not in users and values[key] != defaults[key]
+        f"{key}: ignored, the active scenario {scenario} does not use it (it applies to {', '.join(USED_BY[key])})"
+        for key in changed
+        if scenario not in USED_BY[key]
     ]

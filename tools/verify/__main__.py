@@ -28,6 +28,7 @@ import sys
 from typing import Optional, Sequence
 from urllib.parse import urlsplit
 
+from components.istio import port_forward_command
 from components.config import ConfigError
 from components.scenarios.catalog import CATALOG
 from tools.stack_config import UsageError
@@ -118,7 +119,13 @@ def main(argv: Optional[Sequence[str]] = None, facts: BookinfoFacts = BOOKINFO) 
     for host, port in sorted({address(probe.visit, endpoint) for probe in check}):
         problem = unreachable(host, port)
         if problem:
-            return _cannot_run(f"cannot reach {host}:{port} ({problem}); check --url and that the stack is up")
+            hint = (
+                "check --url and that the stack is up"
+                if chosen.target.ingress_service_type == "LoadBalancer"
+                else f"the ingress gateway has no external address: run `{port_forward_command(chosen.target.kube_context)}`"
+                " (the stack output productpagePortForward) first"
+            )
+            return _cannot_run(f"cannot reach {host}:{port} ({problem}); {hint}")
 
     try:
         if arguments.json:

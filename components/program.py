@@ -1,0 +1,83 @@
+"""The whole Pulumi program as one function: `__main__.py` calls it under `pulumi up`, and the end-to-end run
+hands it to the Automation API as an inline program, so both run the same code with the same configuration."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.addons import ObservabilityAddons, ObservabilityAddonsArgs
+from components.bookinfo import Bookinfo, BookinfoArgs
+from components.capacity import capacity_report, existing_cluster_report
+from components.existing import ExistingCluster, ExistingClusterArgs
+from components.gke import GkeCluster, GkeClusterArgs
+from components.istio import PORT_FORWARD_LOCAL_PORT, IstioMesh, IstioMeshArgs, port_forward_command
+from components.samples import SampleWorkloads, SampleWorkloadsArgs
+from components.scenarios.catalog import CATALOG
+from components.security import MeshSecurity, MeshSecurityArgs
+from components.settings import Settings, load_settings
+from components.traffic import TrafficScenario, TrafficScenarioArgs
+from components.workloads import Scheduled
+
+
+def cluster_provider(settings: Settings) -> k8s.Provider:
+    """The Kubernetes provider of the target: a GKE cluster the stack creates, or the named existing one."""
+    if settings.target.gke:
+        cluster = GkeCluster("gke", GkeClusterArgs(settings.cluster))
+        pulumi.export("kubeconfig", cluster.kubeconfig)
+        return cluster.provider
+    target = settings.target
+    assert target.kube_context is not None  # load_settings requires it with target=existing
+    return ExistingCluster("cluster", ExistingClusterArgs(target.kube_context, target.kubeconfig)).provider
+
+
+def export_productpage(settings: Settings, mesh: IstioMesh) -> None:
+    """How to reach the product page: the load balancer's URL, or a port-forward and its local URL."""
+    if mesh.ingress_ip is not None:
+        pulumi.export("ingressIp", mesh.ingress_ip)
+        pulumi.export("productpageUrl", mesh.ingress_ip.apply(lambda ip: f"http://{ip}/productpage"))
+        return
+    pulumi.export("productpagePortForward", port_forward_command(settings.target.kube_context))
+    pulumi.export("productpageUrl", f"http://localhost:{PORT_FORWARD_LOCAL_PORT}/productpage")
+
+
+def program() -> None:
+    """Reads and validates the whole configuration, then declares the stack and exports its outputs."""
+    settings = load_settings(pulumi.Config(), pulumi.Config("gcp"), tuple(CATALOG))
+    for warning in settings.warnings:
+        pulumi.log.warn(warning)
+    plan = CATALOG[settings.scenario](settings.parameters)
+    registry = settings.target.image_registry
+
+    provider = cluster_provider(settings)
+    mesh = IstioMesh("istio", IstioMeshArgs(settings.mesh, settings.target, provider))
+    addons = ObservabilityAddons(
+        "addons", ObservabilityAddonsArgs(settings.addons, settings.target, provider, mesh.istiod, mesh.namespace)
+    )
+    bookinfo = Bookinfo("bookinfo", BookinfoArgs(provider, mesh.istiod, registry))
+    samples = (
+        SampleWorkloads("samples", SampleWorkloadsArgs(plan.samples, provider, mesh.istiod, registry))
+        if plan.samples
+        else None
+    )
+    MeshSecurity("security", MeshSecurityArgs(settings.security, provider, mesh.istiod, bookinfo.namespace))
+    TrafficScenario(
+        "scenario",
+        TrafficScenarioArgs(plan, provider, mesh.istiod, [bookinfo.namespace] + ([samples.namespace] if samples else [])),
+    )
+
+    export_productpage(settings, mesh)
+    pulumi.export("scenario", settings.scenario)
+    pulumi.export("routing", list(plan.routing))
+    pulumi.export("dashboards", addons.dashboards)
+    if addons.grafana_admin_password is not None:
+        pulumi.export("grafanaAdminPassword", addons.grafana_admin_password)
+    scheduled: list[Scheduled] = [
+        *mesh.scheduled, *addons.scheduled, *bookinfo.scheduled, *(samples.scheduled if samples else [])
+    ]
+    pulumi.export(
+        "capacity",
+        capacity_report(scheduled, settings.cluster.node_count, settings.cluster.machine_type)
+        if settings.target.gke
+        else existing_cluster_report(scheduled),
+    )

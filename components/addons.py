@@ -21,7 +21,7 @@ from components.istio import ISTIO_NAMESPACE
 from components.settings import AddonSettings, TargetSettings
 from components.versions import (
     GRAFANA_CHART,
-    ISTIO_DASHBOARD_REVISION,
+    ISTIO_DASHBOARDS_URL,
     KIALI_CHART,
     KIALI_IMAGE,
     PROMETHEUS_CHART,
@@ -47,7 +47,9 @@ NAMESPACE = ISTIO_NAMESPACE
 # Requests near what each add-on uses idle in the demo (upstream sets none but Jaeger's 10m CPU).
 PROMETHEUS = Size(cpu="50m", memory="256Mi", cpu_limit="500m", memory_limit="1Gi")
 CONFIG_RELOADER = Size(cpu="10m", memory="16Mi", cpu_limit="100m", memory_limit="64Mi")
-GRAFANA = Size(cpu="20m", memory="96Mi", cpu_limit="500m", memory_limit="256Mi")
+# Grafana 12 (chart 9.2.2), one Go server with its bundled plugins and a SQLite database: ~100-150 MiB idle,
+# more while dashboards query; Grafana documents 512 MB as its minimum.
+GRAFANA = Size(cpu="20m", memory="128Mi", cpu_limit="500m", memory_limit="512Mi")
 KIALI = Size(cpu="10m", memory="64Mi", cpu_limit="500m", memory_limit="1Gi")
 
 # Where the add-ons reach each other inside the cluster.
@@ -61,12 +63,15 @@ GRAFANA_ADMIN_SECRET = "grafana-admin"
 GRAFANA_ADMIN_USER = "admin"
 GRAFANA_DATASOURCE = "Prometheus"
 GRAFANA_DASHBOARD_FOLDER = "istio"
-# Istio's dashboards on grafana.com (samples/addons/README.md), downloaded by the chart at start-up.
+# Every dashboard file of Istio 1.30.3's manifests/addons/dashboards/, downloaded by the chart's init container.
 ISTIO_DASHBOARDS = {
-    "istio-mesh": 7639,
-    "istio-service": 7636,
-    "istio-workload": 7630,
-    "istio-control-plane": 7645,
+    "istio-mesh": "istio-mesh-dashboard.gen.json",
+    "istio-service": "istio-service-dashboard.json",
+    "istio-workload": "istio-workload-dashboard.json",
+    "istio-control-plane": "pilot-dashboard.gen.json",
+    "istio-performance": "istio-performance-dashboard.json",
+    "istio-extension": "istio-extension-dashboard.json",
+    "istio-ztunnel": "ztunnel-dashboard.gen.json",
 }
 
 
@@ -137,11 +142,14 @@ def prometheus_values(image_registry: Optional[str]) -> dict[str, Any]:
 
 
 def istio_dashboards() -> dict[str, dict[str, Any]]:
-    """The chart's `dashboards` entries: each fetched from grafana.com by id, bound to the Prometheus source."""
-    return {
-        name: {"gnetId": gnet_id, "revision": ISTIO_DASHBOARD_REVISION, "datasource": GRAFANA_DATASOURCE}
-        for name, gnet_id in ISTIO_DASHBOARDS.items()
-    }
+    """The chart's `dashboards` entries: each one of Istio's files at its release tag, by URL.
+
+    The chart's download script runs `set -euf` and `curl -skf ... > file`: a failed download fails the init
+    container, so Grafana does not start and the release's wait (atomic) fails visibly. No `datasource` entry: it
+    would pipe curl through sed without pipefail, and a failed download would silently leave an empty file
+    (grafana/helm-charts#200). Istio's dashboards choose their Prometheus through their own `datasource` variable.
+    """
+    return {name: {"url": f"{ISTIO_DASHBOARDS_URL}/{file}"} for name, file in ISTIO_DASHBOARDS.items()}
 
 
 def grafana_values(admin_secret: str, image_registry: Optional[str]) -> dict[str, Any]:

@@ -17,10 +17,19 @@ NAMESPACE = "bookinfo"
 PORT = 9080
 GATEWAY = "bookinfo-gateway"
 
-# Sizes are ours (upstream sets none): requests near what each service uses idle, limits with headroom.
-SMALL = Size(cpu="20m", memory="32Mi", cpu_limit="200m", memory_limit="128Mi")
-PRODUCTPAGE = Size(cpu="30m", memory="64Mi", cpu_limit="300m", memory_limit="256Mi")
-REVIEWS = Size(cpu="50m", memory="160Mi", cpu_limit="500m", memory_limit="512Mi")
+# Sizes are ours (upstream sets none): requests near what each image's processes use idle, limits about twice
+# that, read from what each image starts (samples/bookinfo/src/*/Dockerfile; nothing here can run an image).
+# details: `ruby details.rb 9080` on ruby:3.4-slim, one WEBrick process (~30 MiB).
+DETAILS = Size(cpu="20m", memory="32Mi", cpu_limit="200m", memory_limit="128Mi")
+# ratings: `node ratings.js 9080` on node:18-slim, one Node.js process (V8 alone ~40 MiB resident).
+RATINGS = Size(cpu="20m", memory="64Mi", cpu_limit="200m", memory_limit="256Mi")
+# productpage 1.20.3: gunicorn with 8 gevent workers and no preload, so nine Python processes that each import
+# Flask, requests, gevent and OpenTelemetry (~45 MiB each, ~400 MiB together); 256Mi would OOM-kill it.
+PRODUCTPAGE = Size(cpu="30m", memory="384Mi", cpu_limit="300m", memory_limit="768Mi")
+# reviews: WebSphere Liberty on IBM Java 8 (`server run defaultServer`, no -Xmx). The JVM's container support
+# sizes the heap from the limit (up to 75% of it), and Liberty's non-heap (JIT, classes, threads) needs
+# ~150-250 MiB more: with 512Mi heap plus non-heap could exceed the limit. 1Gi leaves the non-heap its room.
+REVIEWS = Size(cpu="50m", memory="256Mi", cpu_limit="500m", memory_limit="1Gi")
 
 # The versions each service runs; the DestinationRules name a subset for each of them.
 VERSIONS = {"productpage": ("v1",), "details": ("v1",), "reviews": ("v1", "v2", "v3"), "ratings": ("v1",)}
@@ -53,7 +62,7 @@ WORKLOADS: tuple[Workload, ...] = (
         version="v1",
         image=bookinfo_image("details", "v1"),
         ports=(PORT,),
-        size=SMALL,
+        size=DETAILS,
         service_account=service_account_name("details"),
     ),
     Workload(
@@ -61,7 +70,7 @@ WORKLOADS: tuple[Workload, ...] = (
         version="v1",
         image=bookinfo_image("ratings", "v1"),
         ports=(PORT,),
-        size=SMALL,
+        size=RATINGS,
         service_account=service_account_name("ratings"),
     ),
     *(reviews(version) for version in VERSIONS["reviews"]),

@@ -15,13 +15,15 @@ from components.settings import ClusterSettings
 
 # With a dedicated node service account Google recommends the cloud-platform scope and letting IAM decide.
 NODE_OAUTH_SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
-# What nodes need and nothing more (GKE "Use least privilege IAM service accounts"; safer-cluster's node SA).
-NODE_ROLES = (
-    "roles/logging.logWriter",
-    "roles/monitoring.metricWriter",
-    "roles/monitoring.viewer",
-    "roles/artifactregistry.reader",
-)
+# The minimum GKE documents for node service accounts ("Configure node service accounts", GKE docs): the one
+# predefined role that carries what GKE's system agents on the nodes use (logs, metrics, autoscaling metrics,
+# resource metadata). No registry role: every image the stack runs is a public pull (docker.io,
+# registry.istio.io, quay.io, ghcr.io); roles/artifactregistry.reader only matters for a private `imageRegistry`.
+NODE_ROLES = ("roles/container.defaultNodeServiceAccount",)
+# gke-gcloud-auth-plugin without this flag shells out to `gcloud config config-helper`, which needs a
+# `gcloud auth login` account; with it the plugin takes Application Default Credentials, the same ones
+# pulumi-gcp uses (kubernetes/cloud-provider-gcp, cmd/gke-gcloud-auth-plugin/cred.go).
+AUTH_PLUGIN_ARGS = ["--use_application_default_credentials"]
 # Dataplane V2: eBPF (Cilium) networking with NetworkPolicy enforcement, replacing kube-proxy.
 DATAPATH_PROVIDER = "ADVANCED_DATAPATH"
 # Pods see the GKE metadata server, which serves Workload Identity credentials and hides the node's.
@@ -44,7 +46,9 @@ def node_account_id(cluster_name: str) -> str:
 
 
 def kubeconfig_for(endpoint: str, ca_certificate: str, context: str) -> str:
-    """A kubeconfig that authenticates with `gke-gcloud-auth-plugin`, so it holds no credentials."""
+    """A kubeconfig that authenticates with `gke-gcloud-auth-plugin` and Application Default Credentials, so it holds
+    no credentials and works wherever pulumi-gcp does (locally after `gcloud auth application-default login`, and in
+    the workflows, whose auth step writes ADC)."""
     return json.dumps(
         {
             "apiVersion": "v1",
@@ -64,6 +68,7 @@ def kubeconfig_for(endpoint: str, ca_certificate: str, context: str) -> str:
                         "exec": {
                             "apiVersion": "client.authentication.k8s.io/v1beta1",
                             "command": "gke-gcloud-auth-plugin",
+                            "args": AUTH_PLUGIN_ARGS,
                             "installHint": "Install gke-gcloud-auth-plugin: "
                             "gcloud components install gke-gcloud-auth-plugin",
                             "provideClusterInfo": True,
@@ -144,9 +149,23 @@ class GkeCluster(pulumi.ComponentResource):
                     )
                 ),
                 datapath_provider=DATAPATH_PROVIDER,
+                # GKE creates the default pool, then removes it; those nodes run as this account too, so the
+                # cluster does not depend on the Compute Engine default service account, which many projects
+                # disable (terraform-provider-google#17511).
+                node_config=gcp.container.ClusterNodeConfigArgs(
+                    service_account=self.node_account.email, oauth_scopes=NODE_OAUTH_SCOPES
+                ),
             ),
-            # The CA certificate (and a client key, were one ever issued) stay encrypted in the state.
-            pulumi.ResourceOptions(parent=self, additional_secret_outputs=["masterAuth"]),
+            pulumi.ResourceOptions(
+                parent=self,
+                # The CA certificate (and a client key, were one ever issued) stay encrypted in the state.
+                additional_secret_outputs=["masterAuth"],
+                # node_config describes only the removed default pool: GKE reports it back differently once the pool
+                # is gone, and every change of it forces a new cluster (terraform-provider-google#12070, #2115,
+                # pulumi-gcp#744), so it is set at creation and never diffed.
+                ignore_changes=["nodeConfig"],
+                depends_on=node_roles,
+            ),
         )
 
         self.node_pool = gcp.container.NodePool(

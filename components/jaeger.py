@@ -16,7 +16,9 @@ from components.versions import JAEGER_IMAGE, mirrored
 from components.workloads import NO_SIDECAR, POD_SECURITY_CONTEXT, Size, container_security_context
 
 NAMESPACE = ISTIO_NAMESPACE
-JAEGER = Size(cpu="10m", memory="64Mi", cpu_limit="500m", memory_limit="512Mi")
+# Jaeger v2 all-in-one (one Go process) keeps traces in Badger on an emptyDir: Badger holds memtables and a
+# block cache in memory besides the Go heap, and every stored trace grows them; 100% sampling fills it fast.
+JAEGER = Size(cpu="10m", memory="128Mi", cpu_limit="500m", memory_limit="1Gi")
 JAEGER_BASE_PATH = "/jaeger"
 JAEGER_QUERY_GRPC_URL = f"http://tracing.{NAMESPACE}:16685{JAEGER_BASE_PATH}"
 

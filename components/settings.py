@@ -11,8 +11,13 @@ from components.project import load_project
 from components.scenarios.parameters import USED_BY, ScenarioParameters, ignored_parameters, load_parameters
 
 
-# GKE allows 40 characters, and the node pool is named `<clusterName>-nodes` within the same limit.
-CLUSTER_NAME = re.compile(r"^[a-z](?:[-a-z0-9]{0,32}[a-z0-9])?$")
+# GKE allows 40 characters for cluster and node pool names, and the node pool is named `<clusterName>-nodes`.
+GKE_NAME_MAX = 40
+NODE_POOL_SUFFIX = "-nodes"
+CLUSTER_NAME_MAX = GKE_NAME_MAX - len(NODE_POOL_SUFFIX)
+CLUSTER_NAME = re.compile(rf"^[a-z](?:[-a-z0-9]{{0,{CLUSTER_NAME_MAX - 2}}}[a-z0-9])?$")
+# GKE's quota: at most 1,000 nodes per node pool per zone (a zonal pool is in one zone).
+NODE_COUNT_MAX = 1000
 ZONE = re.compile(r"^[a-z]+-[a-z]+[0-9]+-[a-z]$")
 MACHINE_TYPE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$")
 VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
@@ -113,11 +118,12 @@ def load_cluster(project: ConfigParser, gcp: ConfigParser, target: TargetSetting
         name=project.matching(
             "clusterName",
             CLUSTER_NAME,
-            "allowed: 1-34 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen",
+            f"allowed: 1-{CLUSTER_NAME_MAX} lowercase letters, digits and hyphens, starting with a letter and not"
+            " ending with a hyphen",
         ),
         zone=zone,
         project=gcp.optional_text("project"),
-        node_count=project.integer("nodeCount", minimum=1),
+        node_count=project.integer("nodeCount", minimum=1, maximum=NODE_COUNT_MAX),
         machine_type=project.matching(
             "machineType", MACHINE_TYPE, "allowed: a Compute Engine machine type such as n1-standard-1"
         ),

@@ -59,9 +59,10 @@ PROMETHEUS_IMAGE = "docker.io/prom/prometheus"
 PROMETHEUS_CONFIG_RELOADER_IMAGE = "ghcr.io/prometheus-operator/prometheus-config-reloader"
 KIALI_IMAGE = "quay.io/kiali/kiali"
 
-# Istio's Grafana dashboards as published on grafana.com, by dashboard id. Every Istio release publishes
-# a new revision of each; 300 is the one published with Istio 1.29 (the newest confirmed without network).
-ISTIO_DASHBOARD_REVISION = 300
+# Istio's Grafana dashboards exactly as Istio 1.30.3 ships them: the JSON files of its release tag
+# (manifests/addons/dashboards/, which samples/addons/grafana.yaml embeds). grafana.com's copies have a
+# revision counter of their own per dashboard, which no Istio release names.
+ISTIO_DASHBOARDS_URL = "https://raw.githubusercontent.com/istio/istio/1.30.3/manifests/addons/dashboards"
 
 # The Kubernetes minor version GKE's REGULAR channel runs (default for new clusters, 2026):
 # manifests are validated against this version's OpenAPI schema.

@@ -93,7 +93,7 @@ def test_every_addon_resource_is_a_child_of_the_component_using_the_cluster_prov
 RESOURCES = {
     "prometheus": {"requests": {"cpu": "50m", "memory": "256Mi"}, "limits": {"cpu": "500m", "memory": "1Gi"}},
     "reloader": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}},
-    "grafana": {"requests": {"cpu": "20m", "memory": "96Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}},
+    "grafana": {"requests": {"cpu": "20m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}},
     "kiali": {"requests": {"cpu": "10m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "1Gi"}},
 }
 
@@ -124,7 +124,7 @@ def test_prometheus_is_the_server_alone_scraping_the_mesh_as_istio_sets_it_up(de
 
 
 def test_grafana_reads_prometheus_shows_istio_dashboards_and_has_no_anonymous_admin(default):
-    dashboard = {"revision": 300, "datasource": "Prometheus"}
+    istio = "https://raw.githubusercontent.com/istio/istio/1.30.3/manifests/addons/dashboards"
     assert values(default, "grafana") == {
         "rbac": {"create": False, "pspEnabled": False},
         "testFramework": {"enabled": False},
@@ -167,19 +167,24 @@ def test_grafana_reads_prometheus_shows_istio_dashboards_and_has_no_anonymous_ad
         },
         "dashboards": {
             "istio": {
-                "istio-mesh": {"gnetId": 7639, **dashboard},
-                "istio-service": {"gnetId": 7636, **dashboard},
-                "istio-workload": {"gnetId": 7630, **dashboard},
-                "istio-control-plane": {"gnetId": 7645, **dashboard},
+                "istio-mesh": {"url": f"{istio}/istio-mesh-dashboard.gen.json"},
+                "istio-service": {"url": f"{istio}/istio-service-dashboard.json"},
+                "istio-workload": {"url": f"{istio}/istio-workload-dashboard.json"},
+                "istio-control-plane": {"url": f"{istio}/pilot-dashboard.gen.json"},
+                "istio-performance": {"url": f"{istio}/istio-performance-dashboard.json"},
+                "istio-extension": {"url": f"{istio}/istio-extension-dashboard.json"},
+                "istio-ztunnel": {"url": f"{istio}/ztunnel-dashboard.gen.json"},
             }
         },
     }
 
 
-def test_grafanas_dashboard_ids_are_the_ones_istio_publishes(default, upstream):
-    readme = (upstream / "samples" / "addons" / "README.md").read_text()
-    for dashboard in values(default, "grafana")["dashboards"]["istio"].values():
-        assert f"https://grafana.com/grafana/dashboards/{dashboard['gnetId']})" in readme
+def test_grafanas_dashboards_are_istios_files_at_its_release_tag_and_fail_visibly(default):
+    """Each dashboard by URL at tag 1.30.3, with nothing that would pipe the download (a silent empty file)."""
+    dashboards = values(default, "grafana")["dashboards"]["istio"]
+    for dashboard in dashboards.values():
+        assert set(dashboard) == {"url"}
+        assert dashboard["url"].startswith("https://raw.githubusercontent.com/istio/istio/1.30.3/manifests/addons/dashboards/")
 
 
 GRAFANA_LINK = {
@@ -307,8 +312,8 @@ def test_jaeger_deployment_is_the_upstream_pod_without_sidecar_rolled_on_config_
                             {"name": "jaeger-configuration", "mountPath": "/jaeger-configuration"},
                         ],
                         "resources": {
-                            "requests": {"cpu": "10m", "memory": "64Mi"},
-                            "limits": {"cpu": "500m", "memory": "512Mi"},
+                            "requests": {"cpu": "10m", "memory": "128Mi"},
+                            "limits": {"cpu": "500m", "memory": "1Gi"},
                         },
                         "securityContext": {
                             "allowPrivilegeEscalation": False,
@@ -448,10 +453,10 @@ def requested(rendering) -> tuple[int, int]:
 # What each add-on's pods request (millicores, MiB): Prometheus counts its config reloader too.
 CAPACITY = [
     (("kiali=false",), (10, 64)),
-    (("grafana=false",), (20, 96)),
-    (("jaeger=false",), (10, 64)),
-    (("kiali=false", "grafana=false", "prometheus=false"), (90, 432)),
-    (("kiali=false", "grafana=false", "prometheus=false", "jaeger=false"), (100, 496)),
+    (("grafana=false",), (20, 128)),
+    (("jaeger=false",), (10, 128)),
+    (("kiali=false", "grafana=false", "prometheus=false"), (90, 464)),
+    (("kiali=false", "grafana=false", "prometheus=false", "jaeger=false"), (100, 592)),
 ]
 
 

@@ -17,9 +17,9 @@ PROBE = {
 }
 SIZES = {
     "details": ({"cpu": "20m", "memory": "32Mi"}, {"cpu": "200m", "memory": "128Mi"}),
-    "ratings": ({"cpu": "20m", "memory": "32Mi"}, {"cpu": "200m", "memory": "128Mi"}),
-    "reviews": ({"cpu": "50m", "memory": "160Mi"}, {"cpu": "500m", "memory": "512Mi"}),
-    "productpage": ({"cpu": "30m", "memory": "64Mi"}, {"cpu": "300m", "memory": "256Mi"}),
+    "ratings": ({"cpu": "20m", "memory": "64Mi"}, {"cpu": "200m", "memory": "256Mi"}),
+    "reviews": ({"cpu": "50m", "memory": "256Mi"}, {"cpu": "500m", "memory": "1Gi"}),
+    "productpage": ({"cpu": "30m", "memory": "384Mi"}, {"cpu": "300m", "memory": "768Mi"}),
 }
 
 

@@ -48,6 +48,6 @@ def test_gke_daemonsets_per_node_include_workload_identity_and_dataplane_v2_with
 
 
 def test_default_stack_requests(default):
-    """GKE system 4 x 349m/704Mi + 682m/781Mi; Bookinfo 220m/512Mi + 6 sidecars 60m/240Mi;
-    istiod 10m/100Mi; two gateways 20m/80Mi; add-ons 100m/496Mi."""
-    assert default.plan["outputs"]["capacity"]["requested"] == {"cpu": "2488m", "memory": "5121Mi"}
+    """GKE system 4 x 349m/704Mi + 682m/781Mi; Bookinfo 220m/1248Mi + 6 sidecars 60m/240Mi;
+    istiod 10m/100Mi; two gateways 20m/80Mi; add-ons 100m/592Mi."""
+    assert default.plan["outputs"]["capacity"]["requested"] == {"cpu": "2488m", "memory": "5857Mi"}

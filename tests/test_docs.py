@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from components.project import load_project
+from components.settings import CLUSTER_NAME_MAX, NODE_COUNT_MAX
 from tools.stack_config import ROOT
 
 
@@ -40,3 +43,34 @@ def test_ci_runs_the_readmes_test_command():
     quick_start = section("Quick start")
     assert "make test" in ci
     assert "make test " in quick_start and "make preview " in quick_start
+
+
+def test_every_api_the_stack_calls_is_enabled_by_the_one_script_both_set_ups_run():
+    script = (ROOT / "tools/enable-gcp-apis").read_text()
+    for api in ("container", "compute", "iam", "cloudresourcemanager"):
+        assert f"{api}.googleapis.com" in script
+    assert "tools/enable-gcp-apis YOUR_PROJECT_ID" in section("Deploy for real")
+    assert 'tools/enable-gcp-apis "$PROJECT_ID"' in section("Continuous delivery")
+    assert "gcloud services enable" not in (ROOT / "README.md").read_text()
+
+
+# Each enforced limit, and how the documentation must state it (Pulumi.yaml's description and the README's row).
+LIMITS = {
+    "clusterName": f"at most {CLUSTER_NAME_MAX} characters",
+    "nodeCount": f"from 1 to {NODE_COUNT_MAX}",
+}
+README_LIMITS = {
+    "clusterName": f"1-{CLUSTER_NAME_MAX} lowercase letters",
+    "nodeCount": f"from 1 to {NODE_COUNT_MAX}",
+}
+
+
+def readme_meaning(key: str) -> str:
+    row = next(line for line in section("Configuration reference").splitlines() if line.startswith(f"| `{key}` |"))
+    return row.split(" | ")[3]
+
+
+@pytest.mark.parametrize("key", sorted(LIMITS))
+def test_documented_limits_are_the_enforced_ones(key):
+    assert LIMITS[key] in load_project().declarations[key]["description"]
+    assert README_LIMITS[key] in readme_meaning(key)

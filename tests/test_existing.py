@@ -104,7 +104,7 @@ def test_behind_a_load_balancer_the_outputs_give_its_address():
 def test_capacity_reports_the_requests_and_an_unknown_allocatable(default):
     capacity = existing().plan["outputs"]["capacity"]
     assert capacity == {
-        "requested": {"cpu": "410m", "memory": "1524Mi"},
+        "requested": {"cpu": "410m", "memory": "2260Mi"},
         "allocatable": "unknown on an existing cluster (compare with `kubectl describe nodes`)",
     }
     assert "fits" not in capacity

@@ -55,6 +55,7 @@ class Registration:
     read: bool = False
     deleted_with: Optional[str] = None
     secret_outputs: list[str] = field(default_factory=list)
+    ignore_changes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -177,6 +178,7 @@ class RecordingMonitor(mocks.MockMonitor):
                 read=read,
                 deleted_with=getattr(request, "deletedWith", "") or None,
                 secret_outputs=sorted(getattr(request, "additionalSecretOutputs", [])),
+                ignore_changes=sorted(getattr(request, "ignoreChanges", [])),
             )
         )
 

@@ -62,6 +62,7 @@ def plan_document(run: Run, config: dict[str, Any]) -> dict[str, Any]:
                 **({"read": True} if resource.read else {}),
                 **({"deletedWith": resource.deleted_with} if resource.deleted_with else {}),
                 **({"secretOutputs": resource.secret_outputs} if resource.secret_outputs else {}),
+                **({"ignoreChanges": resource.ignore_changes} if resource.ignore_changes else {}),
             }
             for resource in run.resources
         ],

@@ -23,6 +23,8 @@ FORTIO_PROXY_CONFIG = (
     '  - "cluster.xds-grpc"'
 )
 
+# What each sample image starts: curl's `sleep infinity` and tcp-echo's static Go binary (TINY); go-httpbin, one
+# Go server (~10-20 MiB); fortio, one Go process that opens a few connections for the circuit-breaking test.
 TINY = Size(cpu="5m", memory="16Mi", cpu_limit="100m", memory_limit="64Mi")
 HTTPBIN = Size(cpu="10m", memory="32Mi", cpu_limit="200m", memory_limit="128Mi")
 LOAD_GENERATOR = Size(cpu="20m", memory="32Mi", cpu_limit="500m", memory_limit="256Mi")

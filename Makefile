@@ -6,7 +6,7 @@ PYTHON := $(VENV)/bin/python
 CHECKOV_VENV := venv-checkov
 CHECKOV := checkov>=3.3.30,<3.4
 
-.PHONY: preview test benchmark checkov
+.PHONY: preview test e2e e2e-tools benchmark checkov
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -18,6 +18,14 @@ preview: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(PYTHON) -m pytest
+
+# The end-to-end run's tools, built from the Go module proxy into ~/.cache/istio-demo/e2e (cold: about 45 min).
+e2e-tools: $(VENV)/.installed
+	$(PYTHON) -m e2e.toolchain
+
+# The real Pulumi engine against a local control plane: up, every scenario switch, refresh, destroy.
+e2e: e2e-tools
+	$(PYTHON) -m e2e
 
 benchmark: $(VENV)/.installed
 	$(PYTHON) benchmarks/render_vs_import.py

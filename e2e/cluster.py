@@ -1,0 +1,253 @@
+"""A local Kubernetes control plane for the end-to-end run, on 127.0.0.1 only, with GKE-sized simulated nodes.
+
+kwokctl's binary runtime starts etcd, kube-apiserver, kube-controller-manager, kube-scheduler and the kwok
+controller from the toolchain's binaries and makes a fresh PKI and kubeconfig for every cluster. The API
+server runs with RBAC and its default admission plugins, less the two webhook plugins: no istiod runs to
+answer Istio's injection and validation webhooks. kwok plays the kubelets: it moves every scheduled pod to
+Running and Ready with a fake IP that nothing ever dials. A small thread plays the cloud's load-balancer
+controller and gives each LoadBalancer Service an address from the documentation range 203.0.113.0/24.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+
+from components.capacity import MACHINE_TYPES, SYSTEM_DAEMONSETS, SYSTEM_PER_CLUSTER, allocatable
+from components.workloads import Scheduled
+from e2e import versions
+from e2e.toolchain import TOOLS, cache_root
+
+NAME = "istio-demo-e2e"
+MACHINE_TYPE = "n1-standard-1"
+NODE_COUNT = 4
+PODS_PER_NODE = "110"
+STAND_IN_IMAGE = "registry.k8s.io/pause:3.10"
+LOAD_BALANCER_ADDRESSES = [f"203.0.113.{host}" for host in range(10, 60)]
+START_TIMEOUT_SECONDS = 120
+
+
+class ClusterError(RuntimeError):
+    """The control plane could not be started or asked."""
+
+
+def workdir() -> Path:
+    """kwokctl's work directory: one per machine, so a run from any clone cleans up a stale one."""
+    return cache_root() / "kwok"
+
+
+def kwokctl(*args: str, timeout: float = START_TIMEOUT_SECONDS) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(TOOLS["kwok"].path("kwokctl")), *args],
+        env={**os.environ, "KWOK_WORKDIR": str(workdir())},
+        capture_output=True, text=True, timeout=timeout, check=False,
+    )
+
+
+def configuration() -> dict[str, Any]:
+    """kwokctl's configuration: every component from a local binary, bound to 127.0.0.1, RBAC and admission on."""
+    kubernetes, etcd, kwok = TOOLS["kubernetes"], TOOLS["etcd"], TOOLS["kwok"]
+    return {
+        "apiVersion": "config.kwok.x-k8s.io/v1alpha1",
+        "kind": "KwokctlConfiguration",
+        "options": {
+            "runtime": "binary",
+            "bindAddress": "127.0.0.1",
+            "kubeVersion": versions.KUBERNETES,
+            "kubeAuthorization": True,
+            "kubeAdmission": True,
+            "quietPull": True,
+            "kubeApiserverBinary": str(kubernetes.path("kube-apiserver")),
+            "kubeControllerManagerBinary": str(kubernetes.path("kube-controller-manager")),
+            "kubeSchedulerBinary": str(kubernetes.path("kube-scheduler")),
+            "kubectlBinary": str(kubernetes.path("kubectl")),
+            "etcdBinary": str(etcd.path("etcd")),
+            "kwokControllerBinary": str(kwok.path("kwok")),
+        },
+        "componentsPatches": [
+            {
+                "name": "kube-apiserver",
+                "extraArgs": [
+                    {"key": "disable-admission-plugins", "value": "MutatingAdmissionWebhook,ValidatingAdmissionWebhook"}
+                ],
+            }
+        ],
+    }
+
+
+def node(index: int) -> dict[str, Any]:
+    """One simulated GKE node: n1-standard-1's capacity and GKE's allocatable after its reservations."""
+    cpus, memory = MACHINE_TYPES[MACHINE_TYPE]
+    cpu_allocatable, memory_allocatable = allocatable(MACHINE_TYPE) or (0, 0)
+    name = f"gke-istio-demo-nodes-{index}"
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "name": name,
+            "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
+            "labels": {
+                "kubernetes.io/hostname": name,
+                "kubernetes.io/os": "linux",
+                "kubernetes.io/arch": "amd64",
+                "node.kubernetes.io/instance-type": MACHINE_TYPE,
+                "type": "kwok",
+            },
+        },
+        "status": {
+            "capacity": {"cpu": str(cpus), "memory": f"{memory}Mi", "pods": PODS_PER_NODE},
+            "allocatable": {"cpu": f"{cpu_allocatable}m", "memory": f"{memory_allocatable}Mi", "pods": PODS_PER_NODE},
+            "nodeInfo": {"architecture": "amd64", "operatingSystem": "linux", "kubeletVersion": versions.KUBERNETES},
+        },
+    }
+
+
+def stand_in(kind: str, pod: Scheduled) -> dict[str, Any]:
+    """A kube-system workload holding the requests components/capacity.py counts for one of GKE's own pods."""
+    labels = {"app": pod.name, "istio-demo.e2e/stand-in": "gke-system"}
+    spec: dict[str, Any] = {
+        "selector": {"matchLabels": labels},
+        "template": {
+            "metadata": {"labels": labels},
+            "spec": {
+                "containers": [
+                    {
+                        "name": pod.name,
+                        "image": STAND_IN_IMAGE,
+                        "resources": {"requests": {"cpu": pod.cpu, "memory": pod.memory}},
+                    }
+                ],
+                "automountServiceAccountToken": False,
+            },
+        },
+    }
+    if kind == "Deployment":
+        spec["replicas"] = pod.replicas
+    return {
+        "apiVersion": "apps/v1",
+        "kind": kind,
+        "metadata": {"name": pod.name, "namespace": "kube-system", "labels": labels},
+        "spec": spec,
+    }
+
+
+def gke_system_objects() -> list[dict[str, Any]]:
+    return [
+        *(stand_in("DaemonSet", daemon) for daemon in SYSTEM_DAEMONSETS),
+        *(stand_in("Deployment", pod) for pod in SYSTEM_PER_CLUSTER),
+    ]
+
+
+@dataclass
+class Cluster:
+    """A started control plane: its kubeconfig, context, and the load-balancer stand-in."""
+
+    kubeconfig: Path
+    context: str = f"kwok-{NAME}"
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: Optional[threading.Thread] = None
+    assigned: dict[str, str] = field(default_factory=dict)
+
+    def kubectl(self, *args: str, stdin: Optional[str] = None, check: bool = True, timeout: float = 60) -> str:
+        result = subprocess.run(
+            [str(TOOLS["kubernetes"].path("kubectl")), "--kubeconfig", str(self.kubeconfig), "--context", self.context,
+             *args],
+            input=stdin, capture_output=True, text=True, timeout=timeout, check=False,
+        )
+        if check and result.returncode != 0:
+            raise ClusterError(f"kubectl {' '.join(args)}: {result.stderr.strip()}")
+        return result.stdout
+
+    def get_json(self, *args: str) -> dict[str, Any]:
+        return json.loads(self.kubectl("get", *args, "-o", "json"))
+
+    def apply(self, objects: list[dict[str, Any]]) -> None:
+        self.kubectl("apply", "--server-side", "--field-manager=istio-demo-e2e", "-f", "-",
+                     stdin=yaml.safe_dump_all(objects))
+
+    def serve_load_balancers(self) -> None:
+        """Starts the load-balancer stand-in: every LoadBalancer Service without an address gets one."""
+        self._thread = threading.Thread(target=self._assign_addresses, daemon=True)
+        self._thread.start()
+
+    def _assign_addresses(self) -> None:
+        while not self._stop.wait(0.5):
+            try:
+                services = self.get_json("services", "--all-namespaces")["items"]
+            except (ClusterError, subprocess.TimeoutExpired, json.JSONDecodeError):
+                continue
+            for service in services:
+                if service["spec"].get("type") != "LoadBalancer":
+                    continue
+                if service.get("status", {}).get("loadBalancer", {}).get("ingress"):
+                    continue
+                key = f"{service['metadata']['namespace']}/{service['metadata']['name']}"
+                address = self.assigned.setdefault(key, LOAD_BALANCER_ADDRESSES[len(self.assigned)])
+                status = {"status": {"loadBalancer": {"ingress": [{"ip": address}]}}}
+                self.kubectl("patch", "service", service["metadata"]["name"], "-n", service["metadata"]["namespace"],
+                             "--subresource=status", "--type=merge", "-p", json.dumps(status), check=False)
+
+    def stop_load_balancers(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
+def delete_stale() -> None:
+    """Removes a cluster a previous run left behind (its processes and files), if any."""
+    kwokctl("delete", "cluster", "--name", NAME)
+    shutil.rmtree(workdir() / "clusters" / NAME, ignore_errors=True)
+
+
+def start() -> Cluster:
+    """A fresh control plane with four n1-standard-1 nodes and GKE's own kube-system pods, ready to use."""
+    delete_stale()
+    config = workdir() / f"{NAME}.yaml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(yaml.safe_dump(configuration(), sort_keys=False))
+    result = kwokctl("create", "cluster", "--name", NAME, "--config", str(config), "--wait", "60s")
+    if result.returncode != 0:
+        raise ClusterError(f"kwokctl create cluster failed: {result.stderr.strip()[-2000:]}")
+    cluster = Cluster(kubeconfig=workdir() / "clusters" / NAME / "kubeconfig.yaml")
+    cluster.apply([node(index) for index in range(NODE_COUNT)])
+    cluster.apply(gke_system_objects())
+    wait_for_stand_ins(cluster)
+    cluster.serve_load_balancers()
+    return cluster
+
+
+def wait_for_stand_ins(cluster: Cluster) -> None:
+    expected = len(SYSTEM_DAEMONSETS) * NODE_COUNT + sum(pod.replicas for pod in SYSTEM_PER_CLUSTER)
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        pods = cluster.get_json("pods", "-n", "kube-system", "-l", "istio-demo.e2e/stand-in=gke-system")["items"]
+        running = [pod for pod in pods if pod.get("status", {}).get("phase") == "Running"]
+        if len(running) == expected:
+            return
+        time.sleep(1)
+    raise ClusterError(f"GKE's system pods did not all run ({len(running)} of {expected}): is the node pool too small?")
+
+
+def stop(cluster: Optional[Cluster]) -> None:
+    if cluster is not None:
+        cluster.stop_load_balancers()
+    delete_stale()
+
+
+def non_loopback_listeners() -> list[str]:
+    """Every socket the control plane's processes listen on outside 127.0.0.1 (there must be none)."""
+    pids = [int(path.read_text().strip()) for path in (workdir() / "clusters" / NAME).rglob("*.pid")]
+    output = subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True, check=False).stdout
+    listeners = [line.split()[3] for line in output.splitlines() if any(f"pid={pid}," in line for pid in pids)]
+    if not listeners:
+        return ["no listening socket of the control plane found (ss -ltnp)"]
+    return [f"listening on {address}" for address in listeners if not address.startswith("127.0.0.1:")]

@@ -1,0 +1,154 @@
+"""The real Pulumi engine driving the project's program, through the Automation API as an inline program.
+
+No Python language host binary is served here, so the rig cannot `pulumi up` the project directory; the
+Automation API's inline program needs none: this Python process serves the language runtime and the CLI
+connects to it. The program is `components.program.program`, the function `__main__.py` calls, and the
+work directory holds a copy of the project's Pulumi.yaml, so its `config:` declarations and defaults apply
+as under `pulumi up`. State lives in a local file backend; secrets use a passphrase.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any, Callable
+
+from pulumi import automation as auto
+
+from components.project import PROJECT_FILE, load_project
+from e2e.toolchain import TOOLS, cache_root
+
+STACK = "e2e"
+PASSPHRASE = "istio-demo-e2e"
+# Engine operations as the report groups them.
+OPERATIONS = {
+    "create": "create",
+    "update": "update",
+    "delete": "delete",
+    "replace": "replace",
+    "create-replacement": "replace",
+    "delete-replaced": "replace",
+}
+
+
+@dataclass
+class Changes:
+    """URNs by operation, as the engine reported its steps (reads and unchanged resources left out)."""
+
+    create: set[str] = field(default_factory=set)
+    update: set[str] = field(default_factory=set)
+    delete: set[str] = field(default_factory=set)
+    replace: set[str] = field(default_factory=set)
+
+    def record(self, event: auto.EngineEvent) -> None:
+        step = event.resource_pre_event
+        if step is None or step.metadata.type.startswith("pulumi:pulumi:Stack"):
+            return
+        operation = OPERATIONS.get(str(step.metadata.op.value if hasattr(step.metadata.op, "value") else step.metadata.op))
+        if operation is not None:
+            getattr(self, operation).add(step.metadata.urn)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.create or self.update or self.delete or self.replace)
+
+    def document(self) -> dict[str, list[str]]:
+        return {name: sorted(getattr(self, name)) for name in ("create", "update", "delete", "replace")}
+
+
+def environment(home: Path) -> dict[str, str]:
+    """The engine's environment: nothing downloaded, nothing outside the run's own directories."""
+    return {
+        "PULUMI_HOME": str(home),
+        "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+        "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "false",
+        "HELM_CACHE_HOME": str(home / "helm" / "cache"),
+        "HELM_CONFIG_HOME": str(home / "helm" / "config"),
+        "HELM_DATA_HOME": str(home / "helm" / "data"),
+    }
+
+
+def install_provider(home: Path) -> str:
+    """Registers the built pulumi-resource-kubernetes under the version the installed Python SDK asks for."""
+    sdk = version("pulumi-kubernetes")
+    plugin = home / "plugins" / f"resource-kubernetes-v{sdk}"
+    if not plugin.is_dir():
+        subprocess.run(
+            [str(TOOLS["pulumi"].path("pulumi")), "plugin", "install", "resource", "kubernetes", sdk,
+             "--file", str(TOOLS["pulumi-resource-kubernetes"].path("pulumi-resource-kubernetes"))],
+            env={**os.environ, **environment(home)}, check=True, capture_output=True, text=True,
+        )
+    return sdk
+
+
+class Engine:
+    """One stack of the project on a local backend, driven by the real CLI and engine."""
+
+    def __init__(self, work: Path, program: Callable[[], None]) -> None:
+        self.home = cache_root() / "pulumi-home"
+        self.home.mkdir(parents=True, exist_ok=True)
+        install_provider(self.home)
+        state = work / "state"
+        project_dir = work / "project"
+        shutil.rmtree(work, ignore_errors=True)
+        state.mkdir(parents=True)
+        project_dir.mkdir(parents=True)
+        shutil.copy(PROJECT_FILE, project_dir / "Pulumi.yaml")
+        project = load_project()
+        self.stack = auto.create_or_select_stack(
+            stack_name=STACK,
+            project_name=project.name,
+            program=program,
+            opts=auto.LocalWorkspaceOptions(
+                work_dir=str(project_dir),
+                pulumi_home=str(self.home),
+                pulumi_command=auto.PulumiCommand(root=str(TOOLS["pulumi"].directory)),
+                env_vars={**environment(self.home), "PULUMI_BACKEND_URL": f"file://{state}"},
+                secrets_provider="passphrase",
+            ),
+        )
+        self.project = project.name
+
+    def configure(self, config: dict[str, str]) -> None:
+        """Replaces the stack's configuration with `config` (`namespace:key` -> text)."""
+        current = self.stack.get_all_config()
+        stale = [key for key in current if key not in config]
+        if stale:
+            self.stack.remove_all_config(stale)
+        self.stack.set_all_config({key: auto.ConfigValue(value) for key, value in config.items()})
+
+    def up(self) -> tuple[Changes, dict[str, Any]]:
+        changes = Changes()
+        result = self.stack.up(on_event=changes.record, color="never", suppress_progress=True)
+        return changes, {name: output.value for name, output in result.outputs.items()}
+
+    def preview(self) -> tuple[Changes, str]:
+        changes = Changes()
+        result = self.stack.preview(diff=True, on_event=changes.record, color="never", suppress_progress=True)
+        return changes, result.stdout
+
+    def refresh(self) -> dict[str, list[str]]:
+        """URN -> the properties a refresh found changed in the live objects (no entry: no drift)."""
+        drift: dict[str, list[str]] = {}
+
+        def record(event: auto.EngineEvent) -> None:
+            outputs = event.res_outputs_event
+            if outputs is not None and (outputs.metadata.diffs or outputs.metadata.detailed_diff):
+                drift[outputs.metadata.urn] = sorted(outputs.metadata.diffs or outputs.metadata.detailed_diff or [])
+
+        self.stack.refresh(on_event=record, color="never", suppress_progress=True)
+        return drift
+
+    def destroy(self) -> Changes:
+        changes = Changes()
+        self.stack.destroy(on_event=changes.record, color="never", suppress_progress=True)
+        return changes
+
+    def remove(self) -> None:
+        self.stack.workspace.remove_stack(STACK)

@@ -1,0 +1,272 @@
+"""The end-to-end run: the real engine takes the stack through `up`, every scenario switch, refresh and destroy.
+
+    python -m e2e            # or `make e2e`; writes build/e2e/report.json
+
+Against a local control plane (e2e/cluster.py) with Istio's charts from a loopback mirror (e2e/charts.py),
+on the existing-cluster target. After each operation the API server is compared with the offline preview
+of the same configuration, and Istio's analyzers look at both.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import yaml
+
+from components.scenarios.catalog import CATALOG
+from e2e import analyze, charts, checks, cluster as control_plane, versions
+from e2e.engine import STACK, Changes, Engine
+from e2e.toolchain import TOOLS, ensure_all
+from tools.render import Rendering
+from tools.stack_config import ROOT
+
+BUILD = ROOT / "build" / "e2e"
+ISTIO_VERSION = "1.30.3"
+# What the run cannot have: the add-on charts (no chart repository is reachable here). Jaeger is typed, so it runs.
+BASE = (
+    "target=existing",
+    "ingressServiceType=LoadBalancer",
+    "prometheus=false",
+    "grafana=false",
+    "kiali=false",
+    "jaeger=true",
+)
+SECURE = ("mtlsMode=STRICT", "authorization=true")
+SCENARIOS = list(CATALOG)
+
+
+@dataclass
+class Step:
+    name: str
+    ok: bool
+    seconds: float
+    changes: Optional[dict[str, list[str]]] = None
+    problems: list[str] = field(default_factory=list)
+
+    def document(self) -> dict[str, Any]:
+        document: dict[str, Any] = {"name": self.name, "ok": self.ok, "seconds": round(self.seconds, 1)}
+        if self.changes is not None:
+            document["changes"] = self.changes
+        if self.problems:
+            document["problems"] = self.problems
+        return document
+
+
+class StepFailed(Exception):
+    """A step whose failure makes the rest of the cycle meaningless."""
+
+
+@dataclass
+class Report:
+    versions: dict[str, str]
+    steps: list[Step] = field(default_factory=list)
+    builds: dict[str, float] = field(default_factory=dict)  # seconds each tool took to build, when it was built
+
+    def run(self, name: str, action: Callable[[], tuple[Optional[Changes], list[str]]], fatal: bool = True) -> Step:
+        """Times `action` (which returns the engine's changes and the problems found), records and prints it."""
+        started = time.monotonic()
+        try:
+            changes, problems = action()
+        except Exception as error:  # noqa: BLE001 (every failure is reported as the step's)
+            changes, problems = None, [f"{type(error).__name__}: {error}".strip()]
+        step = Step(name, not problems, time.monotonic() - started, changes.document() if changes else None, problems)
+        self.steps.append(step)
+        print(f"{'ok  ' if step.ok else 'FAIL'} {step.seconds:7.1f} s  {name}", flush=True)
+        for problem in problems[:20]:
+            print(f"            {problem}", flush=True)
+        if fatal and not step.ok:
+            raise StepFailed(name)
+        return step
+
+    def write(self) -> None:
+        BUILD.mkdir(parents=True, exist_ok=True)
+        document = {"versions": self.versions, "builds": self.builds, "steps": [step.document() for step in self.steps]}
+        (BUILD / "report.json").write_text(json.dumps(document, indent=2) + "\n")
+
+    def table(self) -> str:
+        width = max(len(step.name) for step in self.steps)
+        lines = [f"{'step':<{width}}  result  seconds"]
+        lines += [f"{s.name:<{width}}  {'ok' if s.ok else 'FAIL':<6}  {s.seconds:7.1f}" for s in self.steps]
+        return "\n".join(lines)
+
+
+def tool_versions() -> dict[str, str]:
+    """Each tool's real source, as built; the provider is a commit of pulumi-kubernetes' main branch, not a release."""
+    return {
+        **{name: tool.source for name, tool in TOOLS.items()},
+        "pulumi-resource-kubernetes": f"{TOOLS['pulumi-resource-kubernetes'].source} (not a release; registered "
+        f"as {version('pulumi-kubernetes')})",
+        "istio-charts": f"istio.io/istio@{versions.ISTIO_MODULE} manifests/charts (release-1.30 branch, not the "
+        f"{ISTIO_VERSION} tag), packaged as {ISTIO_VERSION}",
+        "pulumi (Python SDK)": version("pulumi"),
+        "pulumi-kubernetes (Python SDK)": version("pulumi-kubernetes"),
+    }
+
+
+def load(directory: Path) -> Rendering:
+    plan = json.loads((directory / "plan.json").read_text())
+    manifests = list(yaml.safe_load_all((directory / "manifests.yaml").read_text()))
+    return Rendering(plan=plan, manifests=[m for m in manifests if m], warnings=[])
+
+
+def as_engine(urn: str) -> str:
+    """A URN of the offline preview (stack dev) as the engine names it (stack e2e)."""
+    return urn.replace("urn:pulumi:dev::", f"urn:pulumi:{STACK}::", 1)
+
+
+def predictions(overrides: dict[str, tuple[str, ...]]) -> dict[str, Rendering]:
+    """Offline previews of every configuration the run applies, in one separate process."""
+    out = BUILD / "predicted"
+    spec = BUILD / "predicted.json"
+    spec.parent.mkdir(parents=True, exist_ok=True)
+    spec.write_text(json.dumps({name: list(values) for name, values in overrides.items()}))
+    subprocess.run([sys.executable, "-m", "e2e.predict", str(out), str(spec)], cwd=ROOT, check=True)
+    return {name: load(out / name) for name in overrides}
+
+
+def confined(changes: Changes, before: Rendering, after: Rendering) -> list[str]:
+    """The engine's changes are exactly those the two offline previews predict."""
+    expected = {key: {as_engine(urn) for urn in urns} for key, urns in checks.expected_changes(before, after).items()}
+    actual = {"create": changes.create, "delete": changes.delete, "change": changes.update | changes.replace}
+    problems = []
+    for key in ("create", "delete", "change"):
+        for urn in sorted(actual[key] - expected[key]):
+            problems.append(f"unexpected {key}: {urn}")
+        for urn in sorted(expected[key] - actual[key]):
+            problems.append(f"missing {key}: {urn}")
+    return problems
+
+
+def cycle(report: Report, stack: ExitStack) -> None:
+    def toolchain() -> tuple[None, list[str]]:
+        ensure_all(log=lambda line: print(line, flush=True))
+        report.builds = {name: json.loads((tool.directory / "build.json").read_text())["seconds"]
+                         for name, tool in TOOLS.items()}
+        return None, []
+
+    report.run("toolchain", toolchain)
+
+    state: dict[str, Any] = {}
+
+    def start_cluster() -> tuple[None, list[str]]:
+        repository = BUILD / "charts"
+        charts.write_repository(repository, ISTIO_VERSION)
+        server = stack.enter_context(charts.ChartServer(repository))
+        state["cluster"] = control_plane.start()
+        stack.callback(control_plane.stop, state["cluster"])
+        state["mirror"] = server.url
+        return None, control_plane.non_loopback_listeners()
+
+    report.run("cluster", start_cluster)
+    kube: control_plane.Cluster = state["cluster"]
+    target = (*BASE, f"kubeContext={kube.context}", f"kubeconfig={kube.kubeconfig}", f"chartMirror={state['mirror']}")
+    configs = {scenario: (*target, f"scenario={scenario}") for scenario in SCENARIOS}
+    configs.update({f"{scenario}+secure": (*target, f"scenario={scenario}", *SECURE) for scenario in SCENARIOS})
+    predicted = predictions(configs)
+
+    report.run("analyze:seeded", lambda: (None, analyze.seeded_mistake_is_reported()))
+    for scenario in SCENARIOS:
+        report.run(f"analyze:{scenario}", lambda s=scenario: (None, analyze.offline(
+            [BUILD / "predicted" / s / "manifests.yaml", BUILD / "predicted" / f"{s}+secure" / "manifests.yaml"]
+        )), fatal=False)
+
+    from components.program import program
+
+    engine = Engine(BUILD / "engine", program)
+    state["engine"] = engine
+
+    def apply(name: str) -> Callable[[], tuple[Changes, list[str]]]:
+        """`up` of configuration `name`, then the API server against its offline preview (and the previous one's)."""
+        def action() -> tuple[Changes, list[str]]:
+            engine.configure(config_of(configs[name]))
+            changes, _ = engine.up()
+            after = predicted[name]
+            problems = checks.compare_with_cluster(kube, after)
+            problems += checks.unavailable_deployments(kube, after)
+            problems += checks.undeployed_releases(kube, after)
+            if "previous" in state:
+                before = predicted[state["previous"]]
+                kept = {checks.identity(obj) for obj in after.manifests}
+                problems += checks.absent(kube, [obj for obj in before.manifests if checks.identity(obj) not in kept])
+                problems += confined(changes, before, after)
+            problems += analyze.live(kube)
+            state["previous"] = name
+            return changes, problems
+        return action
+
+    def preview(name: str) -> Callable[[], tuple[Changes, list[str]]]:
+        """A preview with diff of configuration `name`: its changes exactly those the offline previews predict."""
+        def action() -> tuple[Changes, list[str]]:
+            engine.configure(config_of(configs[name]))
+            changes, _ = engine.preview()
+            return changes, confined(changes, predicted[state["previous"]], predicted[name])
+        return action
+
+    report.run(f"up:{SCENARIOS[0]}", apply(SCENARIOS[0]))
+    for scenario in SCENARIOS[1:]:
+        report.run(f"preview:{scenario}", preview(scenario))
+        report.run(f"up:{scenario}", apply(scenario))
+    last = SCENARIOS[-1]
+    report.run("up:strict", apply(f"{last}+secure"))
+    report.run("up:permissive", apply(last))
+
+    def no_change() -> tuple[Changes, list[str]]:
+        changes, _ = engine.up()
+        return changes, [f"expected no change, the engine reported {changes.document()}"] if not changes.empty else []
+
+    report.run("up:no-change", no_change)
+
+    def refresh() -> tuple[None, list[str]]:
+        drift = engine.refresh()
+        # A resource the program only reads (the ingress Service, for its address) is refreshed from the live
+        # object like any other: a change there is the cluster's, not drift of anything the stack owns.
+        read = {as_engine(r["urn"]) for r in predicted[state["previous"]].plan["resources"] if r.get("read")}
+        return None, [f"drift in {urn}: {properties}" for urn, properties in sorted(drift.items()) if urn not in read]
+
+    report.run("refresh", refresh, fatal=False)
+
+    def destroy() -> tuple[Changes, list[str]]:
+        changes = engine.destroy()
+        state.pop("engine")
+        leftovers = checks.absent(kube, predicted[state["previous"]].manifests)
+        leftovers += [f"helm release {name} still installed" for name in checks.helm_releases(kube)]
+        engine.remove()
+        return changes, leftovers
+
+    report.run("destroy", destroy)
+
+
+def config_of(overrides: tuple[str, ...]) -> dict[str, str]:
+    """`key=value` overrides as the engine's stack configuration (`istio-demo:key` -> text)."""
+    return {f"istio-demo:{key}": value for key, _, value in (item.partition("=") for item in overrides)}
+
+
+def main() -> int:
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    report = Report(versions=tool_versions())
+    ok = False
+    with ExitStack() as stack:
+        try:
+            cycle(report, stack)
+            ok = all(step.ok for step in report.steps)
+        except StepFailed:
+            ok = False
+        except KeyboardInterrupt:
+            print("interrupted: stopping the control plane", file=sys.stderr)
+    report.write()
+    print(report.table())
+    print(f"wrote {BUILD / 'report.json'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

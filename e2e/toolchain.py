@@ -1,0 +1,234 @@
+"""Builds the end-to-end run's tools from the Go module proxy into a cache outside the repository.
+
+    python -m e2e.toolchain          # build what is missing, print what was built and how long it took
+
+Each tool lands in `<cache>/tools/<name>-<version>/` and is built only when that directory lacks its
+`build.json`, so a second run builds nothing. Two builds run at a time: one compiles while the other
+downloads. The cache is `$ISTIO_DEMO_E2E_CACHE`, else `$XDG_CACHE_HOME/istio-demo/e2e`, else
+`~/.cache/istio-demo/e2e`; Go's own module and build caches are used as they are.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from e2e import versions
+
+
+def cache_root() -> Path:
+    explicit = os.environ.get("ISTIO_DEMO_E2E_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "istio-demo" / "e2e"
+
+
+class BuildError(RuntimeError):
+    """A tool could not be built; the message names the tool and the failing command."""
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    source: str  # the Go module and version the binaries are built from, as the report records it
+    binaries: tuple[str, ...]
+    build: Callable[[Path, Path], None]  # (scratch directory, bin directory)
+
+    @property
+    def directory(self) -> Path:
+        return cache_root() / "tools" / f"{self.name}-{self.source.rsplit('@', 1)[1]}"
+
+    def path(self, binary: str) -> Path:
+        return self.directory / "bin" / binary
+
+    @property
+    def built(self) -> bool:
+        return (self.directory / "build.json").is_file() and all(self.path(b).is_file() for b in self.binaries)
+
+
+def go(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
+    command = ["go", *args]
+    result = subprocess.run(
+        command,
+        cwd=cwd,
+        env={**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod", **(env or {})},
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise BuildError(f"`{' '.join(command)}` in {cwd} failed:\n{result.stderr[-4000:]}")
+    return result.stdout
+
+
+def scratch_module(scratch: Path, requires: dict[str, str], replaces: dict[str, str] | None = None) -> None:
+    """A throwaway main module that requires (and replaces) modules at exact versions."""
+    go(["mod", "init", "istio-demo-e2e-toolchain"], scratch)
+    edits = [f"-require={module}@{version}" for module, version in requires.items()]
+    edits += [f"-replace={module}={module}@{version}" for module, version in (replaces or {}).items()]
+    go(["mod", "edit", *edits], scratch)
+
+
+def module_dir(module: str, version: str, cwd: Path) -> Path:
+    info = json.loads(go(["mod", "download", "-json", f"{module}@{version}"], cwd))
+    if "Error" in info:
+        raise BuildError(f"{module}@{version} is not served: {info['Error']}")
+    return Path(info["Dir"])
+
+
+def build_pulumi(scratch: Path, bin_dir: Path) -> None:
+    version = versions.PULUMI
+    scratch_module(scratch, {"github.com/pulumi/pulumi/pkg/v3": version})
+    package = "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"
+    go(["get", f"{package}@{version}"], scratch)
+    ldflags = f"-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version={version}"
+    go(["build", "-ldflags", ldflags, "-o", str(bin_dir / "pulumi"), package], scratch)
+
+
+def build_kubernetes(scratch: Path, bin_dir: Path) -> None:
+    """The control plane and kubectl; the staging modules the source tree replaces locally come from the proxy."""
+    version = versions.KUBERNETES
+    source = module_dir("k8s.io/kubernetes", version, scratch)
+    staging_version = "v0" + version[2:]  # v1.35.4 -> v0.35.4
+    staging = [
+        line.split("=>")[0].split()[-1]
+        for line in (source / "go.mod").read_text().splitlines()
+        if "=> ./staging/src/" in line
+    ]
+    scratch_module(scratch, {"k8s.io/kubernetes": version}, {module: staging_version for module in staging})
+    major, minor = version[1:].split(".")[:2]
+    stamps = {
+        "k8s.io/component-base/version": version,
+        "k8s.io/client-go/pkg/version": version,
+    }
+    ldflags = ["-s", "-w"]
+    for package, git_version in stamps.items():
+        ldflags += [
+            f"-X {package}.gitVersion={git_version}",
+            f"-X {package}.gitMajor={major}",
+            f"-X {package}.gitMinor={minor}",
+            f"-X {package}.gitTreeState=clean",
+        ]
+    commands = [f"k8s.io/kubernetes/cmd/{name}" for name in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl")]
+    go(["get", *(f"{command}@{version}" for command in commands)], scratch)
+    go(["build", "-ldflags", " ".join(ldflags), "-o", str(bin_dir) + "/", *commands], scratch)
+
+
+def build_etcd(scratch: Path, bin_dir: Path) -> None:
+    scratch_module(scratch, {"go.etcd.io/etcd/server/v3": versions.ETCD})
+    go(["get", f"go.etcd.io/etcd/server/v3@{versions.ETCD}"], scratch)
+    go(["build", "-ldflags", "-s -w", "-o", str(bin_dir / "etcd"), "go.etcd.io/etcd/server/v3"], scratch)
+
+
+def build_kwok(scratch: Path, bin_dir: Path) -> None:
+    ldflags = f"-s -w -X sigs.k8s.io/kwok/pkg/consts.Version={versions.KWOK}"
+    go(
+        ["install", "-ldflags", ldflags, *(f"sigs.k8s.io/kwok/cmd/{cmd}@{versions.KWOK}" for cmd in ("kwok", "kwokctl"))],
+        scratch,
+        env={"GOBIN": str(bin_dir), "GOFLAGS": ""},
+    )
+
+
+def python_sdk_version(distribution: str) -> str:
+    from importlib.metadata import version
+
+    return version(distribution)
+
+
+def build_kubernetes_provider(scratch: Path, bin_dir: Path) -> None:
+    """pulumi-kubernetes' provider, stamped with the version the installed Python SDK asks for."""
+    module = "github.com/pulumi/pulumi-kubernetes/provider/v4"
+    source = module_dir(module, versions.PULUMI_KUBERNETES_PROVIDER, scratch)
+    tree = scratch / "provider"
+    shutil.copytree(source, tree)
+    for path in [tree, *tree.rglob("*")]:
+        path.chmod(path.stat().st_mode | 0o200)
+    sdk = "github.com/pulumi/pulumi-kubernetes/sdk/v4"
+    go(["mod", "edit", f"-dropreplace={sdk}", f"-require={sdk}@{versions.PULUMI_KUBERNETES_PROVIDER_SDK}"], tree)
+    sdk_version = python_sdk_version("pulumi-kubernetes")
+    command_dir = tree / "cmd" / "pulumi-resource-kubernetes"
+    go(["run", "generate.go"], command_dir, env={"VERSION": sdk_version})
+    ldflags = f"-s -w -X {module}/pkg/version.Version={sdk_version}"
+    go(["build", "-ldflags", ldflags, "-o", str(bin_dir / "pulumi-resource-kubernetes"), "./cmd/pulumi-resource-kubernetes"], tree)
+
+
+def build_istioctl(scratch: Path, bin_dir: Path) -> None:
+    scratch_module(scratch, {"istio.io/istio": versions.ISTIO_MODULE}, versions.ISTIO_REPLACEMENTS)
+    package = "istio.io/istio/istioctl/cmd/istioctl"
+    go(["get", f"{package}@{versions.ISTIO_MODULE}"], scratch)
+    stamp = f"1.30-dev+{versions.ISTIO_MODULE.rsplit('-', 1)[1]}"
+    ldflags = f"-s -w -X istio.io/istio/pkg/version.buildVersion={stamp} -X istio.io/istio/pkg/version.buildStatus=Clean"
+    go(["build", "-ldflags", ldflags, "-o", str(bin_dir / "istioctl"), package], scratch)
+
+
+def provider_source() -> str:
+    return f"github.com/pulumi/pulumi-kubernetes/provider/v4@{versions.PULUMI_KUBERNETES_PROVIDER}"
+
+
+TOOLS = {
+    tool.name: tool
+    for tool in (
+        Tool("kubernetes", f"k8s.io/kubernetes@{versions.KUBERNETES}",
+             ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"), build_kubernetes),
+        Tool("pulumi", f"github.com/pulumi/pulumi/pkg/v3@{versions.PULUMI}", ("pulumi",), build_pulumi),
+        Tool("pulumi-resource-kubernetes", provider_source(), ("pulumi-resource-kubernetes",), build_kubernetes_provider),
+        Tool("istioctl", f"istio.io/istio@{versions.ISTIO_MODULE}", ("istioctl",), build_istioctl),
+        Tool("etcd", f"go.etcd.io/etcd/server/v3@{versions.ETCD}", ("etcd",), build_etcd),
+        Tool("kwok", f"sigs.k8s.io/kwok@{versions.KWOK}", ("kwok", "kwokctl"), build_kwok),
+    )
+}
+
+
+def build(tool: Tool) -> float:
+    """Builds `tool` unless cached; returns the seconds it took (0 when cached)."""
+    if tool.built:
+        return 0.0
+    started = time.monotonic()
+    scratch = tool.directory.with_name(tool.directory.name + ".scratch")
+    shutil.rmtree(scratch, ignore_errors=True)
+    shutil.rmtree(tool.directory, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    (tool.directory / "bin").mkdir(parents=True)
+    tool.build(scratch, tool.directory / "bin")
+    seconds = round(time.monotonic() - started, 1)
+    record = {"source": tool.source, "binaries": list(tool.binaries), "seconds": seconds}
+    (tool.directory / "build.json").write_text(json.dumps(record, indent=2) + "\n")
+    shutil.rmtree(scratch, ignore_errors=True)
+    return seconds
+
+
+def ensure_all(log: Callable[[str], None] = print) -> dict[str, float]:
+    """Builds every missing tool, two at a time; returns seconds per tool (0 = cached)."""
+    if shutil.which("go") is None:
+        raise BuildError("the end-to-end run builds its tools with Go: install Go 1.25 or newer and put `go` on PATH")
+    missing = [tool for tool in TOOLS.values() if not tool.built]
+    if missing:
+        log(f"building {', '.join(tool.name for tool in missing)} into {cache_root() / 'tools'} (cold: about 40 min)")
+    seconds: dict[str, float] = {}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {name: pool.submit(build, tool) for name, tool in TOOLS.items()}
+        for name, future in futures.items():
+            seconds[name] = future.result()
+            log(f"  {name:<28} {TOOLS[name].source:<80} {'cached' if not seconds[name] else f'built in {seconds[name]:.0f} s'}")
+    return seconds
+
+
+def main() -> int:
+    try:
+        ensure_all()
+    except BuildError as error:
+        print(f"error: toolchain: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""Every tool the end-to-end run builds from the Go module proxy, pinned here and nowhere else.
+
+The Python SDKs the program runs with are pinned exactly in requirements.txt; the Kubernetes provider
+plugin is registered under the version the installed `pulumi-kubernetes` SDK asks for, and the Pulumi
+CLI must not be older than the installed `pulumi` SDK (both checked when the toolchain is set up).
+"""
+
+from __future__ import annotations
+
+# The Pulumi engine and CLI (a served tag; the Python SDK on PyPI is 3.272.0).
+PULUMI = "v3.274.1"
+# pulumi-kubernetes' provider: the only version the proxy serves, a January 2026 commit of the main branch,
+# not a release. Its go.mod points sdk/v4 at a sibling directory; it builds against this served sdk/v4.
+PULUMI_KUBERNETES_PROVIDER = "v4.0.0-20260115033456-f47bc2d6f199"
+PULUMI_KUBERNETES_PROVIDER_SDK = "v4.24.0"
+# kube-apiserver, kube-controller-manager, kube-scheduler and kubectl: the minor the schemas are pinned to
+# (components/versions.py KUBERNETES_SCHEMA_VERSION).
+KUBERNETES = "v1.35.4"
+# The etcd line Kubernetes 1.35 is built and tested with.
+ETCD = "v3.6.16"
+# kwok (simulated nodes and pods) and kwokctl (starts the control plane from local binaries).
+KWOK = "v0.8.0"
+# Istio's release-1.30 branch: the only Istio 1.30 source the proxy serves (no tag is served). Its charts
+# are packaged for the run, and istioctl is built from it.
+ISTIO_MODULE = "v0.0.0-20260826214018-9739e10eb9d7"
+# Four of the branch's own dependency pins are not served; these served versions build.
+ISTIO_REPLACEMENTS = {
+    "istio.io/api": "v1.30.8",
+    "istio.io/client-go": "v1.30.8",
+    "github.com/envoyproxy/go-control-plane/envoy": "v1.37.1-0.20260713214202-ca8ce173c36f",
+    "github.com/envoyproxy/go-control-plane/contrib": "v1.36.1-0.20260713214202-ca8ce173c36f",
+}

@@ -6,7 +6,7 @@ PYTHON := $(VENV)/bin/python
 CHECKOV_VENV := venv-checkov
 CHECKOV := checkov>=3.3.30,<3.4
 
-.PHONY: preview test e2e e2e-tools benchmark checkov
+.PHONY: preview test e2e e2e-tools benchmark benchmark-switch checkov
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -16,8 +16,9 @@ $(VENV)/.installed: requirements.txt
 preview: $(VENV)/.installed
 	$(PYTHON) -m tools.render --out build/preview
 
+# Set-up first: Istio's reference data (../shared/upstream, $$ISTIO_UPSTREAM, or fetched once through Go).
 test: $(VENV)/.installed
-	$(PYTHON) -m pytest
+	upstream=$$($(PYTHON) -m tools.upstream) && ISTIO_UPSTREAM=$$upstream $(PYTHON) -m pytest
 
 # The end-to-end run's tools, built from the Go module proxy into ~/.cache/istio-demo/e2e (cold: about 45 min).
 e2e-tools: $(VENV)/.installed
@@ -29,6 +30,10 @@ e2e: e2e-tools
 
 benchmark: $(VENV)/.installed
 	$(PYTHON) benchmarks/render_vs_import.py
+
+# A scenario switch under the real engine against a no-op up and against kubectl (needs the e2e tools).
+benchmark-switch: e2e-tools
+	$(PYTHON) -m benchmarks.scenario_switch
 
 $(CHECKOV_VENV)/.installed:
 	python3 -m venv $(CHECKOV_VENV)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
-from typing import Callable, Mapping, Optional, Protocol, TypeVar
+from typing import Callable, Iterable, Mapping, Optional, Protocol, TypeVar
 
 import pulumi
 
@@ -26,6 +27,22 @@ class ConfigError(pulumi.RunError):
     def __init__(self, key: str, problem: str, allowed: str) -> None:
         super().__init__(f"{key}: {problem}; {allowed}")
         self.key = key
+
+
+def configured_keys() -> set[str]:
+    """Every `namespace:key` the engine handed this program (under `pulumi up`, the Automation API and the mocks)."""
+    return set(pulumi.runtime.config.CONFIG.get()) | set(pulumi.runtime.get_config_env())
+
+
+def refuse_unknown(keys: Iterable[str], namespace: str, declared: Iterable[str]) -> None:
+    """Raises ConfigError for the first key of `namespace` that Pulumi.yaml does not declare (a typo, say)."""
+    declared = sorted(declared)
+    for key in sorted(keys):
+        name = key.removeprefix(f"{namespace}:")
+        if key.startswith(f"{namespace}:") and name not in declared:
+            close = difflib.get_close_matches(name, declared, n=1)
+            hint = f"did you mean {close[0]}?" if close else "no key of that name"
+            raise ConfigError(name, "not a key of this project", f"{hint} (Pulumi.yaml declares every key)")
 
 
 class RawConfig(Protocol):
@@ -88,10 +105,11 @@ class ConfigParser:
         return number
 
     def boolean(self, key: str) -> bool:
+        """`true` or `false` exactly, as the Pulumi CLI writes booleans (it refuses yes, on, True)."""
         value = self.text(key)
-        if value.lower() not in ("true", "false"):
+        if value not in ("true", "false"):
             raise ConfigError(self._prefix + key, f"{value!r} is not a boolean", "allowed: true, false")
-        return value.lower() == "true"
+        return value == "true"
 
     def parsed(self, key: str, parse: Callable[[str], T], allowed: str) -> T:
         """Applies `parse` (which raises ValueError with the problem) to the raw value."""

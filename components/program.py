@@ -8,6 +8,7 @@ import pulumi_kubernetes as k8s
 
 from components.addons import ObservabilityAddons, ObservabilityAddonsArgs
 from components.bookinfo import Bookinfo, BookinfoArgs
+from components.config import configured_keys
 from components.capacity import capacity_report, existing_cluster_report
 from components.existing import ExistingCluster, ExistingClusterArgs
 from components.gke import GkeCluster, GkeClusterArgs
@@ -43,7 +44,7 @@ def export_productpage(settings: Settings, mesh: IstioMesh) -> None:
 
 def program() -> None:
     """Reads and validates the whole configuration, then declares the stack and exports its outputs."""
-    settings = load_settings(pulumi.Config(), pulumi.Config("gcp"), tuple(CATALOG))
+    settings = load_settings(pulumi.Config(), pulumi.Config("gcp"), tuple(CATALOG), configured_keys())
     for warning in settings.warnings:
         pulumi.log.warn(warning)
     plan = CATALOG[settings.scenario](settings.parameters)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import Iterable, Optional
 
-from components.config import ConfigError, ConfigParser, RawConfig, config_text
+from components.config import ConfigError, ConfigParser, RawConfig, config_text, refuse_unknown
 from components.project import load_project
 from components.scenarios.parameters import USED_BY, ScenarioParameters, ignored_parameters, load_parameters
 
@@ -200,8 +200,16 @@ def load_security(project: ConfigParser) -> SecuritySettings:
     )
 
 
-def load_settings(project_config: RawConfig, gcp_config: RawConfig, scenario_names: tuple[str, ...]) -> Settings:
-    """Parses and validates every key; raises ConfigError on the first bad value."""
+def load_settings(
+    project_config: RawConfig,
+    gcp_config: RawConfig,
+    scenario_names: tuple[str, ...],
+    configured: Iterable[str] = (),
+) -> Settings:
+    """Parses and validates every key, refusing any `configured` key of the project that Pulumi.yaml does not
+    declare; raises ConfigError on the first bad value or key."""
+    declared = load_project()
+    refuse_unknown(configured, declared.name, declared.declarations)
     project = ConfigParser(project_config)
     gcp = ConfigParser(gcp_config, prefix="gcp:")
     target = load_target(project)

@@ -64,6 +64,10 @@ INVALID = [
     ("httpbinStatusPath=maybe", "httpbinStatusPath: 'maybe' is not a boolean"),
     ("gcp:zone=us-central1", "gcp:zone: 'us-central1' is not valid; allowed: a Compute Engine zone name"),
     ("gcp:zone=Mars", "gcp:zone: 'Mars' is not valid"),
+    ("nodeCont=3", "nodeCont: not a key of this project; did you mean nodeCount? (Pulumi.yaml declares every key)"),
+    ("scenario[0]=all-v1", "scenario[0]: not a key of this project; did you mean scenario?"),
+    ("zzz=1", "zzz: not a key of this project; no key of that name (Pulumi.yaml declares every key)"),
+    ("spotNodes=True", "spotNodes: 'True' is not a boolean; allowed: true, false"),
     ("target=kind", "target: unknown value 'kind'; allowed: gke, existing"),
     ("target=existing", "kubeContext: required with target=existing; set it to a context of your kubeconfig"),
     (("target=existing", "kubeContext=kind istio"), "kubeContext: 'kind istio' is not valid; allowed: a kubeconfig context"),
@@ -175,3 +179,18 @@ def test_unknown_stack_is_a_usage_error(tmp_path, capsys):
     assert render.main(["--stack", "nope", "--out", str(tmp_path / "out")]) == 2
     assert capsys.readouterr().err.startswith("error: no such file: ")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("value", ["on", "yes", "off", "no", "Yes"])
+def test_a_boolean_in_a_preset_means_what_the_pulumi_cli_reads(tmp_path, capsys, value):
+    """YAML 1.1 would read `on` as true; the Pulumi CLI's YAML 1.2 keeps it text, and the program refuses it."""
+    preset = tmp_path / "preset.yaml"
+    preset.write_text(f"config:\n  istio-demo:egressGateway: {value}\n")
+    assert render.main(["--preset", str(preset), "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err == f"error: egressGateway: '{value}' is not a boolean; allowed: true, false\n"
+
+
+def test_true_and_false_in_a_preset_are_booleans(tmp_path):
+    preset = tmp_path / "preset.yaml"
+    preset.write_text("config:\n  istio-demo:egressGateway: false\n  istio-demo:jaeger: True\n")
+    assert render.main(["--preset", str(preset), "--out", str(tmp_path / "out")]) == 0

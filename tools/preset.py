@@ -15,9 +15,11 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from components.config import config_text
+from components.config import ConfigError, MappingConfig, config_text
 from components.project import load_project
-from tools.stack_config import UsageError, read_config_file
+from components.scenarios.catalog import CATALOG
+from components.settings import load_settings
+from tools.stack_config import ROOT, UsageError, as_runtime_strings, assemble, read_config_file
 
 
 def set_all_command(preset: Path, stack: Optional[str]) -> list[str]:
@@ -29,6 +31,15 @@ def set_all_command(preset: Path, stack: Optional[str]) -> list[str]:
     return command
 
 
+def validate(preset: Path, stack: Optional[str]) -> None:
+    """Runs the preset, over the stack file's values (the dev stack's when the stack has no file here), through
+    the program's own settings parser; raises its ConfigError before anything is written to the stack."""
+    name = stack if stack and (ROOT / f"Pulumi.{stack}.yaml").is_file() else "dev"
+    project, config = assemble(name, preset)
+    strings = as_runtime_strings(config)
+    load_settings(MappingConfig(strings, project.name), MappingConfig(strings, "gcp"), tuple(CATALOG), strings)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.preset", description=__doc__.split("\n\n")[0])
     parser.add_argument("preset", type=Path, help="a preset file, e.g. stacks/fault-delay.yaml")
@@ -36,8 +47,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="print the command instead of running it")
     arguments = parser.parse_args(argv)
     try:
+        validate(arguments.preset, arguments.stack)
         command = set_all_command(arguments.preset, arguments.stack)
-    except UsageError as error:
+    except (ConfigError, UsageError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if arguments.dry_run:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -128,9 +129,20 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def check_out(out: Path) -> None:
+    """--out must be a directory this process can create or write, checked before the program runs."""
+    allowed = "allowed: a directory (created if missing) that you may write"
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out: {out} is a file; {allowed}")
+    existing = next(parent for parent in (out, *out.absolute().parents) if parent.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"--out: {existing} is not writable; {allowed}")
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
     try:
+        check_out(arguments.out)
         rendering = render(arguments.stack, arguments.preset, arguments.overrides)
     except (ConfigError, UsageError) as error:
         print(f"error: {error}", file=sys.stderr)

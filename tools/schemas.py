@@ -27,10 +27,14 @@ from tools.stack_config import ROOT
 ISTIO_GROUPS = ("networking.istio.io", "security.istio.io", "telemetry.istio.io")
 
 
+def shared_upstream_dir() -> Path:
+    """../shared/upstream/istio/<the default istioVersion>, where a checkout beside the shared folder finds it."""
+    return ROOT.parent / "shared" / "upstream" / "istio" / load_project().default("istioVersion")
+
+
 def upstream_dir() -> Path:
-    """Istio's reference data for the default `istioVersion` (../shared/upstream/istio/<version>), or $ISTIO_UPSTREAM."""
-    version = load_project().default("istioVersion")
-    return Path(os.environ.get("ISTIO_UPSTREAM", ROOT.parent / "shared" / "upstream" / "istio" / version))
+    """Istio's reference data: $ISTIO_UPSTREAM (`make test` sets it with tools.upstream), else the shared folder's."""
+    return Path(os.environ.get("ISTIO_UPSTREAM", shared_upstream_dir()))
 
 
 def strict(schema: Any) -> Any:

@@ -32,14 +32,45 @@ def defaults(project: Project) -> dict[str, Any]:
     return values
 
 
+class PulumiYamlLoader(yaml.SafeLoader):
+    """YAML as the Pulumi CLI reads stack files (YAML 1.2's core schema): only true/false are booleans, so
+    `yes`, `on` and `off` stay text, which the settings then refuse, as `pulumi config set` would."""
+
+
+PulumiYamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+PulumiYamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
 def read_config_file(path: Path, project: Project) -> dict[str, Any]:
     """The `config:` mapping of a stack file or preset, keys qualified with the project name."""
     if not path.is_file():
         raise UsageError(f"no such file: {path}")
-    document = yaml.safe_load(path.read_text()) or {}
-    if not isinstance(document, dict) or not isinstance(document.get("config", {}), dict):
-        raise UsageError(f"{path}: expected a mapping with a `config:` mapping")
-    return {qualified(key, project): value for key, value in (document.get("config") or {}).items()}
+    allowed = "allowed: a YAML mapping with a `config:` mapping of keys to values, as Pulumi's stack files"
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as error:
+        raise UsageError(f"{path}: cannot be read ({error.strerror}); {allowed}") from None
+    except UnicodeDecodeError as error:
+        raise UsageError(f"{path}: not UTF-8 text (byte {error.start}); {allowed}") from None
+    try:
+        document = yaml.load(text, Loader=PulumiYamlLoader) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or "unreadable"
+        raise UsageError(f"{path}: invalid YAML{where} ({problem}); {allowed}") from None
+    config = document.get("config") if isinstance(document, dict) else None
+    if not isinstance(document, dict) or not isinstance(config if config is not None else {}, dict):
+        raise UsageError(f"{path}: expected a mapping with a `config:` mapping; {allowed}")
+    keys = [key for key in (config or {}) if not isinstance(key, str)]
+    if keys:
+        raise UsageError(f"{path}: config key {keys[0]!r} is not text; {allowed}")
+    return {qualified(key, project): value for key, value in (config or {}).items()}
 
 
 def parse_value(text: str) -> Any:

@@ -74,4 +74,6 @@ def settings(config: dict[str, Any], scenario: Optional[str]) -> Settings:
     strings = as_runtime_strings(config)
     if scenario is not None:
         strings[f"{project.name}:scenario"] = scenario
-    return load_settings(MappingConfig(strings, project.name), MappingConfig(strings, "gcp"), tuple(CATALOG))
+    return load_settings(
+        MappingConfig(strings, project.name), MappingConfig(strings, "gcp"), tuple(CATALOG), configured=strings
+    )

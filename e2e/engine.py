@@ -48,7 +48,7 @@ class Changes:
         step = event.resource_pre_event
         if step is None or step.metadata.type.startswith("pulumi:pulumi:Stack"):
             return
-        operation = OPERATIONS.get(str(step.metadata.op.value if hasattr(step.metadata.op, "value") else step.metadata.op))
+        operation = OPERATIONS.get(step.metadata.op.value)
         if operation is not None:
             getattr(self, operation).add(step.metadata.urn)
 
@@ -67,7 +67,6 @@ def environment(home: Path) -> dict[str, str]:
         "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
         "PULUMI_SKIP_UPDATE_CHECK": "true",
         "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-        "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "false",
         "HELM_CACHE_HOME": str(home / "helm" / "cache"),
         "HELM_CONFIG_HOME": str(home / "helm" / "config"),
         "HELM_DATA_HOME": str(home / "helm" / "data"),

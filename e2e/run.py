@@ -22,6 +22,7 @@ from typing import Any, Callable, Optional
 
 import yaml
 
+from components.program import program
 from components.scenarios.catalog import CATALOG
 from e2e import analyze, charts, checks, cluster as control_plane, versions
 from e2e.engine import STACK, Changes, Engine
@@ -179,8 +180,6 @@ def cycle(report: Report, stack: ExitStack) -> None:
             [BUILD / "predicted" / s / "manifests.yaml", BUILD / "predicted" / f"{s}+secure" / "manifests.yaml"]
         )), fatal=False)
 
-    from components.program import program
-
     engine = Engine(BUILD / "engine", program)
     state["engine"] = engine
 
@@ -250,8 +249,13 @@ def config_of(overrides: tuple[str, ...]) -> dict[str, str]:
     return {f"istio-demo:{key}": value for key, _, value in (item.partition("=") for item in overrides)}
 
 
+def stop_on_sigterm(signum: int, frame: object) -> None:
+    """A CI runner's SIGTERM ends the run like Ctrl-C: the control plane and the chart server are stopped."""
+    raise KeyboardInterrupt
+
+
 def main() -> int:
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     report = Report(versions=tool_versions())
     ok = False
     with ExitStack() as stack:

@@ -80,6 +80,13 @@ class ConfigParser:
     def optional_text(self, key: str) -> Optional[str]:
         return self._raw.get(key)
 
+    def optional_matching(self, key: str, pattern: re.Pattern[str], allowed: str) -> Optional[str]:
+        """The value, None when unset or empty (a key whose default is the empty string), or a ConfigError if it does not match."""
+        value = self._raw.get(key) or None
+        if value is not None and not pattern.match(value):
+            raise ConfigError(self._prefix + key, f"{value!r} is not valid", allowed)
+        return value
+
     def matching(self, key: str, pattern: re.Pattern[str], allowed: str) -> str:
         value = self.text(key)
         if not pattern.match(value):

@@ -136,30 +136,22 @@ def load_cluster(project: ConfigParser, gcp: ConfigParser, target: TargetSetting
 def load_target(project: ConfigParser) -> TargetSettings:
     kind = project.one_of("target", TARGETS)
     platform_default, service_default = TARGET_DEFAULTS[kind]
-    kube_context = project.optional_text("kubeContext") or None
+    kube_context = project.optional_matching("kubeContext", KUBE_CONTEXT, "allowed: a kubeconfig context name")
     if kind == "existing" and kube_context is None:
         raise ConfigError(
             "kubeContext", "required with target=existing", "set it to a context of your kubeconfig, e.g. kind-istio"
         )
-    if kube_context is not None and not KUBE_CONTEXT.match(kube_context):
-        raise ConfigError("kubeContext", f"{kube_context!r} is not valid", "allowed: a kubeconfig context name")
     platform = project.one_of("platform", (AUTO, *PLATFORMS))
     if kind == "gke" and platform not in (AUTO, "gke"):
         raise ConfigError("platform", f"{platform!r} does not fit target=gke", "allowed with target=gke: auto, gke")
-    image_registry = project.optional_text("imageRegistry") or None
-    if image_registry is not None and not REGISTRY.match(image_registry):
-        raise ConfigError(
-            "imageRegistry",
-            f"{image_registry!r} is not valid",
-            "allowed: a registry host and optional path without scheme or tag, e.g. us-docker.pkg.dev/my-project/mirror",
-        )
-    chart_mirror = project.optional_text("chartMirror") or None
-    if chart_mirror is not None and not CHART_MIRROR.match(chart_mirror):
-        raise ConfigError(
-            "chartMirror",
-            f"{chart_mirror!r} is not valid",
-            "allowed: an http(s):// Helm repository, an oci:// registry path or an absolute directory",
-        )
+    image_registry = project.optional_matching(
+        "imageRegistry",
+        REGISTRY,
+        "allowed: a registry host and optional path without scheme or tag, e.g. us-docker.pkg.dev/my-project/mirror",
+    )
+    chart_mirror = project.optional_matching(
+        "chartMirror", CHART_MIRROR, "allowed: an http(s):// Helm repository, an oci:// registry path or an absolute directory"
+    )
     service_type = project.one_of("ingressServiceType", (AUTO, *SERVICE_TYPES))
     return TargetSettings(
         kind=kind,

@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import http.server
 import io
-import json
-import subprocess
 import tarfile
 import threading
 from dataclasses import dataclass
@@ -23,24 +21,12 @@ from pathlib import Path
 import yaml
 
 from components.versions import ISTIO_HUB
-from e2e import versions
+from tools import upstream
 
 # Chart name -> directory under the module's manifests/charts.
 CHARTS = {"base": "base", "istiod": "istio-control/istio-discovery", "gateway": "gateway"}
 TEST_HUB_LINE = "hub: registry.istio.io/testing"
 TEST_TAG_LINE = "tag: latest"
-
-
-def istio_module_dir() -> Path:
-    """The module's directory in Go's module cache, downloaded (and checked against go.sum's database) if missing."""
-    result = subprocess.run(
-        ["go", "mod", "download", "-json", f"istio.io/istio@{versions.ISTIO_MODULE}"],
-        capture_output=True, text=True, check=False,
-    )
-    info = json.loads(result.stdout or "{}")
-    if result.returncode != 0 or "Dir" not in info:
-        raise RuntimeError(f"cannot download istio.io/istio@{versions.ISTIO_MODULE}: {info.get('Error', result.stderr)}")
-    return Path(info["Dir"])
 
 
 def stamped_values(text: str, version: str) -> str:
@@ -71,7 +57,7 @@ def package(source: Path, name: str, version: str, out: Path) -> Path:
 
 def write_repository(out: Path, version: str) -> list[str]:
     """Packages every chart into `out` with a Helm repository index; returns the chart names."""
-    module = istio_module_dir()
+    module = upstream.module_dir()
     out.mkdir(parents=True, exist_ok=True)
     entries: dict[str, list[dict]] = {}
     for name, directory in CHARTS.items():

@@ -77,10 +77,16 @@ def scratch_module(scratch: Path, requires: dict[str, str], replaces: dict[str, 
     go(["mod", "edit", *edits], scratch)
 
 
-def module_dir(module: str, version: str, cwd: Path) -> Path:
-    info = json.loads(go(["mod", "download", "-json", f"{module}@{version}"], cwd))
-    if "Error" in info:
-        raise BuildError(f"{module}@{version} is not served: {info['Error']}")
+def module_dir(module: str, version: str, cwd: Path = Path(".")) -> Path:
+    """`module@version` in Go's module cache, downloaded and checked against Go's checksum database if missing."""
+    command = ["go", "mod", "download", "-json", f"{module}@{version}"]
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    try:
+        info = json.loads(result.stdout)
+    except json.JSONDecodeError:
+        info = {"Error": result.stderr.strip()}
+    if result.returncode != 0 or "Dir" not in info:
+        raise BuildError(f"{module}@{version} cannot be had through the Go module proxy: {info.get('Error', '').strip()}")
     return Path(info["Dir"])
 
 

@@ -10,13 +10,12 @@ against Go's checksum database. This is set-up, run before the tests: the tests 
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
+from e2e import toolchain
 from e2e.versions import ISTIO_MODULE
 from tools.schemas import shared_upstream_dir
 
@@ -28,19 +27,16 @@ class UpstreamMissing(Exception):
 
 
 def module_dir() -> Path:
+    """The Istio module's directory in Go's module cache, fetched once; raises UpstreamMissing without Go."""
     if shutil.which("go") is None:
         raise UpstreamMissing(
             f"no Istio reference data at {shared_upstream_dir()} and no ISTIO_UPSTREAM, and Go is not installed to "
             f"fetch {MODULE}: install Go 1.25 or newer (https://go.dev/dl/) or set ISTIO_UPSTREAM"
         )
-    result = subprocess.run(["go", "mod", "download", "-json", MODULE], capture_output=True, text=True, check=False)
     try:
-        info = json.loads(result.stdout)
-    except json.JSONDecodeError:
-        info = {"Error": result.stderr.strip()}
-    if "Dir" not in info or result.returncode != 0:
-        raise UpstreamMissing(f"cannot fetch {MODULE} through the Go module proxy: {info.get('Error', '').strip()}")
-    return Path(info["Dir"])
+        return toolchain.module_dir("istio.io/istio", ISTIO_MODULE)
+    except toolchain.BuildError as error:
+        raise UpstreamMissing(str(error)) from None
 
 
 def upstream() -> Path:

@@ -2,8 +2,8 @@
 
     venv/bin/python -m benchmarks.scenario_switch [--rounds N]     # after `make e2e-tools`
 
-On the end-to-end run's local control plane (e2e/cluster.py), with the stack up at round-robin: N rounds of a
-no-op `up`, a route-only switch (round-robin -> all-v1 -> round-robin), a switch that adds and removes a
+On the end-to-end run's local control plane (e2e/cluster.py), with the stack up at round-robin: N rounds of an
+`up` of a program that declares nothing (the engine's floor), a no-op `up`, a route-only switch (round-robin -> all-v1 -> round-robin), a switch that adds and removes a
 sample namespace (round-robin -> mirroring -> round-robin), and `kubectl apply` then `kubectl delete --wait`
 of the same objects as each switch. Prints the medians and the ratios. Not a test: it measures.
 """
@@ -17,6 +17,7 @@ import time
 from contextlib import ExitStack
 from typing import Callable
 
+import pulumi
 import yaml
 
 from components.program import program
@@ -51,11 +52,15 @@ def main(argv: list[str]) -> int:
             engine.configure(config_of(configs[name]))
             engine.up()
 
+        # The engine's floor: a no-op `up` of a program that declares one component and nothing else.
+        empty = Engine(BUILD / "bench-empty", lambda: pulumi.ComponentResource("istio-demo:bench:Empty", "empty"))
+        empty.up()
         up("round-robin")
         base = {(o["kind"], o["metadata"]["name"]) for o in predicted["round-robin"].manifests}
-        samples: dict[str, list[float]] = {"no-op up": [], "route switch": [], "namespace switch": [],
+        samples: dict[str, list[float]] = {"empty program up": [], "no-op up": [], "route switch": [], "namespace switch": [],
                                            "kubectl routes": [], "kubectl namespace": []}
         for _ in range(rounds):
+            samples["empty program up"].append(timed(empty.up))
             samples["no-op up"].append(timed(lambda: up("round-robin")))
             for name, label in (("all-v1", "route switch"), ("mirroring", "namespace switch")):
                 samples[label].append(timed(lambda: (up(name), up("round-robin"))) / 2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,9 @@ class Project:
         return self.declarations[key]["default"]
 
 
+@functools.lru_cache(maxsize=None)
 def load_project(path: Path = PROJECT_FILE) -> Project:
+    """Pulumi.yaml, read once per process (the settings consult it several times per run of the program)."""
     document = yaml.safe_load(path.read_text())
     declarations: dict[str, dict[str, Any]] = {}
     fixed: dict[str, Any] = {}

@@ -15,7 +15,7 @@ import subprocess
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from pulumi import automation as auto
 
@@ -73,17 +73,18 @@ def environment(home: Path) -> dict[str, str]:
     }
 
 
-def install_provider(home: Path) -> str:
-    """Registers the built pulumi-resource-kubernetes under the version the installed Python SDK asks for."""
+def install_provider(home: Path) -> None:
+    """Registers the built pulumi-resource-kubernetes under the version the installed Python SDK asks for
+    (again whenever the build is newer than the registered copy)."""
     sdk = version("pulumi-kubernetes")
     plugin = home / "plugins" / f"resource-kubernetes-v{sdk}"
-    if not plugin.is_dir():
+    built = TOOLS["pulumi-resource-kubernetes"].path("pulumi-resource-kubernetes")
+    if not plugin.is_dir() or plugin.stat().st_mtime < built.stat().st_mtime:
         subprocess.run(
             [str(TOOLS["pulumi"].path("pulumi")), "plugin", "install", "resource", "kubernetes", sdk,
-             "--file", str(TOOLS["pulumi-resource-kubernetes"].path("pulumi-resource-kubernetes"))],
+             "--reinstall", "--file", str(built)],
             env={**os.environ, **environment(home)}, check=True, capture_output=True, text=True,
         )
-    return sdk
 
 
 class Engine:
@@ -99,10 +100,9 @@ class Engine:
         state.mkdir(parents=True)
         project_dir.mkdir(parents=True)
         shutil.copy(PROJECT_FILE, project_dir / "Pulumi.yaml")
-        project = load_project()
         self.stack = auto.create_or_select_stack(
             stack_name=STACK,
-            project_name=project.name,
+            project_name=load_project().name,
             program=program,
             opts=auto.LocalWorkspaceOptions(
                 work_dir=str(project_dir),
@@ -112,7 +112,6 @@ class Engine:
                 secrets_provider="passphrase",
             ),
         )
-        self.project = project.name
 
     def configure(self, config: dict[str, str]) -> None:
         """Replaces the stack's configuration with `config` (`namespace:key` -> text)."""
@@ -122,15 +121,16 @@ class Engine:
             self.stack.remove_all_config(stale)
         self.stack.set_all_config({key: auto.ConfigValue(value) for key, value in config.items()})
 
-    def up(self) -> tuple[Changes, dict[str, Any]]:
+    def up(self) -> Changes:
         changes = Changes()
-        result = self.stack.up(on_event=changes.record, color="never", suppress_progress=True)
-        return changes, {name: output.value for name, output in result.outputs.items()}
+        self.stack.up(on_event=changes.record, color="never", suppress_progress=True)
+        return changes
 
-    def preview(self) -> tuple[Changes, str]:
+    def preview(self) -> Changes:
+        """A preview with diff, as a pull request's stack preview runs it."""
         changes = Changes()
-        result = self.stack.preview(diff=True, on_event=changes.record, color="never", suppress_progress=True)
-        return changes, result.stdout
+        self.stack.preview(diff=True, on_event=changes.record, color="never", suppress_progress=True)
+        return changes
 
     def refresh(self) -> dict[str, list[str]]:
         """URN -> the properties a refresh found changed in the live objects (no entry: no drift)."""

@@ -181,13 +181,12 @@ def cycle(report: Report, stack: ExitStack) -> None:
         )), fatal=False)
 
     engine = Engine(BUILD / "engine", program)
-    state["engine"] = engine
 
     def apply(name: str) -> Callable[[], tuple[Changes, list[str]]]:
         """`up` of configuration `name`, then the API server against its offline preview (and the previous one's)."""
         def action() -> tuple[Changes, list[str]]:
             engine.configure(config_of(configs[name]))
-            changes, _ = engine.up()
+            changes = engine.up()
             after = predicted[name]
             problems = checks.compare_with_cluster(kube, after)
             problems += checks.unavailable_deployments(kube, after)
@@ -206,7 +205,7 @@ def cycle(report: Report, stack: ExitStack) -> None:
         """A preview with diff of configuration `name`: its changes exactly those the offline previews predict."""
         def action() -> tuple[Changes, list[str]]:
             engine.configure(config_of(configs[name]))
-            changes, _ = engine.preview()
+            changes = engine.preview()
             return changes, confined(changes, predicted[state["previous"]], predicted[name])
         return action
 
@@ -219,7 +218,7 @@ def cycle(report: Report, stack: ExitStack) -> None:
     report.run("up:permissive", apply(last))
 
     def no_change() -> tuple[Changes, list[str]]:
-        changes, _ = engine.up()
+        changes = engine.up()
         return changes, [f"expected no change, the engine reported {changes.document()}"] if not changes.empty else []
 
     report.run("up:no-change", no_change)
@@ -235,7 +234,6 @@ def cycle(report: Report, stack: ExitStack) -> None:
 
     def destroy() -> tuple[Changes, list[str]]:
         changes = engine.destroy()
-        state.pop("engine")
         leftovers = checks.absent(kube, predicted[state["previous"]].manifests)
         leftovers += [f"helm release {name} still installed" for name in checks.helm_releases(kube)]
         engine.remove()

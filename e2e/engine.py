@@ -87,10 +87,17 @@ def install_provider(home: Path) -> None:
         )
 
 
+def stop_engine_processes() -> None:
+    """Ends what an interrupted operation leaves running: the CLI and the provider plugins it started."""
+    for binary in (TOOLS["pulumi"].path("pulumi"), cache_root() / "pulumi-home" / "plugins"):
+        subprocess.run(["pkill", "-f", str(binary)], check=False, capture_output=True)
+
+
 class Engine:
     """One stack of the project on a local backend, driven by the real CLI and engine."""
 
     def __init__(self, work: Path, program: Callable[[], None]) -> None:
+        stop_engine_processes()  # of a run that was killed before it could clean up
         self.home = cache_root() / "pulumi-home"
         self.home.mkdir(parents=True, exist_ok=True)
         install_provider(self.home)

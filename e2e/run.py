@@ -25,7 +25,7 @@ import yaml
 from components.program import program
 from components.scenarios.catalog import CATALOG
 from e2e import analyze, charts, checks, cluster as control_plane, versions
-from e2e.engine import STACK, Changes, Engine
+from e2e.engine import STACK, Changes, Engine, stop_engine_processes
 from e2e.toolchain import TOOLS, ensure_all
 from tools.render import Rendering
 from tools.stack_config import ROOT
@@ -181,6 +181,7 @@ def cycle(report: Report, stack: ExitStack) -> None:
         )), fatal=False)
 
     engine = Engine(BUILD / "engine", program)
+    stack.callback(stop_engine_processes)
 
     def apply(name: str) -> Callable[[], tuple[Changes, list[str]]]:
         """`up` of configuration `name`, then the API server against its offline preview (and the previous one's)."""

@@ -11,7 +11,7 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
-from components.settings import ClusterSettings
+from components.settings import NODE_POOL_SUFFIX, ClusterSettings
 
 # With a dedicated node service account Google recommends the cloud-platform scope and letting IAM decide.
 NODE_OAUTH_SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
@@ -171,7 +171,7 @@ class GkeCluster(pulumi.ComponentResource):
         self.node_pool = gcp.container.NodePool(
             f"{name}-nodes",
             gcp.container.NodePoolArgs(
-                name=f"{settings.name}-nodes",
+                name=f"{settings.name}{NODE_POOL_SUFFIX}",
                 project=settings.project,
                 location=settings.zone,
                 cluster=self.cluster.name,

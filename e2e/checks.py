@@ -87,12 +87,14 @@ def absent(cluster: Cluster, gone: Iterable[dict[str, Any]]) -> list[str]:
 
 def unavailable_deployments(cluster: Cluster, rendering: Rendering) -> list[str]:
     """Deployments of the preview whose replicas are not all available."""
+    deployments = [identity(obj) for obj in rendering.manifests if obj["kind"] == "Deployment"]
     live = live_objects(cluster, [obj for obj in rendering.manifests if obj["kind"] == "Deployment"])
     problems = []
-    for key, deployment in live.items():
+    for key in deployments:
+        deployment = live.get(key, {"spec": {}})
         wanted = deployment["spec"].get("replicas", 1)
         available = deployment.get("status", {}).get("availableReplicas", 0)
-        if available != wanted and key in {identity(obj) for obj in rendering.manifests}:
+        if available != wanted:
             problems.append(f"{'/'.join(key)}: {available} of {wanted} replicas available")
     return problems
 

@@ -11,6 +11,10 @@ import pulumi
 
 T = TypeVar("T")
 
+# The most digits an integer setting may have: every bound the program checks is far below 10**18, and Python
+# refuses to turn text of more than 4,300 digits into a number at all.
+INTEGER_DIGITS_MAX = 18
+
 
 def config_text(value: object) -> str:
     """A configuration value as the engine hands it to a program: text, objects and arrays as JSON."""
@@ -106,6 +110,8 @@ class ConfigParser:
         value = self.text(key)
         if not re.fullmatch(r"-?[0-9]+", value.strip()):
             raise ConfigError(self._prefix + key, f"{value!r} is not an integer", allowed)
+        if len(value.strip().lstrip("-").lstrip("0")) > INTEGER_DIGITS_MAX:
+            raise ConfigError(self._prefix + key, f"{value[:12]}... ({len(value)} characters) is out of range", allowed)
         number = int(value)
         if number < minimum or (maximum is not None and number > maximum):
             raise ConfigError(self._prefix + key, f"{number} is out of range", allowed)

@@ -8,7 +8,13 @@ from typing import Iterable, Optional
 
 from components.config import ConfigError, ConfigParser, RawConfig, config_text, refuse_unknown
 from components.project import load_project
-from components.scenarios.parameters import USED_BY, ScenarioParameters, ignored_parameters, load_parameters
+from components.scenarios.parameters import (
+    USED_BY,
+    ScenarioParameters,
+    ignored_parameters,
+    ineffective_parameters,
+    load_parameters,
+)
 
 
 # GKE allows 40 characters for cluster and node pool names, and the node pool is named `<clusterName>-nodes`.
@@ -209,6 +215,7 @@ def load_settings(
     scenario = project.one_of("scenario", scenario_names)
     if scenario == "egress-gateway" and not mesh.egress_gateway:
         raise ConfigError("scenario", "egress-gateway needs the egress gateway", "set egressGateway=true or pick another scenario")
+    parameters = load_parameters(project)
     return Settings(
         target=target,
         cluster=load_cluster(project, gcp, target),
@@ -216,8 +223,12 @@ def load_settings(
         addons=load_addons(project),
         security=load_security(project),
         scenario=scenario,
-        parameters=load_parameters(project),
-        warnings=parameter_warnings(project, scenario) + target_warnings(project, target),
+        parameters=parameters,
+        warnings=(
+            parameter_warnings(project, scenario)
+            + tuple(ineffective_parameters(scenario, parameters))
+            + target_warnings(project, target)
+        ),
     )
 
 

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from components.project import load_project
+from components.scenarios.parameters import REGEX_MAX_LENGTH
 from components.settings import CLUSTER_NAME_MAX, NODE_COUNT_MAX
 from tools.stack_config import ROOT
 
@@ -55,13 +56,19 @@ def test_every_api_the_stack_calls_is_enabled_by_the_one_script_both_set_ups_run
 
 
 # Each enforced limit, and how the documentation must state it (Pulumi.yaml's description and the README's row).
+DURATION = "whole milliseconds from 1ms"
 LIMITS = {
     "clusterName": f"at most {CLUSTER_NAME_MAX} characters",
     "nodeCount": f"from 1 to {NODE_COUNT_MAX}",
+    "faultDelay": DURATION,
+    "reviewsTimeout": DURATION,
+    "ratingsDelay": DURATION,
+    "headerRegex": f"RE2 syntax, 1-{REGEX_MAX_LENGTH} characters",
+    "egressHost": "outside the cluster",
 }
 README_LIMITS = {
+    **LIMITS,
     "clusterName": f"1-{CLUSTER_NAME_MAX} lowercase letters",
-    "nodeCount": f"from 1 to {NODE_COUNT_MAX}",
 }
 
 

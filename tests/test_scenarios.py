@@ -456,6 +456,27 @@ def test_parameters_of_other_scenarios_are_ignored_with_a_warning(overrides, war
     assert ("alice" in str(istio_specs(rendering))) == ("scenario=user-routing" in overrides)
 
 
+@pytest.mark.parametrize(
+    ("overrides", "warnings"),
+    [
+        (("scenario=header-routing", "headerSubset=v1"),
+         ["headerSubset: v1 is what every other request gets too, so the header route changes nothing"]),
+        (("scenario=fault-delay", "faultPercentage=0"), ["faultPercentage: 0 injects the delay into no request"]),
+        (("scenario=fault-abort", "faultPercentage=0"), ["faultPercentage: 0 injects the abort into no request"]),
+        (("scenario=mirroring", "mirrorPercentage=0"), ["mirrorPercentage: 0 mirrors no request to v2"]),
+        (("scenario=request-timeout", "reviewsTimeout=2001ms"),
+         ["reviewsTimeout: 2001ms is longer than ratingsDelay 2s, so reviews answers before the timeout and it never fires"]),
+        (("scenario=request-timeout", "reviewsTimeout=2s"), []),
+        (("scenario=header-routing", "headerSubset=v3"), []),
+        (("scenario=fault-delay", "faultPercentage=1"), []),
+        (("scenario=all-v1", "mirrorPercentage=0"),
+         ["mirrorPercentage: ignored, the active scenario all-v1 does not use it (it applies to mirroring)"]),
+    ],
+)
+def test_values_that_make_the_scenario_do_nothing_warn(overrides, warnings):
+    assert rendered(overrides).warnings == warnings
+
+
 GATEWAY_PORTS = {
     # Selector -> ports a Gateway may listen on: the gateway Service's targetPorts (what the pod binds), or
     # for the egress gateway its Service ports, which Istio translates to the targetPorts.

@@ -8,20 +8,22 @@ is lost to an unknown output. Secrets, like the generated password, are masked i
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import logging
 import runpy
 import sys
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 import pulumi
 from google.protobuf import json_format
 from pulumi.runtime import mocks, settings
 from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
 
 SECRET = "[secret]"
 _SIGNATURE = "4dabf18193072939515e22adb298388d"
@@ -154,15 +156,21 @@ class RecordingMonitor(mocks.MockMonitor):
         return f"urn:pulumi:{self.run.stack}::{self.run.project}::{type_}::{name}"
 
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
-        response = super().RegisterResource(request)
+        with worker_loop_closed():
+            response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             self._record(request, response.urn, read=False)
         return response
 
     def ReadResource(self, request):  # noqa: N802 (gRPC method name)
-        response = super().ReadResource(request)
+        with worker_loop_closed():
+            response = super().ReadResource(request)
         self._record(request, response.urn, read=True)
         return response
+
+    def Invoke(self, request):  # noqa: N802 (gRPC method name)
+        with worker_loop_closed():
+            return super().Invoke(request)
 
     def _record(self, request, urn: str, read: bool) -> None:
         raw = request.properties if read else request.object
@@ -191,16 +199,41 @@ async def _resolve_outputs(run: Run) -> None:
         run.outputs[name] = SECRET if await output.is_secret() else plain(resolved)
 
 
+@contextmanager
+def worker_loop_closed() -> Iterator[None]:
+    """Closes, after the block, the event loop the mock monitor makes for the executor thread it runs in (the SDK
+    runs each registration on a worker thread and leaves that thread's loop open; see `own_event_loop`)."""
+    try:
+        yield
+    finally:
+        if threading.current_thread() is not threading.main_thread():
+            try:
+                loop = asyncio.get_event_loop_policy().get_event_loop()
+            except RuntimeError:  # the block made no loop on this thread
+                loop = None
+            if loop is not None:
+                asyncio.set_event_loop(None)
+                loop.close()
+
+
+@contextmanager
+def own_event_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """A fresh event loop, current while the block runs and closed after it. The SDK otherwise uses the thread's
+    default loop and never closes it: the garbage collector then closes it at exit, sometimes after its self-pipe
+    socket, and Python prints `Exception ignored in ... BaseEventLoop.__del__ ... Invalid file descriptor: -1`."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
 def run_program(project: str, stack: str, config: dict[str, str], root: Path) -> Run:
     """Runs `root/__main__.py` with `config` under the mocks; raises whatever the program raises."""
     run = Run(project, stack)
-    settings.set_root_resource(None)
-    pulumi.runtime.set_all_config(config, [])
-    monitor = RecordingMonitor(run)
-    logger = logging.getLogger(f"istio-demo.offline.{id(run)}")
-    logger.propagate = False
-    logger.addHandler(_Collector(run))
-    mocks.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor, logger=logger)
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
 
@@ -208,6 +241,14 @@ def run_program(project: str, stack: str, config: dict[str, str], root: Path) ->
         runpy.run_path(str(root / "__main__.py"), run_name="__main__")
         await _resolve_outputs(run)
 
-    _sync_await(run_pulumi_func(program))
+    with own_event_loop() as loop:  # before the mocks, which make futures on the current loop
+        settings.set_root_resource(None)
+        pulumi.runtime.set_all_config(config, [])
+        monitor = RecordingMonitor(run)
+        logger = logging.getLogger(f"istio-demo.offline.{id(run)}")
+        logger.propagate = False
+        logger.addHandler(_Collector(run))
+        mocks.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor, logger=logger)
+        loop.run_until_complete(run_pulumi_func(program))
     run.resources.sort(key=lambda registration: registration.urn)
     return run

@@ -12,7 +12,7 @@ from typing import Any, Iterable, Optional
 
 import yaml
 
-from components.config import config_text
+from components.config import INTEGER_DIGITS_MAX, config_text
 from components.project import Project, load_project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +46,25 @@ PulumiYamlLoader.add_implicit_resolver(
 )
 
 
+def _integer_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    """An integer, or its text when it has more digits than any setting allows (the settings then refuse it by
+    key; Python would refuse to convert more than 4,300 digits at all)."""
+    text = loader.construct_scalar(node)
+    if len(re.sub(r"[^0-9a-fA-F]", "", text)) > INTEGER_DIGITS_MAX:
+        return text
+    return loader.construct_yaml_int(node)
+
+
+PulumiYamlLoader.add_constructor("tag:yaml.org,2002:int", _integer_or_text)
+
+
+def yaml_problem(error: yaml.YAMLError) -> str:
+    """`invalid YAML at line L, column C (problem)`, from PyYAML's error."""
+    mark = getattr(error, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    return f"invalid YAML{where} ({getattr(error, 'problem', None) or 'unreadable'})"
+
+
 def read_config_file(path: Path, project: Project) -> dict[str, Any]:
     """The `config:` mapping of a stack file or preset, keys qualified with the project name."""
     if not path.is_file():
@@ -60,10 +79,7 @@ def read_config_file(path: Path, project: Project) -> dict[str, Any]:
     try:
         document = yaml.load(text, Loader=PulumiYamlLoader) or {}
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or "unreadable"
-        raise UsageError(f"{path}: invalid YAML{where} ({problem}); {allowed}") from None
+        raise UsageError(f"{path}: {yaml_problem(error)}; {allowed}") from None
     config = document.get("config") if isinstance(document, dict) else None
     if not isinstance(document, dict) or not isinstance(config if config is not None else {}, dict):
         raise UsageError(f"{path}: expected a mapping with a `config:` mapping; {allowed}")
@@ -77,10 +93,10 @@ def parse_value(text: str) -> Any:
     """A --set VALUE: YAML for objects and arrays; for scalars only true/false and integers are typed,
     so that text such as `1.30`, `on` or `0755` reaches the program exactly as written (as the CLI keeps it)."""
     if text.lstrip().startswith(("{", "[")):
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=PulumiYamlLoader)
     if text in ("true", "false"):
         return text == "true"
-    if re.fullmatch(r"-?[0-9]+", text) and not re.fullmatch(r"-?0[0-9]+", text):
+    if re.fullmatch(rf"-?(?:0|[1-9][0-9]{{0,{INTEGER_DIGITS_MAX - 1}}})", text):
         return int(text)
     return text
 
@@ -90,7 +106,12 @@ def apply_override(config: dict[str, Any], assignment: str, project: Project) ->
     key, separator, text = assignment.partition("=")
     if not separator or not key:
         raise UsageError(f"--set expects KEY=VALUE, got {assignment!r}")
-    value = parse_value(text)
+    try:
+        value = parse_value(text)
+    except yaml.YAMLError as error:
+        raise UsageError(
+            f"--set {key}: {yaml_problem(error)}; allowed: text, true/false, an integer, or a YAML object or array"
+        ) from None
     head, *path = qualified(key, project).split(".")
     if not path:
         config[head] = value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Callable, Iterable
 
 import re2
@@ -16,6 +17,15 @@ FAULT_TARGETS = ("user", "everyone")
 
 DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|h|m|s)")
 MILLISECONDS = {"h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
+# Istio's CRDs check a duration with CEL's duration(), which is Go's time.Duration: at most 2^63-1 ns (about
+# 292 years); istiod's validation (pkg/config/validation/agent ValidateDuration) wants whole milliseconds, >= 1ms.
+DURATION_MAX_MS = (2**63 - 1) // 1_000_000
+# istiod's validateStringRegexp (pkg/config/validation): a header regex is non-empty and at most 1,024 characters,
+# its stand-in for Envoy's RE2 program-size limit.
+REGEX_MAX_LENGTH = 1024
+# Names that resolve inside the cluster (Kubernetes' service domain and its default cluster domain): an egress
+# route to one of them never leaves the mesh.
+IN_CLUSTER_SUFFIXES = (".svc", ".local")
 USER = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 HEADER = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 HOSTNAME = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -84,18 +94,30 @@ def weights_parser(subsets: tuple[str, ...]) -> Callable[[str], Weights]:
     return parse
 
 
-def duration(text: str) -> str:
-    """A duration as Istio takes it (`7s`, `0.5s`, `1m30s`, `500ms`); its CRDs refuse anything under 1ms."""
+def milliseconds(text: str) -> Fraction:
+    """A duration as Istio takes it (`7s`, `0.5s`, `1m30s`, `500ms`), exactly, in milliseconds."""
     parts = DURATION_PART.findall(text)
     if not parts or "".join(number + unit for number, unit in parts) != text:
         raise ValueError(f"{text!r} is not a duration")
-    if sum(float(number) * MILLISECONDS[unit] for number, unit in parts) < 1:
+    return sum((Fraction(number) * MILLISECONDS[unit] for number, unit in parts), Fraction(0))
+
+
+def duration(text: str) -> str:
+    """A duration Istio accepts: whole milliseconds from 1ms to Go's largest duration."""
+    total = milliseconds(text)
+    if total < 1:
         raise ValueError(f"{text!r} is shorter than 1ms")
+    if total.denominator != 1:
+        raise ValueError(f"{text!r} is not a whole number of milliseconds")
+    if total > DURATION_MAX_MS:
+        raise ValueError(f"{text!r} is longer than Go's largest duration (about 292 years)")
     return text
 
 
 def regex(text: str) -> str:
-    """A regular expression Envoy accepts: RE2 syntax, which has no lookaround or backreferences."""
+    """A regular expression istiod and Envoy accept: RE2 syntax (no lookaround or backreferences), 1-1024 characters."""
+    if not text or len(text) > REGEX_MAX_LENGTH:
+        raise ValueError(f"{text[:20]!r}{'...' if len(text) > 20 else ''} has {len(text)} characters")
     options = re2.Options()
     options.log_errors = False
     try:
@@ -106,8 +128,17 @@ def regex(text: str) -> str:
     return text
 
 
+def external_host(text: str) -> str:
+    """A DNS name outside the cluster (the egress gateway's destination)."""
+    if not HOSTNAME.match(text):
+        raise ValueError(f"{text!r} is not valid")
+    if text.endswith(IN_CLUSTER_SUFFIXES) or ".svc." in text:
+        raise ValueError(f"{text!r} is a name inside the cluster, so its traffic never leaves through the egress gateway")
+    return text
+
+
 def load_parameters(config: ConfigParser) -> ScenarioParameters:
-    durations = "allowed: a duration of at least 1ms such as 7s, 0.5s or 500ms"
+    durations = "allowed: whole milliseconds from 1ms, such as 7s, 0.5s or 500ms"
     return ScenarioParameters(
         user=config.matching("user", USER, "allowed: 1-64 letters, digits and . _ @ -"),
         reviews_weights=config.parsed(
@@ -127,10 +158,14 @@ def load_parameters(config: ConfigParser) -> ScenarioParameters:
         reviews_timeout=config.parsed("reviewsTimeout", duration, durations),
         ratings_delay=config.parsed("ratingsDelay", duration, durations),
         header_name=config.matching("headerName", HEADER, "allowed: a lowercase header name such as user-agent"),
-        header_regex=config.parsed("headerRegex", regex, "allowed: an RE2 regular expression such as .*Firefox.*"),
+        header_regex=config.parsed(
+            "headerRegex", regex, f"allowed: an RE2 regular expression of 1-{REGEX_MAX_LENGTH} characters such as .*Firefox.*"
+        ),
         header_subset=config.one_of("headerSubset", REVIEWS_SUBSETS),
         mirror_percentage=config.integer("mirrorPercentage", minimum=0, maximum=100),
-        egress_host=config.matching("egressHost", HOSTNAME, "allowed: a DNS host name such as edition.cnn.com"),
+        egress_host=config.parsed(
+            "egressHost", external_host, "allowed: a DNS host name outside the cluster such as edition.cnn.com"
+        ),
         httpbin_status_path=config.boolean("httpbinStatusPath"),
     )
 
@@ -142,3 +177,20 @@ def ignored_parameters(scenario: str, changed: Iterable[str]) -> list[str]:
         for key in changed
         if scenario not in USED_BY[key]
     ]
+
+
+def ineffective_parameters(scenario: str, parameters: ScenarioParameters) -> list[str]:
+    """Warnings for valid values that make the active scenario do nothing it is there to show."""
+    warnings = []
+    if scenario == "header-routing" and parameters.header_subset == "v1":
+        warnings.append("headerSubset: v1 is what every other request gets too, so the header route changes nothing")
+    if scenario in USED_BY["faultPercentage"] and parameters.fault_percentage == 0:
+        warnings.append(f"faultPercentage: 0 injects the {scenario.removeprefix('fault-')} into no request")
+    if scenario == "mirroring" and parameters.mirror_percentage == 0:
+        warnings.append("mirrorPercentage: 0 mirrors no request to v2")
+    if scenario == "request-timeout" and milliseconds(parameters.reviews_timeout) > milliseconds(parameters.ratings_delay):
+        warnings.append(
+            f"reviewsTimeout: {parameters.reviews_timeout} is longer than ratingsDelay {parameters.ratings_delay}, so reviews"
+            " answers before the timeout and it never fires"
+        )
+    return warnings

@@ -3,9 +3,10 @@ cannot show the scenario working, the commands that show it from inside the clus
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Callable, Optional, Union
+
+import re2
 
 from components.istio import EGRESS_GATEWAY, ISTIO_NAMESPACE
 from components.scenarios.parameters import ScenarioParameters
@@ -74,7 +75,7 @@ def anonymous_and_user(plan: ScenarioPlan, p: ScenarioParameters, options: Optio
 
 def with_and_without_header(plan: ScenarioPlan, p: ScenarioParameters, options: Options) -> list[Probe]:
     value = options.header_value or (FIREFOX if p.header_name == "user-agent" else None)
-    if value is None or not re.fullmatch(p.header_regex, value):
+    if value is None or not re2.fullmatch(p.header_regex, value):
         raise UsageError(
             f"--header-value: pass a value of {p.header_name} that matches headerRegex {p.header_regex!r}"
             + (f" ({value!r} does not)" if value else "")

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Mapping, Optional
 
+import re2
+
+from components.scenarios.parameters import milliseconds
 from components.scenarios.plan import ScenarioPlan
 
 Rule = dict[str, Any]
-DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|h|m|s)")
-UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class Fault:
 
 def seconds(duration: str) -> float:
     """A duration as Istio spells it (`7s`, `0.5s`, `500ms`, `1m30s`), in seconds."""
-    return sum(float(number) * UNIT_SECONDS[unit] for number, unit in DURATION_PART.findall(duration))
+    return float(milliseconds(duration)) / 1000
 
 
 def virtual_service(plan: ScenarioPlan, host: str) -> Optional[dict[str, Any]]:
@@ -43,7 +43,7 @@ def _string_matches(condition: Mapping[str, str], value: str) -> bool:
     if kind == "prefix":
         return value.startswith(expected)
     if kind == "regex":  # Envoy matches RE2 expressions against the whole value
-        return re.fullmatch(expected, value) is not None
+        return re2.fullmatch(expected, value) is not None
     raise ValueError(f"cannot evaluate a {kind!r} string match")
 
 

@@ -13,7 +13,7 @@ from components.config import MappingConfig
 from components.project import load_project
 from components.scenarios.catalog import CATALOG
 from components.settings import Settings, load_settings
-from tools.stack_config import as_runtime_strings, assemble, defaults
+from tools.stack_config import ROOT, as_runtime_strings, assemble, defaults
 
 CLI_TIMEOUT = 60
 
@@ -47,6 +47,18 @@ def product_page_url(stack: Optional[str]) -> str:
     return url
 
 
+def cli_config(stack: Optional[str]) -> dict[str, dict[str, Any]]:
+    """`pulumi config --json`: key -> {"value": ..., "objectValue": ...}; raises StackError on anything else."""
+    output = pulumi(["config", "--json"], stack)
+    try:
+        values = json.loads(output)
+    except json.JSONDecodeError as error:
+        raise StackError(f"`pulumi config --json` printed no JSON ({error.msg} at character {error.pos})") from None
+    if not isinstance(values, dict) or not all(isinstance(entry, dict) for entry in values.values()):
+        raise StackError("`pulumi config --json` printed JSON of an unexpected shape")
+    return values
+
+
 def stack_config(stack: Optional[str]) -> tuple[dict[str, Any], str]:
     """The stack's configuration as `pulumi up` reads it (Pulumi.yaml defaults <- the stack's values), and its source.
 
@@ -54,10 +66,10 @@ def stack_config(stack: Optional[str]) -> tuple[dict[str, Any], str]:
     """
     project = load_project()
     try:
-        values = json.loads(pulumi(["config", "--json"], stack))
+        values = cli_config(stack)
     except StackError as error:
         name = stack or "dev"
-        return assemble(name)[1], f"Pulumi.yaml and Pulumi.{name}.yaml ({error})"
+        return assemble(name, root=ROOT)[1], f"Pulumi.yaml and Pulumi.{name}.yaml ({error})"
     config = defaults(project)
     config.update(
         {key: entry.get("objectValue", entry.get("value")) for key, entry in values.items() if "value" in entry}

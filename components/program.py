@@ -44,10 +44,10 @@ def export_productpage(settings: Settings, mesh: IstioMesh) -> None:
 
 def program() -> None:
     """Reads and validates the whole configuration, then declares the stack and exports its outputs."""
-    settings = load_settings(pulumi.Config(), pulumi.Config("gcp"), tuple(CATALOG), configured_keys())
+    settings = load_settings(pulumi.Config(), pulumi.Config("gcp"), CATALOG, configured_keys())
     for warning in settings.warnings:
         pulumi.log.warn(warning)
-    plan = CATALOG[settings.scenario](settings.parameters)
+    plan = CATALOG[settings.scenario].build(settings.parameters)
     registry = settings.target.image_registry
 
     provider = cluster_provider(settings)

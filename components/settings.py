@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import TYPE_CHECKING, Iterable, Mapping, Optional
 
 from components.config import ConfigError, ConfigParser, RawConfig, config_text, refuse_unknown
 from components.project import load_project
-from components.scenarios.parameters import (
-    USED_BY,
-    ScenarioParameters,
-    ignored_parameters,
-    ineffective_parameters,
-    load_parameters,
-)
+
+if TYPE_CHECKING:  # the catalog's builders import components that import these settings
+    from components.scenarios.catalog import Scenario
+from components.scenarios.parameters import ScenarioParameters, load_parameters
 
 
 # GKE allows 40 characters for cluster and node pool names, and the node pool is named `<clusterName>-nodes`.
@@ -201,20 +198,20 @@ def load_security(project: ConfigParser) -> SecuritySettings:
 def load_settings(
     project_config: RawConfig,
     gcp_config: RawConfig,
-    scenario_names: tuple[str, ...],
+    catalog: Mapping[str, Scenario],
     configured: Iterable[str] = (),
 ) -> Settings:
     """Parses and validates every key, refusing any `configured` key of the project that Pulumi.yaml does not
-    declare; raises ConfigError on the first bad value or key."""
+    declare; raises ConfigError on the first bad value or key. `catalog` is the scenarios' records (the catalog)."""
     declared = load_project()
     refuse_unknown(configured, declared.name, declared.declarations)
     project = ConfigParser(project_config)
     gcp = ConfigParser(gcp_config, prefix="gcp:")
     target = load_target(project)
     mesh = load_mesh(project)
-    scenario = project.one_of("scenario", scenario_names)
-    if scenario == "egress-gateway" and not mesh.egress_gateway:
-        raise ConfigError("scenario", "egress-gateway needs the egress gateway", "set egressGateway=true or pick another scenario")
+    scenario = project.one_of("scenario", tuple(catalog))
+    if catalog[scenario].needs_egress_gateway and not mesh.egress_gateway:
+        raise ConfigError("scenario", f"{scenario} needs the egress gateway", "set egressGateway=true or pick another scenario")
     parameters = load_parameters(project)
     return Settings(
         target=target,
@@ -225,8 +222,8 @@ def load_settings(
         scenario=scenario,
         parameters=parameters,
         warnings=(
-            parameter_warnings(project, scenario)
-            + tuple(ineffective_parameters(scenario, parameters))
+            parameter_warnings(project, catalog, scenario)
+            + catalog[scenario].caveats(parameters)
             + target_warnings(project, target)
         ),
     )
@@ -238,8 +235,16 @@ def changed_keys(project: ConfigParser, keys: tuple[str, ...]) -> list[str]:
     return [key for key in keys if project.text(key) != config_text(declared.default(key))]
 
 
-def parameter_warnings(project: ConfigParser, scenario: str) -> tuple[str, ...]:
-    return tuple(ignored_parameters(scenario, changed_keys(project, tuple(USED_BY))))
+def parameter_warnings(project: ConfigParser, catalog: Mapping[str, Scenario], scenario: str) -> tuple[str, ...]:
+    """Warnings for parameters set away from their defaults that the active scenario does not read."""
+    reads = catalog[scenario].parameters
+    keys = tuple(key for key in load_project().declarations if any(key in other.parameters for other in catalog.values()))
+    return tuple(
+        f"{key}: ignored, the active scenario {scenario} does not use it (it applies to"
+        f" {', '.join(other.name for other in catalog.values() if key in other.parameters)})"
+        for key in changed_keys(project, keys)
+        if key not in reads
+    )
 
 
 def target_warnings(project: ConfigParser, target: TargetSettings) -> tuple[str, ...]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from components.config import ConfigError, MappingConfig
+from components.config import ConfigError, ConfigParser, MappingConfig
+from components.scenarios.parameters import load_parameters
 from components.settings import load_settings
 from components.scenarios.catalog import CATALOG
 from tools import render
@@ -116,18 +117,30 @@ def test_every_declared_key_has_type_description_and_default():
         assert set(declaration) == {"type", "default", "description"}, key
 
 
+class Recording(MappingConfig):
+    """The default stack's configuration, noting every key asked for."""
+
+    def __init__(self, namespace: str) -> None:
+        super().__init__(as_runtime_strings(assemble()[1]), namespace)
+        self.asked: list[str] = []
+
+    def get(self, key):
+        self.asked.append(key)
+        return super().get(key)
+
+
 def test_settings_read_exactly_the_declared_keys():
     """The settings ask for every declared key and no other, so Pulumi.yaml stays complete."""
-    asked: list[str] = []
+    project, gcp = Recording("istio-demo"), Recording("gcp")
+    load_settings(project, gcp, CATALOG)
+    assert set(project.asked + gcp.asked) - {"zone", "project"} == set(load_project().declarations)
 
-    class Recording(MappingConfig):
-        def get(self, key):
-            asked.append(key)
-            return super().get(key)
 
-    strings = as_runtime_strings(assemble()[1])
-    load_settings(Recording(strings, "istio-demo"), Recording(strings, "gcp"), tuple(CATALOG))
-    assert set(asked) - {"zone", "project"} == set(load_project().declarations)
+def test_the_scenario_records_name_every_parameter_the_settings_read():
+    """A key the parameters read but no record lists would never be warned about as ignored."""
+    project = Recording("istio-demo")
+    load_parameters(ConfigParser(project))
+    assert sorted(project.asked) == sorted({key for scenario in CATALOG.values() for key in scenario.parameters})
 
 
 # The defaults the issues fix (the tutorial's), checked against Pulumi.yaml.
@@ -176,7 +189,7 @@ def test_config_error_is_a_pulumi_run_error_so_pulumi_up_prints_no_traceback():
 def test_missing_zone_is_named():
     strings = as_runtime_strings(assemble()[1])
     with pytest.raises(ConfigError, match=r"^gcp:zone: not set; set it with `pulumi config set gcp:zone <value>`$"):
-        load_settings(MappingConfig(strings, "istio-demo"), MappingConfig({}, "gcp"), tuple(CATALOG))
+        load_settings(MappingConfig(strings, "istio-demo"), MappingConfig({}, "gcp"), CATALOG)
 
 
 def test_stack_file_sets_the_zone_and_leaves_the_project_to_the_user():

@@ -6,7 +6,6 @@ import pytest
 import yaml
 
 from components.scenarios.catalog import CATALOG
-from components.scenarios.parameters import USED_BY
 from tests.conftest import rendered
 from tools import preset
 from tools.stack_config import ROOT
@@ -15,20 +14,21 @@ STACKS = ROOT / "stacks"
 
 
 def test_one_preset_per_scenario():
-    assert sorted(path.stem for path in STACKS.glob("*.yaml")) == sorted(CATALOG)
+    assert sorted(str(path.relative_to(ROOT)) for path in STACKS.glob("*.yaml")) == sorted(
+        scenario.preset for scenario in CATALOG.values()
+    )
 
 
 @pytest.mark.parametrize("name", sorted(CATALOG))
 def test_preset_holds_the_scenario_and_its_parameters(name):
-    config = yaml.safe_load((STACKS / f"{name}.yaml").read_text())["config"]
-    own = {key for key, users in USED_BY.items() if name in users}
-    assert set(config) == {"istio-demo:scenario", *(f"istio-demo:{key}" for key in own)}
+    config = yaml.safe_load((ROOT / CATALOG[name].preset).read_text())["config"]
+    assert set(config) == {"istio-demo:scenario", *(f"istio-demo:{key}" for key in CATALOG[name].parameters)}
     assert config["istio-demo:scenario"] == name
 
 
 @pytest.mark.parametrize("name", sorted(CATALOG))
 def test_preset_renders_its_scenario_without_warnings(name):
-    rendering = rendered((), str(STACKS / f"{name}.yaml"))
+    rendering = rendered((), str(ROOT / CATALOG[name].preset))
     assert rendering.plan["outputs"]["scenario"] == name
     assert rendering.warnings == []
 

@@ -461,8 +461,8 @@ def test_parameters_of_other_scenarios_are_ignored_with_a_warning(overrides, war
     [
         (("scenario=header-routing", "headerSubset=v1"),
          ["headerSubset: v1 is what every other request gets too, so the header route changes nothing"]),
-        (("scenario=fault-delay", "faultPercentage=0"), ["faultPercentage: 0 injects the delay into no request"]),
-        (("scenario=fault-abort", "faultPercentage=0"), ["faultPercentage: 0 injects the abort into no request"]),
+        (("scenario=fault-delay", "faultPercentage=0"), ["faultPercentage: 0 injects the fault into no request"]),
+        (("scenario=fault-abort", "faultPercentage=0"), ["faultPercentage: 0 injects the fault into no request"]),
         (("scenario=mirroring", "mirrorPercentage=0"), ["mirrorPercentage: 0 mirrors no request to v2"]),
         (("scenario=request-timeout", "reviewsTimeout=2001ms"),
          ["reviewsTimeout: 2001ms is longer than ratingsDelay 2s, so reviews answers before the timeout and it never fires"]),

@@ -21,7 +21,7 @@ from tools.stack_config import UsageError
 def probes(scenario: str, *overrides: str, header_value: str | None = None) -> dict[str, Probe]:
     chosen = settings(assemble("dev", None, (f"scenario={scenario}", *overrides))[1], None)
     check = CHECKS[scenario](
-        CATALOG[scenario](chosen.parameters), chosen.parameters, Options(header_value=header_value)
+        CATALOG[scenario].build(chosen.parameters), chosen.parameters, Options(header_value=header_value)
     )
     assert not isinstance(check, InCluster)
     return {probe.name: probe for probe in check}

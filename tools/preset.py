@@ -37,7 +37,7 @@ def validate(preset: Path, stack: Optional[str]) -> None:
     name = stack if stack and (ROOT / f"Pulumi.{stack}.yaml").is_file() else "dev"
     project, config = assemble(name, preset)
     strings = as_runtime_strings(config)
-    load_settings(MappingConfig(strings, project.name), MappingConfig(strings, "gcp"), tuple(CATALOG), strings)
+    load_settings(MappingConfig(strings, project.name), MappingConfig(strings, "gcp"), CATALOG, strings)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -6,7 +6,7 @@ from typing import Any
 
 from components import istio_objects as istio
 from components.bookinfo import NAMESPACE
-from components.scenarios.parameters import ScenarioParameters
+from components.scenarios.parameters import ScenarioParameters, milliseconds
 from components.scenarios.plan import ScenarioPlan
 
 SERVICES = ("productpage", "reviews", "ratings", "details")
@@ -82,3 +82,22 @@ def request_timeout(p: ScenarioParameters) -> ScenarioPlan:
 def header_routing(p: ScenarioParameters) -> ScenarioPlan:
     match = [{"headers": {p.header_name: {"regex": p.header_regex}}}]
     return ScenarioPlan(with_routes(routes("reviews", to("reviews", p.header_subset, match=match), to("reviews", "v1"))))
+
+
+def fault_caveats(p: ScenarioParameters) -> tuple[str, ...]:
+    return ("faultPercentage: 0 injects the fault into no request",) if p.fault_percentage == 0 else ()
+
+
+def request_timeout_caveats(p: ScenarioParameters) -> tuple[str, ...]:
+    if milliseconds(p.reviews_timeout) <= milliseconds(p.ratings_delay):
+        return ()
+    return (
+        f"reviewsTimeout: {p.reviews_timeout} is longer than ratingsDelay {p.ratings_delay}, so reviews answers before"
+        " the timeout and it never fires",
+    )
+
+
+def header_routing_caveats(p: ScenarioParameters) -> tuple[str, ...]:
+    if p.header_subset != "v1":
+        return ()
+    return ("headerSubset: v1 is what every other request gets too, so the header route changes nothing",)

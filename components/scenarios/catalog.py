@@ -1,7 +1,10 @@
-"""Every scenario the `scenario` config key can name, and the builder behind each."""
+"""Every scenario the `scenario` config key can name, each one record: what builds it, the keys it reads, what it
+needs, its caveats and its row in docs/scenarios.md. The settings' checks and warnings, the presets and the docs
+table are derived from these records; its verifier check (tools/verify/checks.py) is keyed by its name."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 from components.scenarios import bookinfo, tasks
@@ -9,6 +12,7 @@ from components.scenarios.parameters import ScenarioParameters
 from components.scenarios.plan import ScenarioPlan
 
 Builder = Callable[[ScenarioParameters], ScenarioPlan]
+Caveats = Callable[[ScenarioParameters], tuple[str, ...]]
 
 
 def round_robin(_: ScenarioParameters) -> ScenarioPlan:
@@ -16,18 +20,164 @@ def round_robin(_: ScenarioParameters) -> ScenarioPlan:
     return ScenarioPlan(notes=("reviews: no route rule -> round robin over v1, v2, v3",))
 
 
-CATALOG: dict[str, Builder] = {
-    "round-robin": round_robin,
-    "all-v1": bookinfo.all_v1,
-    "user-routing": bookinfo.user_routing,
-    "fault-delay": bookinfo.fault_delay,
-    "fault-abort": bookinfo.fault_abort,
-    "traffic-shifting": bookinfo.traffic_shifting,
-    "request-timeout": bookinfo.request_timeout,
-    "header-routing": bookinfo.header_routing,
-    "circuit-breaking": tasks.circuit_breaking,
-    "mirroring": tasks.mirroring,
-    "tcp-traffic-shifting": tasks.tcp_traffic_shifting,
-    "httpbin-ingress": tasks.httpbin_ingress,
-    "egress-gateway": tasks.egress_gateway,
-}
+def no_caveats(_: ScenarioParameters) -> tuple[str, ...]:
+    return ()
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    build: Builder
+    changes: str  # docs: what it changes, with the tutorial's defaults
+    shows: str  # docs: what you should see
+    parameters: tuple[str, ...] = ()  # the configuration keys it reads
+    caveats: Caveats = no_caveats  # warnings for valid values that make it show nothing
+    needs_egress_gateway: bool = False
+
+    @property
+    def preset(self) -> str:
+        """The stack-configuration preset: the scenario and its parameters at the tutorial's values."""
+        return f"stacks/{self.name}.yaml"
+
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario(
+        "round-robin",
+        round_robin,
+        changes="nothing routes reviews",
+        shows="refresh the product page: no stars, black, red, in turn",
+    ),
+    Scenario(
+        "all-v1",
+        bookinfo.all_v1,
+        changes="VirtualServices send productpage, reviews, ratings and details to v1",
+        shows="never any stars",
+    ),
+    Scenario(
+        "user-routing",
+        bookinfo.user_routing,
+        changes="all-v1, plus reviews: header `end-user` = `jason` → v2, otherwise v1",
+        shows="logged in as jason: black stars every time; logged out or as anyone else: no stars",
+        parameters=("user",),
+    ),
+    Scenario(
+        "fault-delay",
+        bookinfo.fault_delay,
+        changes="user-routing, plus ratings: a 7s delay on 100% of jason's requests",
+        shows=(
+            'as jason the page takes about 6s and then says "Sorry, product reviews are currently unavailable for'
+            ' this book." (productpage gives up on reviews before the delay ends: the tutorial\'s bug); others '
+            "unaffected"
+        ),
+        parameters=("user", "faultDelay", "faultPercentage", "faultTarget"),
+        caveats=bookinfo.fault_caveats,
+    ),
+    Scenario(
+        "fault-abort",
+        bookinfo.fault_abort,
+        changes="user-routing, plus ratings aborts 100% of jason's requests with HTTP 500",
+        shows='as jason: "Ratings service is currently unavailable"; others see no stars',
+        parameters=("user", "faultAbortStatus", "faultPercentage", "faultTarget"),
+        caveats=bookinfo.fault_caveats,
+    ),
+    Scenario(
+        "traffic-shifting",
+        bookinfo.traffic_shifting,
+        changes="all-v1, plus reviews split by weight (v1 50 / v3 50)",
+        shows=(
+            "about half the refreshes show red stars, the rest none; try `reviewsWeights=v1=80,v2=20`, then "
+            "`v3=100`"
+        ),
+        parameters=("reviewsWeights",),
+    ),
+    Scenario(
+        "request-timeout",
+        bookinfo.request_timeout,
+        changes="all-v1, plus reviews → v2 with a 0.5s timeout and ratings delayed 2s",
+        shows=(
+            'the page returns in about 1s (productpage retries once) with "Sorry, product reviews are currently '
+            'unavailable for this book."'
+        ),
+        parameters=("reviewsTimeout", "ratingsDelay"),
+        caveats=bookinfo.request_timeout_caveats,
+    ),
+    Scenario(
+        "header-routing",
+        bookinfo.header_routing,
+        changes="all-v1, plus reviews: `user-agent` matching `.*Firefox.*` → v2, others → v1",
+        shows=(
+            'black stars in Firefox, none in other browsers; `curl -s -A Firefox "$URL" \\| grep -c '
+            "glyphicon-star` counts them"
+        ),
+        parameters=("headerName", "headerRegex", "headerSubset"),
+        caveats=bookinfo.header_routing_caveats,
+    ),
+    Scenario(
+        "circuit-breaking",
+        tasks.circuit_breaking,
+        changes=(
+            "namespace `circuit-breaking` with httpbin and fortio; DestinationRule on httpbin: 1 connection, 1 "
+            "pending request, 1 request per connection, eject after one 5xx (1s interval, 3m ejection, up to "
+            "100%)"
+        ),
+        shows=(
+            "`kubectl -n circuit-breaking exec deploy/fortio-v1 -c fortio -- /usr/bin/fortio load -c 3 -qps 0 -n "
+            "30 -loglevel Warning http://httpbin:8000/get`: a share of the calls return 503; `... -c istio-proxy "
+            r"-- pilot-agent request GET stats \| grep httpbin \| grep pending` shows "
+            "`upstream_rq_pending_overflow`"
+        ),
+    ),
+    Scenario(
+        "mirroring",
+        tasks.mirroring,
+        changes="namespace `mirroring` with httpbin v1, v2 and curl; all traffic to v1, mirrored to v2 (100%)",
+        shows=(
+            "`kubectl -n mirroring exec deploy/curl-v1 -- curl -sS http://httpbin:8000/headers` answers from v1; "
+            "`kubectl -n mirroring logs deploy/httpbin-v2` shows each request too"
+        ),
+        parameters=("mirrorPercentage",),
+        caveats=tasks.mirroring_caveats,
+    ),
+    Scenario(
+        "tcp-traffic-shifting",
+        tasks.tcp_traffic_shifting,
+        changes=(
+            'namespace `tcp-traffic-shifting` with tcp-echo v1 ("one") and v2 ("two"); a TCP Gateway on the '
+            "ingress gateway's 31400; v1 80 / v2 20"
+        ),
+        shows=(
+            '`for i in $(seq 1 20); do sh -c "(date; sleep 1) \\| nc $IP 31400"; done`: about 4 lines in 20 start '
+            'with "two"'
+        ),
+        parameters=("tcpEchoWeights",),
+    ),
+    Scenario(
+        "httpbin-ingress",
+        tasks.httpbin_ingress,
+        changes=(
+            "namespace `httpbin-ingress` with httpbin; Gateway and VirtualService for host `httpbin.example.com` "
+            "routing only `/headers` (and `/status` if asked)"
+        ),
+        shows=(
+            r"`curl -s -o /dev/null -w '%{http_code}\n' -H Host:httpbin.example.com http://$IP/headers` prints "
+            "200; `/get` prints 404"
+        ),
+        parameters=("httpbinStatusPath",),
+    ),
+    Scenario(
+        "egress-gateway",
+        tasks.egress_gateway,
+        changes=(
+            "namespace `egress-gateway` with curl; ServiceEntry for `edition.cnn.com`, an egress Gateway, "
+            "DestinationRule and VirtualService sending port 80 from the mesh through `istio-egressgateway`"
+        ),
+        shows=(
+            "`kubectl -n egress-gateway exec deploy/curl-v1 -- curl -sSL -o /dev/null -D - "
+            "http://edition.cnn.com/politics` succeeds, and `kubectl -n istio-system logs "
+            "deploy/istio-egressgateway` shows the request"
+        ),
+        parameters=("egressHost",),
+        needs_egress_gateway=True,
+    ),
+)
+CATALOG: dict[str, Scenario] = {scenario.name: scenario for scenario in SCENARIOS}

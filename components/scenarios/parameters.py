@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable, Iterable
+from typing import Callable
 
 import re2
 
@@ -50,26 +50,6 @@ class ScenarioParameters:
     mirror_percentage: int
     egress_host: str
     httpbin_status_path: bool
-
-
-# Which scenarios read each parameter; a parameter changed while none of them is active is ignored, with a warning.
-USED_BY: dict[str, tuple[str, ...]] = {
-    "user": ("user-routing", "fault-delay", "fault-abort"),
-    "reviewsWeights": ("traffic-shifting",),
-    "tcpEchoWeights": ("tcp-traffic-shifting",),
-    "faultDelay": ("fault-delay",),
-    "faultAbortStatus": ("fault-abort",),
-    "faultPercentage": ("fault-delay", "fault-abort"),
-    "faultTarget": ("fault-delay", "fault-abort"),
-    "reviewsTimeout": ("request-timeout",),
-    "ratingsDelay": ("request-timeout",),
-    "headerName": ("header-routing",),
-    "headerRegex": ("header-routing",),
-    "headerSubset": ("header-routing",),
-    "mirrorPercentage": ("mirroring",),
-    "egressHost": ("egress-gateway",),
-    "httpbinStatusPath": ("httpbin-ingress",),
-}
 
 
 def weights_parser(subsets: tuple[str, ...]) -> Callable[[str], Weights]:
@@ -168,29 +148,3 @@ def load_parameters(config: ConfigParser) -> ScenarioParameters:
         ),
         httpbin_status_path=config.boolean("httpbinStatusPath"),
     )
-
-
-def ignored_parameters(scenario: str, changed: Iterable[str]) -> list[str]:
-    """Warnings for the `changed` parameters (set away from their default) that the active scenario does not read."""
-    return [
-        f"{key}: ignored, the active scenario {scenario} does not use it (it applies to {', '.join(USED_BY[key])})"
-        for key in changed
-        if scenario not in USED_BY[key]
-    ]
-
-
-def ineffective_parameters(scenario: str, parameters: ScenarioParameters) -> list[str]:
-    """Warnings for valid values that make the active scenario do nothing it is there to show."""
-    warnings = []
-    if scenario == "header-routing" and parameters.header_subset == "v1":
-        warnings.append("headerSubset: v1 is what every other request gets too, so the header route changes nothing")
-    if scenario in USED_BY["faultPercentage"] and parameters.fault_percentage == 0:
-        warnings.append(f"faultPercentage: 0 injects the {scenario.removeprefix('fault-')} into no request")
-    if scenario == "mirroring" and parameters.mirror_percentage == 0:
-        warnings.append("mirrorPercentage: 0 mirrors no request to v2")
-    if scenario == "request-timeout" and milliseconds(parameters.reviews_timeout) > milliseconds(parameters.ratings_delay):
-        warnings.append(
-            f"reviewsTimeout: {parameters.reviews_timeout} is longer than ratingsDelay {parameters.ratings_delay}, so reviews"
-            " answers before the timeout and it never fires"
-        )
-    return warnings

@@ -113,3 +113,7 @@ def egress_gateway(p: ScenarioParameters) -> ScenarioPlan:
         ),
         curl_samples(namespace),
     )
+
+
+def mirroring_caveats(p: ScenarioParameters) -> tuple[str, ...]:
+    return ("mirrorPercentage: 0 mirrors no request to v2",) if p.mirror_percentage == 0 else ()

@@ -93,7 +93,7 @@ def main(argv: Optional[Sequence[str]] = None, facts: BookinfoFacts = BOOKINFO) 
     try:
         config, source = stack_config(arguments.stack)
         chosen = settings(config, arguments.scenario)
-        plan = CATALOG[chosen.scenario](chosen.parameters)
+        plan = CATALOG[chosen.scenario].build(chosen.parameters)
         check = CHECKS[chosen.scenario](plan, chosen.parameters, Options(facts, arguments.header_value))
     except (ConfigError, UsageError) as error:
         return _cannot_run(error)

@@ -87,5 +87,5 @@ def settings(config: dict[str, Any], scenario: Optional[str]) -> Settings:
     if scenario is not None:
         strings[f"{project.name}:scenario"] = scenario
     return load_settings(
-        MappingConfig(strings, project.name), MappingConfig(strings, "gcp"), tuple(CATALOG), configured=strings
+        MappingConfig(strings, project.name), MappingConfig(strings, "gcp"), CATALOG, configured=strings
     )

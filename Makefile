@@ -20,7 +20,7 @@ preview: $(VENV)/.installed
 test: $(VENV)/.installed
 	upstream=$$($(PYTHON) -m tools.upstream) && ISTIO_UPSTREAM=$$upstream $(PYTHON) -m pytest
 
-# The end-to-end run's tools, built from the Go module proxy into ~/.cache/istio-demo/e2e (cold: about 45 min).
+# The end-to-end run's tools, built from the Go module proxy into ~/.cache/istio-demo/e2e (cold: 30 to 55 min).
 e2e-tools: $(VENV)/.installed
 	$(PYTHON) -m e2e.toolchain
 
@@ -40,6 +40,6 @@ $(CHECKOV_VENV)/.installed:
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check "$(CHECKOV)"
 	touch $@
 
-# Failed checkov checks on our Bookinfo objects against upstream's bookinfo.yaml (numbers in README.md).
+# Failed checkov checks on our Bookinfo objects against upstream's bookinfo.yaml (numbers in docs/security.md).
 checkov: $(VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(PYTHON) -m tools.checkov_report --checkov $(CHECKOV_VENV)/bin/checkov

@@ -14,7 +14,7 @@ import yaml
 from e2e.cluster import Cluster
 from e2e.toolchain import TOOLS
 
-# Messages the live analysis expects, each with its reason (README, "End-to-end test"): (code, origin pattern, why).
+# Messages the live analysis expects, each with its reason (docs/end-to-end.md): (code, origin pattern, why).
 # Offline, every Error and Warning fails the run; live, these alone are explained.
 EXPECTED_LIVE = (
     ("IST0103", re.compile(r"^Pod "),

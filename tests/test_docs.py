@@ -1,4 +1,5 @@
-"""The README agrees with the code: the configuration reference with Pulumi.yaml, the test command with CI."""
+"""The README and docs/ agree with the code: the configuration reference with Pulumi.yaml, the test command with CI,
+the scenario table with the catalog."""
 
 from __future__ import annotations
 
@@ -9,11 +10,15 @@ import pytest
 from components.project import load_project
 from components.scenarios.parameters import REGEX_MAX_LENGTH
 from components.settings import CLUSTER_NAME_MAX, NODE_COUNT_MAX
+from tools.docs import SCENARIOS_DOC, with_table
 from tools.stack_config import ROOT
 
 
-def section(title: str) -> str:
-    text = (ROOT / "README.md").read_text()
+def section(title: str, document: str = "README.md") -> str:
+    """The `## title` section of `document` (a path from the project root), or the whole of a docs/ page."""
+    text = (ROOT / document).read_text()
+    if text.startswith(f"# {title}\n"):
+        return text
     start = text.index(f"## {title}\n")
     end = text.find("\n## ", start + 1)
     return text[start : end if end != -1 else len(text)]
@@ -51,8 +56,9 @@ def test_every_api_the_stack_calls_is_enabled_by_the_one_script_both_set_ups_run
     for api in ("container", "compute", "iam", "cloudresourcemanager"):
         assert f"{api}.googleapis.com" in script
     assert "tools/enable-gcp-apis YOUR_PROJECT_ID" in section("Deploy for real")
-    assert 'tools/enable-gcp-apis "$PROJECT_ID"' in section("Continuous delivery")
-    assert "gcloud services enable" not in (ROOT / "README.md").read_text()
+    assert 'tools/enable-gcp-apis "$PROJECT_ID"' in section("Continuous delivery", "docs/delivery.md")
+    for document in ("README.md", *(str(path.relative_to(ROOT)) for path in (ROOT / "docs").glob("*.md"))):
+        assert "gcloud services enable" not in (ROOT / document).read_text(), document
 
 
 # Each enforced limit, and how the documentation must state it (Pulumi.yaml's description and the README's row).
@@ -81,3 +87,8 @@ def readme_meaning(key: str) -> str:
 def test_documented_limits_are_the_enforced_ones(key):
     assert LIMITS[key] in load_project().declarations[key]["description"]
     assert README_LIMITS[key] in readme_meaning(key)
+
+
+def test_the_scenario_table_is_written_from_the_catalog():
+    text = SCENARIOS_DOC.read_text()
+    assert with_table(text) == text, "the table is stale: run `venv/bin/python -m tools.docs`"

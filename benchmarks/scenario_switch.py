@@ -2,10 +2,12 @@
 
     venv/bin/python -m benchmarks.scenario_switch [--rounds N]     # after `make e2e-tools`
 
-On the end-to-end run's local control plane (e2e/cluster.py), with the stack up at round-robin: N rounds of an
-`up` of a program that declares nothing (the engine's floor), a no-op `up`, a route-only switch (round-robin -> all-v1 -> round-robin), a switch that adds and removes a
-sample namespace (round-robin -> mirroring -> round-robin), and `kubectl apply` then `kubectl delete --wait`
-of the same objects as each switch. Prints the medians and the ratios. Not a test: it measures.
+On the end-to-end run's local control plane (e2e/cluster.py), with the stack up at round-robin, each round times:
+an `up` of a program that declares one component (the engine's floor); a no-op `up`; for every other scenario of
+the catalog, the `up` that switches to it and the `up` that switches back; and `kubectl apply` then `kubectl
+delete --wait` of the objects a route-only switch (all-v1) and a namespace switch (mirroring) add. Only the `up`
+is timed: the configuration is written before the clock starts, as `pulumi config set` runs before `pulumi up`.
+Prints the medians and the ratios. Not a test: it measures.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import argparse
 import statistics
 import sys
 import time
+from collections import defaultdict
 from contextlib import ExitStack
 from typing import Callable
 
@@ -21,9 +24,12 @@ import pulumi
 import yaml
 
 from components.program import program
+from components.scenarios.catalog import CATALOG
 from e2e import charts, cluster as control_plane
 from e2e.engine import Engine
 from e2e.run import BASE, BUILD, ISTIO_VERSION, config_of, predictions
+
+DEFAULT = "round-robin"
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -32,10 +38,16 @@ def timed(action: Callable[[], object]) -> float:
     return time.monotonic() - started
 
 
+def median_line(label: str, values: list[float]) -> str:
+    return f"{label:<28} median {statistics.median(values):6.2f} s  ({', '.join(f'{v:.2f}' for v in values)})"
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.scenario_switch")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
     rounds = parser.parse_args(argv).rounds
+    samples: dict[str, list[float]] = defaultdict(list)
+    switches: dict[str, list[float]] = defaultdict(list)  # scenario -> the ups that switch to it and back
     with ExitStack() as stack:
         repository = BUILD / "bench-charts"
         charts.write_repository(repository, ISTIO_VERSION)
@@ -43,27 +55,30 @@ def main(argv: list[str]) -> int:
         kube = control_plane.start()
         stack.callback(control_plane.stop, kube)
         target = (*BASE, f"kubeContext={kube.context}", f"kubeconfig={kube.kubeconfig}", f"chartMirror={server.url}")
-        configs = {name: (*target, f"scenario={name}") for name in ("round-robin", "all-v1", "mirroring")}
+        configs = {name: (*target, f"scenario={name}") for name in CATALOG}
         predicted = predictions(configs)
         engine = Engine(BUILD / "bench-engine", program)
         stack.callback(engine.destroy)
 
-        def up(name: str) -> None:
+        def up(name: str) -> float:
             engine.configure(config_of(configs[name]))
-            engine.up()
+            return timed(engine.up)
 
-        # The engine's floor: a no-op `up` of a program that declares one component and nothing else.
         empty = Engine(BUILD / "bench-empty", lambda: pulumi.ComponentResource("istio-demo:bench:Empty", "empty"))
         empty.up()
-        up("round-robin")
-        base = {(o["kind"], o["metadata"]["name"]) for o in predicted["round-robin"].manifests}
-        samples: dict[str, list[float]] = {"empty program up": [], "no-op up": [], "route switch": [], "namespace switch": [],
-                                           "kubectl routes": [], "kubectl namespace": []}
+        up(DEFAULT)
+        base = {(o["kind"], o["metadata"]["name"]) for o in predicted[DEFAULT].manifests}
+        namespaced = {  # the scenarios that add a namespace of sample workloads
+            name for name in CATALOG
+            if any(o["kind"] == "Namespace" and ("Namespace", o["metadata"]["name"]) not in base
+                   for o in predicted[name].manifests)
+        }
         for _ in range(rounds):
             samples["empty program up"].append(timed(empty.up))
-            samples["no-op up"].append(timed(lambda: up("round-robin")))
-            for name, label in (("all-v1", "route switch"), ("mirroring", "namespace switch")):
-                samples[label].append(timed(lambda: (up(name), up("round-robin"))) / 2)
+            samples["no-op up"].append(up(DEFAULT))
+            for name in CATALOG:
+                if name != DEFAULT:
+                    switches[name] += [up(name), up(DEFAULT)]
             for name, label in (("all-v1", "kubectl routes"), ("mirroring", "kubectl namespace")):
                 extra = [o for o in predicted[name].manifests if (o["kind"], o["metadata"]["name"]) not in base]
                 document = yaml.safe_dump_all(sorted(extra, key=lambda o: o["kind"] != "Namespace"))
@@ -71,12 +86,19 @@ def main(argv: list[str]) -> int:
                     kube.kubectl("apply", "--server-side", "-f", "-", stdin=document),
                     kube.kubectl("delete", "--wait", "--ignore-not-found", "-f", "-", stdin=document, timeout=300),
                 )) / 2)
+    for name, values in switches.items():
+        samples["namespace switch" if name in namespaced else "route switch"] += values
+    samples["any switch"] = [value for values in switches.values() for value in values]
+    for label, values in samples.items():
+        print(median_line(label, values))
+    for name, values in switches.items():
+        print("  " + median_line(name, values))
     medians = {label: statistics.median(values) for label, values in samples.items()}
-    for label, median in medians.items():
-        print(f"{label:<18} median {median:6.2f} s  ({', '.join(f'{v:.2f}' for v in samples[label])})")
     noop = medians["no-op up"]
+    print(f"no-op up: {noop / medians['empty program up']:.1f} x the engine's floor")
     for switch, kubectl in (("route switch", "kubectl routes"), ("namespace switch", "kubectl namespace")):
         print(f"{switch}: {medians[switch] / noop:.1f} x a no-op up, {medians[switch] / medians[kubectl]:.1f} x kubectl")
+    print(f"any switch (median over the catalog): {medians['any switch'] / noop:.1f} x a no-op up")
     return 0
 
 

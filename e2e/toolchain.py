@@ -217,7 +217,7 @@ def ensure_all(log: Callable[[str], None] = print) -> dict[str, float]:
         raise BuildError("the end-to-end run builds its tools with Go: install Go 1.25 or newer and put `go` on PATH")
     missing = [tool for tool in TOOLS.values() if not tool.built]
     if missing:
-        log(f"building {', '.join(tool.name for tool in missing)} into {cache_root() / 'tools'} (cold: about 40 min)")
+        log(f"building {', '.join(tool.name for tool in missing)} into {cache_root() / 'tools'} (cold: 30 to 55 min)")
     seconds: dict[str, float] = {}
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {name: pool.submit(build, tool) for name, tool in TOOLS.items()}

@@ -6,7 +6,7 @@ PYTHON := $(VENV)/bin/python
 CHECKOV_VENV := venv-checkov
 CHECKOV := checkov>=3.3.30,<3.4
 
-.PHONY: preview test e2e e2e-tools benchmark benchmark-switch checkov
+.PHONY: preview test lint e2e e2e-tools benchmark benchmark-switch checkov
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -19,6 +19,12 @@ preview: $(VENV)/.installed
 # Set-up first: Istio's reference data (../shared/upstream, $$ISTIO_UPSTREAM, or fetched once through Go).
 test: $(VENV)/.installed
 	upstream=$$($(PYTHON) -m tools.upstream) && ISTIO_UPSTREAM=$$upstream $(PYTHON) -m pytest
+
+# ruff (lint and format) and mypy (strict), as pyproject.toml configures them; the test suite runs the same.
+lint: $(VENV)/.installed
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+	$(PYTHON) -m mypy
 
 # The end-to-end run's tools, built from the Go module proxy into ~/.cache/istio-demo/e2e (cold: 30 to 55 min).
 e2e-tools: $(VENV)/.installed

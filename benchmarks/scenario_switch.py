@@ -13,19 +13,21 @@ Prints the medians and the ratios. Not a test: it measures.
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from contextlib import ExitStack
-from typing import Callable
 
 import pulumi
 import yaml
 
 from components.program import program
 from components.scenarios.catalog import CATALOG
-from e2e import charts, cluster as control_plane
+from e2e import charts
+from e2e import cluster as control_plane
 from e2e.engine import Engine
 from e2e.run import BASE, BUILD, ISTIO_VERSION, config_of, predictions
 
@@ -36,6 +38,17 @@ def timed(action: Callable[[], object]) -> float:
     started = time.monotonic()
     action()
     return time.monotonic() - started
+
+
+def empty_program() -> None:
+    """The engine's floor: a program that declares one component and nothing else."""
+    pulumi.ComponentResource("istio-demo:bench:Empty", "empty")
+
+
+def kubectl_round_trip(kube: control_plane.Cluster, document: str) -> None:
+    """`kubectl apply` of `document`, then `kubectl delete --wait` of it: what a switch does, without the engine."""
+    kube.kubectl("apply", "--server-side", "-f", "-", stdin=document)
+    kube.kubectl("delete", "--wait", "--ignore-not-found", "-f", "-", stdin=document, timeout=300)
 
 
 def median_line(label: str, values: list[float]) -> str:
@@ -55,7 +68,7 @@ def main(argv: list[str]) -> int:
         kube = control_plane.start()
         stack.callback(control_plane.stop, kube)
         target = (*BASE, f"kubeContext={kube.context}", f"kubeconfig={kube.kubeconfig}", f"chartMirror={server.url}")
-        configs = {name: (*target, f"scenario={name}") for name in CATALOG}
+        configs: dict[str, tuple[str, ...]] = {name: (*target, f"scenario={name}") for name in CATALOG}
         predicted = predictions(configs)
         engine = Engine(BUILD / "bench-engine", program)
         stack.callback(engine.destroy)
@@ -64,14 +77,17 @@ def main(argv: list[str]) -> int:
             engine.configure(config_of(configs[name]))
             return timed(engine.up)
 
-        empty = Engine(BUILD / "bench-empty", lambda: pulumi.ComponentResource("istio-demo:bench:Empty", "empty"))
+        empty = Engine(BUILD / "bench-empty", empty_program)
         empty.up()
         up(DEFAULT)
         base = {(o["kind"], o["metadata"]["name"]) for o in predicted[DEFAULT].manifests}
         namespaced = {  # the scenarios that add a namespace of sample workloads
-            name for name in CATALOG
-            if any(o["kind"] == "Namespace" and ("Namespace", o["metadata"]["name"]) not in base
-                   for o in predicted[name].manifests)
+            name
+            for name in CATALOG
+            if any(
+                o["kind"] == "Namespace" and ("Namespace", o["metadata"]["name"]) not in base
+                for o in predicted[name].manifests
+            )
         }
         for _ in range(rounds):
             samples["empty program up"].append(timed(empty.up))
@@ -82,10 +98,7 @@ def main(argv: list[str]) -> int:
             for name, label in (("all-v1", "kubectl routes"), ("mirroring", "kubectl namespace")):
                 extra = [o for o in predicted[name].manifests if (o["kind"], o["metadata"]["name"]) not in base]
                 document = yaml.safe_dump_all(sorted(extra, key=lambda o: o["kind"] != "Namespace"))
-                samples[label].append(timed(lambda: (
-                    kube.kubectl("apply", "--server-side", "-f", "-", stdin=document),
-                    kube.kubectl("delete", "--wait", "--ignore-not-found", "-f", "-", stdin=document, timeout=300),
-                )) / 2)
+                samples[label].append(timed(functools.partial(kubectl_round_trip, kube, document)) / 2)
     for name, values in switches.items():
         samples["namespace switch" if name in namespaced else "route switch"] += values
     samples["any switch"] = [value for values in switches.values() for value in values]
@@ -97,7 +110,9 @@ def main(argv: list[str]) -> int:
     noop = medians["no-op up"]
     print(f"no-op up: {noop / medians['empty program up']:.1f} x the engine's floor")
     for switch, kubectl in (("route switch", "kubectl routes"), ("namespace switch", "kubectl namespace")):
-        print(f"{switch}: {medians[switch] / noop:.1f} x a no-op up, {medians[switch] / medians[kubectl]:.1f} x kubectl")
+        print(
+            f"{switch}: {medians[switch] / noop:.1f} x a no-op up, {medians[switch] / medians[kubectl]:.1f} x kubectl"
+        )
     print(f"any switch (median over the catalog): {medians['any switch'] / noop:.1f} x a no-op up")
     return 0
 

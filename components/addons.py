@@ -9,7 +9,7 @@ that the default stack fits 4 x n1-standard-1.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -18,6 +18,16 @@ import pulumi_random as random
 from components import helm
 from components import istio_objects as istio
 from components.istio import ISTIO_NAMESPACE
+from components.jaeger import (
+    JAEGER,
+    JAEGER_BASE_PATH,
+    JAEGER_QUERY_GRPC_URL,
+    JAEGER_SERVICES,
+    jaeger_config_map,
+    jaeger_deployment,
+    jaeger_service,
+    mesh_tracing,
+)
 from components.settings import AddonSettings, TargetSettings
 from components.versions import (
     GRAFANA_CHART,
@@ -29,16 +39,6 @@ from components.versions import (
     PROMETHEUS_IMAGE,
     Chart,
     mirrored,
-)
-from components.jaeger import (
-    JAEGER,
-    JAEGER_BASE_PATH,
-    JAEGER_QUERY_GRPC_URL,
-    JAEGER_SERVICES,
-    jaeger_config_map,
-    jaeger_deployment,
-    jaeger_service,
-    mesh_tracing,
 )
 from components.workloads import NO_SIDECAR, Scheduled, Size
 
@@ -83,7 +83,7 @@ class Dashboard:
     service_port: int
     local_port: int
     path: str = ""
-    login: Optional[str] = None
+    login: str | None = None
 
     @property
     def url(self) -> str:
@@ -111,7 +111,7 @@ KIALI_UI = Dashboard(
 JAEGER_UI = Dashboard("tracing", 80, 16686, path=JAEGER_BASE_PATH)
 
 
-def prometheus_values(image_registry: Optional[str]) -> dict[str, Any]:
+def prometheus_values(image_registry: str | None) -> dict[str, Any]:
     """Istio's values-prometheus.yaml: the server alone, no volume, Service prometheus:9090, 15s scrapes.
 
     The chart's default scrape configs are the mesh's: its `kubernetes-pods` job follows the
@@ -152,7 +152,7 @@ def istio_dashboards() -> dict[str, dict[str, Any]]:
     return {name: {"url": f"{ISTIO_DASHBOARDS_URL}/{file}"} for name, file in ISTIO_DASHBOARDS.items()}
 
 
-def grafana_values(admin_secret: str, image_registry: Optional[str]) -> dict[str, Any]:
+def grafana_values(admin_secret: str, image_registry: str | None) -> dict[str, Any]:
     """Istio's values-grafana.yaml with a real login: admin credentials from `admin_secret`, no anonymous access.
     The chart's `global.imageRegistry` moves all of its images (Grafana's and the dashboard downloader's)."""
     return {
@@ -200,7 +200,7 @@ def grafana_values(admin_secret: str, image_registry: Optional[str]) -> dict[str
     }
 
 
-def kiali_values(grafana: bool, jaeger: bool, image_registry: Optional[str]) -> dict[str, Any]:
+def kiali_values(grafana: bool, jaeger: bool, image_registry: str | None) -> dict[str, Any]:
     """Istio's values-kiali.yaml with token login, wired to the in-cluster Prometheus and, when present,
     Grafana and Jaeger (external URLs are the port-forwarded ones, for Kiali's links)."""
     return {
@@ -259,14 +259,12 @@ class ObservabilityAddons(pulumi.ComponentResource):
     """The enabled add-ons, their dashboards' port-forward commands, and what they ask the scheduler for."""
 
     dashboards: dict[str, dict[str, str]]
-    grafana_admin_password: Optional[pulumi.Output[str]]
+    grafana_admin_password: pulumi.Output[str] | None
     scheduled: list[Scheduled]
 
-    def __init__(
-        self, name: str, args: ObservabilityAddonsArgs, opts: Optional[pulumi.ResourceOptions] = None
-    ) -> None:
+    def __init__(self, name: str, args: ObservabilityAddonsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("istio-demo:addons:ObservabilityAddons", name, None, opts)
-        self._provider = args.provider
+        self._cluster_provider = args.provider
         self._mirror = args.target.chart_mirror
         registry = args.target.image_registry
         settings = args.settings
@@ -287,7 +285,10 @@ class ObservabilityAddons(pulumi.ComponentResource):
         if settings.grafana:
             admin = self._grafana_admin(args.namespace)
             self._release(
-                "grafana", GRAFANA_CHART, grafana_values(GRAFANA_ADMIN_SECRET, registry), after=[*after_prometheus, admin]
+                "grafana",
+                GRAFANA_CHART,
+                grafana_values(GRAFANA_ADMIN_SECRET, registry),
+                after=[*after_prometheus, admin],
             )
             self.dashboards["grafana"] = GRAFANA_UI.output()
             self.scheduled.append(Scheduled("grafana", GRAFANA.cpu, GRAFANA.memory))
@@ -305,7 +306,7 @@ class ObservabilityAddons(pulumi.ComponentResource):
         self.register_outputs({"dashboards": self.dashboards})
 
     def _child(self, after: list[pulumi.Resource]) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, provider=self._provider, depends_on=after)
+        return pulumi.ResourceOptions(parent=self, provider=self._cluster_provider, depends_on=after)
 
     def _release(
         self, release: str, chart: Chart, values: dict[str, Any], after: list[pulumi.Resource]
@@ -330,7 +331,7 @@ class ObservabilityAddons(pulumi.ComponentResource):
             opts=self._child([namespace]),
         )
 
-    def _jaeger(self, namespace: k8s.core.v1.Namespace, istiod: pulumi.Resource, image_registry: Optional[str]) -> None:
+    def _jaeger(self, namespace: k8s.core.v1.Namespace, istiod: pulumi.Resource, image_registry: str | None) -> None:
         """Jaeger's ConfigMap, Deployment and Services, and the Telemetry that sends every span to it."""
         in_namespace = self._child([namespace])
         config = jaeger_config_map(in_namespace)

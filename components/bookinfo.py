@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -101,7 +100,9 @@ APPS = AppSet(
 
 def ingress_objects() -> list[istio.IstioObject]:
     """The Gateway, the productpage VirtualService and one DestinationRule per service."""
-    entry = istio.gateway(GATEWAY, NAMESPACE, INGRESS_SELECTOR, [istio.server(INGRESS_HTTP_PORT, "http", "HTTP", ["*"])])
+    entry = istio.gateway(
+        GATEWAY, NAMESPACE, INGRESS_SELECTOR, [istio.server(INGRESS_HTTP_PORT, "http", "HTTP", ["*"])]
+    )
     paths = [
         {"uri": {"exact": "/productpage"}},
         {"uri": {"prefix": "/static"}},
@@ -124,7 +125,7 @@ def ingress_objects() -> list[istio.IstioObject]:
 class BookinfoArgs:
     provider: k8s.Provider
     istiod: pulumi.Resource
-    image_registry: Optional[str] = None
+    image_registry: str | None = None
 
 
 class Bookinfo(pulumi.ComponentResource):
@@ -133,13 +134,11 @@ class Bookinfo(pulumi.ComponentResource):
     namespace: k8s.core.v1.Namespace
     scheduled: list[Scheduled]
 
-    def __init__(self, name: str, args: BookinfoArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(self, name: str, args: BookinfoArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("istio-demo:bookinfo:Bookinfo", name, None, opts)
         self.namespace = declare_app_set(APPS, args.provider, args.istiod, self, args.image_registry)
 
-        routing = pulumi.ResourceOptions(
-            parent=self, provider=args.provider, depends_on=[self.namespace, args.istiod]
-        )
+        routing = pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[self.namespace, args.istiod])
         for obj in ingress_objects():
             istio.declare(obj, routing)
 

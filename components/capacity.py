@@ -13,8 +13,9 @@ Sources of the figures:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import Iterable, Optional
+from typing import Any
 
 from components.workloads import Scheduled
 
@@ -75,7 +76,7 @@ def mebibytes(quantity: str) -> int:
     return round(number * scale)
 
 
-def _parse(quantity: str) -> tuple[float, Optional[str]]:
+def _parse(quantity: str) -> tuple[float, str | None]:
     match = _QUANTITY.match(quantity)
     if not match:
         raise ValueError(f"unsupported quantity {quantity!r}")
@@ -92,15 +93,13 @@ def _tiered(total: float, tiers: list[tuple[float, float]]) -> float:
     return reserved
 
 
-def allocatable(machine_type: str) -> Optional[tuple[int, int]]:
+def allocatable(machine_type: str) -> tuple[int, int] | None:
     """GKE's allocatable (millicores, MiB) on one node of `machine_type`, or None if unknown."""
     if machine_type not in MACHINE_TYPES:
         return None
     cpus, memory = MACHINE_TYPES[machine_type]
     cpu_reserved = _tiered(cpus * 1000, [(1000, 0.06), (1000, 0.01), (2000, 0.005), (float("inf"), 0.0025)])
-    memory_reserved = _tiered(
-        memory, [(4096, 0.25), (4096, 0.20), (8192, 0.10), (114688, 0.06), (float("inf"), 0.02)]
-    )
+    memory_reserved = _tiered(memory, [(4096, 0.25), (4096, 0.20), (8192, 0.10), (114688, 0.06), (float("inf"), 0.02)])
     return round(cpus * 1000 - cpu_reserved), round(memory - memory_reserved - 100)
 
 
@@ -109,7 +108,7 @@ def gke_system_pods(node_count: int) -> list[Scheduled]:
     return [*SYSTEM_PER_CLUSTER, *(replace(daemon, replicas=node_count) for daemon in SYSTEM_DAEMONSETS)]
 
 
-def requested(pods: Iterable[Scheduled], node_count: Optional[int] = None) -> tuple[int, int]:
+def requested(pods: Iterable[Scheduled], node_count: int | None = None) -> tuple[int, int]:
     """Total (millicores, MiB) requested by `pods` and their sidecars, plus GKE's own pods on `node_count` nodes."""
     everything = [*pods, *(gke_system_pods(node_count) if node_count is not None else [])]
     cpu = memory = 0
@@ -119,11 +118,11 @@ def requested(pods: Iterable[Scheduled], node_count: Optional[int] = None) -> tu
     return cpu, memory
 
 
-def capacity_report(pods: Iterable[Scheduled], node_count: int, machine_type: str) -> dict:
+def capacity_report(pods: Iterable[Scheduled], node_count: int, machine_type: str) -> dict[str, Any]:
     """Requested against allocatable for the whole pool, as exported in the `capacity` output."""
     cpu, memory = requested(pods, node_count)
     per_node = allocatable(machine_type)
-    report: dict = {"requested": {"cpu": f"{cpu}m", "memory": f"{memory}Mi"}, "machineType": machine_type}
+    report: dict[str, Any] = {"requested": {"cpu": f"{cpu}m", "memory": f"{memory}Mi"}, "machineType": machine_type}
     if per_node is None:
         report["allocatable"] = "unknown for this machine type"
         return report
@@ -135,7 +134,7 @@ def capacity_report(pods: Iterable[Scheduled], node_count: int, machine_type: st
     return report
 
 
-def existing_cluster_report(pods: Iterable[Scheduled]) -> dict:
+def existing_cluster_report(pods: Iterable[Scheduled]) -> dict[str, Any]:
     """What the stack requests on a cluster it did not create: its allocatable, and what else runs there, are unknown."""
     cpu, memory = requested(pods)
     return {

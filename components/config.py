@@ -5,7 +5,8 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from typing import Callable, Iterable, Mapping, Optional, Protocol, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import Protocol, TypeVar
 
 import pulumi
 
@@ -52,7 +53,7 @@ def refuse_unknown(keys: Iterable[str], namespace: str, declared: Iterable[str])
 class RawConfig(Protocol):
     """What the settings need from a configuration namespace (`pulumi.Config` fits)."""
 
-    def get(self, key: str) -> Optional[str]: ...
+    def get(self, key: str) -> str | None: ...
 
 
 class MappingConfig:
@@ -62,7 +63,7 @@ class MappingConfig:
         self._values = values
         self._namespace = namespace
 
-    def get(self, key: str) -> Optional[str]:
+    def get(self, key: str) -> str | None:
         return self._values.get(f"{self._namespace}:{key}")
 
 
@@ -81,10 +82,10 @@ class ConfigParser:
             )
         return value
 
-    def optional_text(self, key: str) -> Optional[str]:
+    def optional_text(self, key: str) -> str | None:
         return self._raw.get(key)
 
-    def optional_matching(self, key: str, pattern: re.Pattern[str], allowed: str) -> Optional[str]:
+    def optional_matching(self, key: str, pattern: re.Pattern[str], allowed: str) -> str | None:
         """The value, None when unset or empty (a key whose default is the empty string), or a ConfigError if it does not match."""
         value = self._raw.get(key) or None
         if value is not None and not pattern.match(value):
@@ -103,9 +104,11 @@ class ConfigParser:
             raise ConfigError(self._prefix + key, f"unknown value {value!r}", f"allowed: {', '.join(choices)}")
         return value
 
-    def integer(self, key: str, minimum: int, maximum: Optional[int] = None) -> int:
-        allowed = f"allowed: an integer from {minimum} to {maximum}" if maximum is not None else (
-            f"allowed: an integer >= {minimum}"
+    def integer(self, key: str, minimum: int, maximum: int | None = None) -> int:
+        allowed = (
+            f"allowed: an integer from {minimum} to {maximum}"
+            if maximum is not None
+            else (f"allowed: an integer >= {minimum}")
         )
         value = self.text(key)
         if not re.fullmatch(r"-?[0-9]+", value.strip()):

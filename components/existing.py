@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -12,7 +11,7 @@ import pulumi_kubernetes as k8s
 @dataclass(frozen=True)
 class ExistingClusterArgs:
     context: str
-    kubeconfig: Optional[str]  # a path; None = the file kubectl uses ($KUBECONFIG or ~/.kube/config)
+    kubeconfig: str | None  # a path; None = the file kubectl uses ($KUBECONFIG or ~/.kube/config)
 
 
 class ExistingCluster(pulumi.ComponentResource):
@@ -23,7 +22,7 @@ class ExistingCluster(pulumi.ComponentResource):
 
     provider: k8s.Provider
 
-    def __init__(self, name: str, args: ExistingClusterArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(self, name: str, args: ExistingClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("istio-demo:cluster:ExistingCluster", name, None, opts)
         self.provider = k8s.Provider(
             f"{name}-k8s",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -13,7 +13,7 @@ from components.versions import Chart
 RELEASE_TIMEOUT_SECONDS = 600
 
 
-def chart_source(chart: Chart, mirror: Optional[str]) -> dict[str, Any]:
+def chart_source(chart: Chart, mirror: str | None) -> dict[str, Any]:
     """Where Helm fetches `chart`: its own repository, or the one mirror that holds every chart the stack installs
     (an http(s) repository, an `oci://` registry path, or a directory of packaged `<name>-<version>.tgz` files)."""
     if mirror is None:
@@ -35,7 +35,7 @@ def release(
     namespace: str,
     values: dict[str, Any],
     opts: pulumi.ResourceOptions,
-    mirror: Optional[str] = None,
+    mirror: str | None = None,
 ) -> k8s.helm.v3.Release:
     """A release named `name` of `chart` that never stays half-done.
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -55,7 +55,7 @@ class IstioMeshArgs:
     provider: k8s.Provider
 
 
-def istiod_values(platform: str, image_registry: Optional[str]) -> dict[str, Any]:
+def istiod_values(platform: str, image_registry: str | None) -> dict[str, Any]:
     """The demo profile; the platform's values (none sets none); Istio's images from the mirror if there is one
     (istiod's hub also names the proxy image it injects into the gateways and sidecars)."""
     global_values: dict[str, Any] = {}
@@ -84,16 +84,16 @@ def gateway_values(service_type: str, ports: list[dict[str, Any]]) -> dict[str, 
 PORT_FORWARD_LOCAL_PORT = 8080
 
 
-def port_forward_command(kube_context: Optional[str]) -> str:
+def port_forward_command(kube_context: str | None) -> str:
     """The command that makes the ingress gateway's port 80 reachable on localhost."""
     context = f"--context {kube_context} " if kube_context else ""
     return f"kubectl {context}-n {ISTIO_NAMESPACE} port-forward svc/{INGRESS_GATEWAY} {PORT_FORWARD_LOCAL_PORT}:80"
 
 
-def load_balancer_address(status: Optional[k8s.core.v1.outputs.ServiceStatus]) -> str:
+def load_balancer_address(status: k8s.core.v1.outputs.ServiceStatus | None) -> str:
     """The first address of a LoadBalancer Service, or `pending` while the cloud has not assigned one."""
     ingress = (status.load_balancer.ingress if status and status.load_balancer else None) or []
-    return next((entry.ip or entry.hostname for entry in ingress if entry.ip or entry.hostname), "pending")
+    return next((address for entry in ingress if (address := entry.ip or entry.hostname)), "pending")
 
 
 class IstioMesh(pulumi.ComponentResource):
@@ -103,14 +103,14 @@ class IstioMesh(pulumi.ComponentResource):
     base: k8s.helm.v3.Release
     istiod: k8s.helm.v3.Release
     ingress_gateway: k8s.helm.v3.Release
-    egress_gateway: Optional[k8s.helm.v3.Release]
-    ingress_ip: Optional[pulumi.Output[str]]  # only behind a LoadBalancer Service
+    egress_gateway: k8s.helm.v3.Release | None
+    ingress_ip: pulumi.Output[str] | None  # only behind a LoadBalancer Service
     scheduled: list[Scheduled]
 
-    def __init__(self, name: str, args: IstioMeshArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(self, name: str, args: IstioMeshArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("istio-demo:istio:IstioMesh", name, None, opts)
-        self._provider = args.provider
-        self._version = args.settings.istio_version
+        self._cluster_provider = args.provider
+        self._istio_version = args.settings.istio_version
         self._mirror = args.target.chart_mirror
         target = args.target
 
@@ -151,15 +151,15 @@ class IstioMesh(pulumi.ComponentResource):
         ]
         self.register_outputs({"ingressIp": self.ingress_ip} if self.ingress_ip else {})
 
-    def _child(self, after: Optional[list[pulumi.Resource]] = None) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, provider=self._provider, depends_on=after or [])
+    def _child(self, after: list[pulumi.Resource] | None = None) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, provider=self._cluster_provider, depends_on=after or [])
 
     def _release(
         self, release: str, chart: str, values: dict[str, Any], after: list[pulumi.Resource]
     ) -> k8s.helm.v3.Release:
         return helm.release(
             release,
-            Chart(chart, self._version, ISTIO_CHART_REPOSITORY),
+            Chart(chart, self._istio_version, ISTIO_CHART_REPOSITORY),
             ISTIO_NAMESPACE,
             values,
             self._child(after=after),

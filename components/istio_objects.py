@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -24,7 +24,7 @@ def subset(version: str) -> dict[str, Any]:
 
 
 def destination_rule(
-    name: str, namespace: str, host: str, versions: tuple[str, ...] = (), traffic_policy: Optional[dict] = None
+    name: str, namespace: str, host: str, versions: tuple[str, ...] = (), traffic_policy: dict[str, Any] | None = None
 ) -> IstioObject:
     spec: dict[str, Any] = {"host": host}
     if traffic_policy:
@@ -34,7 +34,7 @@ def destination_rule(
     return istio_object("DestinationRule", name, namespace, spec)
 
 
-def destination(host: str, subset_name: Optional[str] = None, port: Optional[int] = None) -> dict[str, Any]:
+def destination(host: str, subset_name: str | None = None, port: int | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {"host": host}
     if subset_name:
         result["subset"] = subset_name
@@ -43,7 +43,9 @@ def destination(host: str, subset_name: Optional[str] = None, port: Optional[int
     return result
 
 
-def route(host: str, subset_name: Optional[str] = None, weight: Optional[int] = None, port: Optional[int] = None):
+def route(
+    host: str, subset_name: str | None = None, weight: int | None = None, port: int | None = None
+) -> dict[str, Any]:
     """One HTTP or TCP route destination, with an optional weight."""
     result: dict[str, Any] = {"destination": destination(host, subset_name, port)}
     if weight is not None:
@@ -51,7 +53,7 @@ def route(host: str, subset_name: Optional[str] = None, weight: Optional[int] = 
     return result
 
 
-def split(host: str, weights: tuple[tuple[str, int], ...], port: Optional[int] = None) -> list[dict[str, Any]]:
+def split(host: str, weights: tuple[tuple[str, int], ...], port: int | None = None) -> list[dict[str, Any]]:
     """Routes over subsets by weight; a single subset takes everything and needs no weight."""
     if len(weights) == 1:
         return [route(host, weights[0][0], port=port)]
@@ -62,9 +64,9 @@ def virtual_service(
     name: str,
     namespace: str,
     hosts: list[str],
-    http: Optional[list[dict[str, Any]]] = None,
-    tcp: Optional[list[dict[str, Any]]] = None,
-    gateways: Optional[list[str]] = None,
+    http: list[dict[str, Any]] | None = None,
+    tcp: list[dict[str, Any]] | None = None,
+    gateways: list[str] | None = None,
 ) -> IstioObject:
     spec: dict[str, Any] = {"hosts": hosts}
     if gateways:
@@ -87,7 +89,10 @@ def gateway(name: str, namespace: str, selector: dict[str, str], servers: list[d
 def service_entry(name: str, namespace: str, host: str, ports: list[dict[str, Any]]) -> IstioObject:
     """An external host made known to the mesh, resolved through DNS."""
     return istio_object(
-        "ServiceEntry", name, namespace, {"hosts": [host], "ports": ports, "resolution": "DNS", "location": "MESH_EXTERNAL"}
+        "ServiceEntry",
+        name,
+        namespace,
+        {"hosts": [host], "ports": ports, "resolution": "DNS", "location": "MESH_EXTERNAL"},
     )
 
 
@@ -109,7 +114,7 @@ def peer_authentication(name: str, namespace: str, mode: str) -> IstioObject:
     return istio_object("PeerAuthentication", name, namespace, {"mtls": {"mode": mode}}, api=SECURITY_API)
 
 
-def authorization_rule(principals: list[str], methods: list[str], paths: Optional[list[str]] = None) -> dict[str, Any]:
+def authorization_rule(principals: list[str], methods: list[str], paths: list[str] | None = None) -> dict[str, Any]:
     """One rule: requests from any of `principals` using one of `methods` (on one of `paths`, if given)."""
     operation: dict[str, Any] = {"methods": methods}
     if paths:
@@ -118,7 +123,7 @@ def authorization_rule(principals: list[str], methods: list[str], paths: Optiona
 
 
 def authorization_policy(
-    name: str, namespace: str, app: Optional[str] = None, rules: Optional[list[dict[str, Any]]] = None
+    name: str, namespace: str, app: str | None = None, rules: list[dict[str, Any]] | None = None
 ) -> IstioObject:
     """An ALLOW policy for the pods labelled `app`; with neither, the empty policy that allows nothing."""
     spec: dict[str, Any] = {}

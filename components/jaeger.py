@@ -4,7 +4,7 @@ and the mesh-wide Telemetry that sends it every span."""
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -121,7 +121,7 @@ def jaeger_config_map(opts: pulumi.ResourceOptions) -> k8s.core.v1.ConfigMap:
     )
 
 
-def jaeger_deployment(image_registry: Optional[str], opts: pulumi.ResourceOptions) -> k8s.apps.v1.Deployment:
+def jaeger_deployment(image_registry: str | None, opts: pulumi.ResourceOptions) -> k8s.apps.v1.Deployment:
     """Jaeger all-in-one, one replica; the config's hash on the pod template rolls it when the config changes."""
     config_hash = hashlib.sha256(jaeger_config_text().encode()).hexdigest()
     container = k8s.core.v1.ContainerArgs(

@@ -8,8 +8,8 @@ import pulumi_kubernetes as k8s
 
 from components.addons import ObservabilityAddons, ObservabilityAddonsArgs
 from components.bookinfo import Bookinfo, BookinfoArgs
-from components.config import configured_keys
 from components.capacity import capacity_report, existing_cluster_report
+from components.config import configured_keys
 from components.existing import ExistingCluster, ExistingClusterArgs
 from components.gke import GkeCluster, GkeClusterArgs
 from components.istio import PORT_FORWARD_LOCAL_PORT, IstioMesh, IstioMeshArgs, port_forward_command
@@ -64,7 +64,9 @@ def program() -> None:
     MeshSecurity("security", MeshSecurityArgs(settings.security, provider, mesh.istiod, bookinfo.namespace))
     TrafficScenario(
         "scenario",
-        TrafficScenarioArgs(plan, provider, mesh.istiod, [bookinfo.namespace] + ([samples.namespace] if samples else [])),
+        TrafficScenarioArgs(
+            plan, provider, mesh.istiod, [bookinfo.namespace] + ([samples.namespace] if samples else [])
+        ),
     )
 
     export_productpage(settings, mesh)
@@ -74,7 +76,10 @@ def program() -> None:
     if addons.grafana_admin_password is not None:
         pulumi.export("grafanaAdminPassword", addons.grafana_admin_password)
     scheduled: list[Scheduled] = [
-        *mesh.scheduled, *addons.scheduled, *bookinfo.scheduled, *(samples.scheduled if samples else [])
+        *mesh.scheduled,
+        *addons.scheduled,
+        *bookinfo.scheduled,
+        *(samples.scheduled if samples else []),
     ]
     pulumi.export(
         "capacity",

@@ -22,7 +22,7 @@ class Project:
         return self.declarations[key]["default"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_project(path: Path = PROJECT_FILE) -> Project:
     """Pulumi.yaml, read once per process (the settings consult it several times per run of the program)."""
     document = yaml.safe_load(path.read_text())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -16,7 +15,7 @@ class SampleWorkloadsArgs:
     samples: AppSet
     provider: k8s.Provider
     istiod: pulumi.Resource
-    image_registry: Optional[str] = None
+    image_registry: str | None = None
 
 
 class SampleWorkloads(pulumi.ComponentResource):
@@ -25,7 +24,7 @@ class SampleWorkloads(pulumi.ComponentResource):
     namespace: k8s.core.v1.Namespace
     scheduled: list[Scheduled]
 
-    def __init__(self, name: str, args: SampleWorkloadsArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(self, name: str, args: SampleWorkloadsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("istio-demo:samples:SampleWorkloads", name, None, opts)
         self.namespace = declare_app_set(args.samples, args.provider, args.istiod, self, args.image_registry)
         self.scheduled = args.samples.scheduled()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -37,7 +37,7 @@ def bookinfo_authorization() -> list[istio.IstioObject]:
     def caller(app: str) -> str:
         return principal(bookinfo.NAMESPACE, bookinfo.service_account_name(app))
 
-    def viewer(app: str, rules: list[dict]) -> istio.IstioObject:
+    def viewer(app: str, rules: list[dict[str, Any]]) -> istio.IstioObject:
         return istio.authorization_policy(f"{app}-viewer", bookinfo.NAMESPACE, app, rules)
 
     return [
@@ -66,7 +66,7 @@ class MeshSecurityArgs:
 class MeshSecurity(pulumi.ComponentResource):
     """The PeerAuthentication that sets the mesh's mTLS mode and, if asked for, Bookinfo's AuthorizationPolicies."""
 
-    def __init__(self, name: str, args: MeshSecurityArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(self, name: str, args: MeshSecurityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("istio-demo:security:MeshSecurity", name, None, opts)
         istio.declare(
             mesh_mtls(args.settings.mtls_mode),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Mapping, Optional
+from typing import TYPE_CHECKING
 
 from components.config import ConfigError, ConfigParser, RawConfig, config_text, refuse_unknown
 from components.project import load_project
@@ -12,7 +13,6 @@ from components.project import load_project
 if TYPE_CHECKING:  # the catalog's builders import components that import these settings
     from components.scenarios.catalog import Scenario
 from components.scenarios.parameters import ScenarioParameters, load_parameters
-
 
 # GKE allows 40 characters for cluster and node pool names, and the node pool is named `<clusterName>-nodes`.
 GKE_NAME_MAX = 40
@@ -50,7 +50,7 @@ EXISTING_ONLY = ("kubeContext", "kubeconfig")
 class ClusterSettings:
     name: str
     zone: str
-    project: Optional[str]
+    project: str | None
     node_count: int
     machine_type: str
     spot_nodes: bool
@@ -63,12 +63,12 @@ class TargetSettings:
     """Where the stack runs: a GKE cluster it creates, or an existing cluster reached by kubeconfig context."""
 
     kind: str
-    kube_context: Optional[str]
-    kubeconfig: Optional[str]
+    kube_context: str | None
+    kubeconfig: str | None
     platform: str
     ingress_service_type: str
-    chart_mirror: Optional[str]
-    image_registry: Optional[str]
+    chart_mirror: str | None
+    image_registry: str | None
 
     @property
     def gke(self) -> bool:
@@ -112,11 +112,7 @@ class Settings:
 def load_cluster(project: ConfigParser, gcp: ConfigParser, target: TargetSettings) -> ClusterSettings:
     """The GKE cluster's settings; on an existing cluster they are still checked, but `gcp:zone` may be unset."""
     zone_allowed = "allowed: a Compute Engine zone name such as us-central1-a"
-    zone = (
-        gcp.matching("zone", ZONE, zone_allowed)
-        if target.gke or gcp.optional_text("zone") is not None
-        else ""
-    )
+    zone = gcp.matching("zone", ZONE, zone_allowed) if target.gke or gcp.optional_text("zone") is not None else ""
     return ClusterSettings(
         name=project.matching(
             "clusterName",
@@ -153,7 +149,9 @@ def load_target(project: ConfigParser) -> TargetSettings:
         "allowed: a registry host and optional path without scheme or tag, e.g. us-docker.pkg.dev/my-project/mirror",
     )
     chart_mirror = project.optional_matching(
-        "chartMirror", CHART_MIRROR, "allowed: an http(s):// Helm repository, an oci:// registry path or an absolute directory"
+        "chartMirror",
+        CHART_MIRROR,
+        "allowed: an http(s):// Helm repository, an oci:// registry path or an absolute directory",
     )
     service_type = project.one_of("ingressServiceType", (AUTO, *SERVICE_TYPES))
     return TargetSettings(
@@ -211,7 +209,9 @@ def load_settings(
     mesh = load_mesh(project)
     scenario = project.one_of("scenario", tuple(catalog))
     if catalog[scenario].needs_egress_gateway and not mesh.egress_gateway:
-        raise ConfigError("scenario", f"{scenario} needs the egress gateway", "set egressGateway=true or pick another scenario")
+        raise ConfigError(
+            "scenario", f"{scenario} needs the egress gateway", "set egressGateway=true or pick another scenario"
+        )
     parameters = load_parameters(project)
     return Settings(
         target=target,
@@ -238,7 +238,9 @@ def changed_keys(project: ConfigParser, keys: tuple[str, ...]) -> list[str]:
 def parameter_warnings(project: ConfigParser, catalog: Mapping[str, Scenario], scenario: str) -> tuple[str, ...]:
     """Warnings for parameters set away from their defaults that the active scenario does not read."""
     reads = catalog[scenario].parameters
-    keys = tuple(key for key in load_project().declarations if any(key in other.parameters for other in catalog.values()))
+    keys = tuple(
+        key for key in load_project().declarations if any(key in other.parameters for other in catalog.values())
+    )
     return tuple(
         f"{key}: ignored, the active scenario {scenario} does not use it (it applies to"
         f" {', '.join(other.name for other in catalog.values() if key in other.parameters)})"

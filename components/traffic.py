@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -17,13 +17,13 @@ class TrafficScenarioArgs:
     plan: ScenarioPlan
     provider: k8s.Provider
     istiod: pulumi.Resource
-    namespaces: list[pulumi.Resource]
+    namespaces: Sequence[pulumi.Resource]
 
 
 class TrafficScenario(pulumi.ComponentResource):
     """Owns every object of one scenario, so switching scenario touches nothing else."""
 
-    def __init__(self, name: str, args: TrafficScenarioArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(self, name: str, args: TrafficScenarioArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("istio-demo:scenarios:TrafficScenario", name, None, opts)
         routing = pulumi.ResourceOptions(
             parent=self, provider=args.provider, depends_on=[args.istiod, *args.namespaces]

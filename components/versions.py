@@ -5,7 +5,6 @@ add-on chart versions below are the ones Istio 1.30.3's samples pin.
 """
 
 from dataclasses import dataclass
-from typing import Optional
 
 
 @dataclass(frozen=True)
@@ -22,7 +21,7 @@ ISTIO_CHART_REPOSITORY = "https://istio-release.storage.googleapis.com/charts"
 ISTIO_HUB = "docker.io/istio"
 
 
-def mirrored(image: str, registry: Optional[str]) -> str:
+def mirrored(image: str, registry: str | None) -> str:
     """`image` (or a hub such as docker.io/istio) pulled from `registry` instead, keeping its path and tag:
     docker.io/istio/pilot:1.30.3 -> REGISTRY/istio/pilot:1.30.3. Unchanged when there is no registry."""
     if registry is None:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components.versions import mirrored
-
 
 # The pod label that keeps Istio's injector away: for the add-ons, which watch the mesh from outside it.
 NO_SIDECAR = {"sidecar.istio.io/inject": "false"}
@@ -32,7 +30,8 @@ class Size:
         }
 
     def requirements(self) -> k8s.core.v1.ResourceRequirementsArgs:
-        return k8s.core.v1.ResourceRequirementsArgs(**self.values())
+        values = self.values()
+        return k8s.core.v1.ResourceRequirementsArgs(requests=values["requests"], limits=values["limits"])
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ class Port:
 
     name: str
     port: int
-    target_port: Optional[int] = None
+    target_port: int | None = None
 
 
 @dataclass(frozen=True)
@@ -71,14 +70,14 @@ class Workload:
     image: str
     ports: tuple[int, ...]
     size: Size
-    service_account: Optional[str]
-    readiness_path: Optional[str] = "/health"
+    service_account: str | None
+    readiness_path: str | None = "/health"
     env: tuple[tuple[str, str], ...] = ()
     scratch_mounts: tuple[tuple[str, str], ...] = ()
     pod_annotations: dict[str, str] = field(default_factory=dict)
     args: tuple[str, ...] = ()
     command: tuple[str, ...] = ()
-    run_as_user: Optional[int] = None
+    run_as_user: int | None = None
     read_only_root: bool = True
 
     @property
@@ -112,7 +111,7 @@ POD_SECURITY_CONTEXT = k8s.core.v1.PodSecurityContextArgs(
 
 
 def container_security_context(
-    read_only_root: bool = True, run_as_user: Optional[int] = None
+    read_only_root: bool = True, run_as_user: int | None = None
 ) -> k8s.core.v1.SecurityContextArgs:
     """No privilege escalation, no capabilities, a read-only root filesystem unless the image must write."""
     return k8s.core.v1.SecurityContextArgs(
@@ -123,9 +122,7 @@ def container_security_context(
     )
 
 
-def deployment(
-    workload: Workload, namespace: str, opts: pulumi.ResourceOptions
-) -> k8s.apps.v1.Deployment:
+def deployment(workload: Workload, namespace: str, opts: pulumi.ResourceOptions) -> k8s.apps.v1.Deployment:
     """A one-replica hardened Deployment of `workload`, with emptyDir volumes for the paths it writes to.
 
     The pod mounts no service account token: the app never calls the Kubernetes API, and Istio's
@@ -175,9 +172,7 @@ def deployment(
     )
 
 
-def service(
-    app: str, ports: tuple[Port, ...], namespace: str, opts: pulumi.ResourceOptions
-) -> k8s.core.v1.Service:
+def service(app: str, ports: tuple[Port, ...], namespace: str, opts: pulumi.ResourceOptions) -> k8s.core.v1.Service:
     """A ClusterIP Service selecting every version of `app`."""
     return k8s.core.v1.Service(
         f"{namespace}-{app}",
@@ -236,7 +231,7 @@ def declare_app_set(
     provider: k8s.Provider,
     istiod: pulumi.Resource,
     parent: pulumi.Resource,
-    image_registry: Optional[str],
+    image_registry: str | None,
 ) -> k8s.core.v1.Namespace:
     """The namespace and everything in it, images from `image_registry` if set; the namespace waits for istiod,
     whose webhook injects the sidecars (pods created before it would run without one)."""

@@ -17,13 +17,22 @@ from e2e.toolchain import TOOLS
 # Messages the live analysis expects, each with its reason (docs/end-to-end.md): (code, origin pattern, why).
 # Offline, every Error and Warning fails the run; live, these alone are explained.
 EXPECTED_LIVE = (
-    ("IST0103", re.compile(r"^Pod "),
-     "the pod is missing the Istio proxy: sidecar injection is istiod's webhook, which no API server of the run calls"),
-    ("IST0147", re.compile(r"^Pod istio-system/istio-(ingress|egress)gateway-"),
-     "a gateway pod keeps the chart's `image: auto`: the injection webhook that replaces it is not called here"),
-    ("IST0140", re.compile(r"^VirtualService bookinfo/bookinfo$"),
-     "upstream's own routing: the mesh VirtualService productpage names subset v1, which the ingress gateway's "
-     "VirtualService bookinfo (upstream's bookinfo-gateway.yaml) does not apply; productpage has only v1"),
+    (
+        "IST0103",
+        re.compile(r"^Pod "),
+        "the pod is missing the Istio proxy: sidecar injection is istiod's webhook, which no API server of the run calls",
+    ),
+    (
+        "IST0147",
+        re.compile(r"^Pod istio-system/istio-(ingress|egress)gateway-"),
+        "a gateway pod keeps the chart's `image: auto`: the injection webhook that replaces it is not called here",
+    ),
+    (
+        "IST0140",
+        re.compile(r"^VirtualService bookinfo/bookinfo$"),
+        "upstream's own routing: the mesh VirtualService productpage names subset v1, which the ingress gateway's "
+        "VirtualService bookinfo (upstream's bookinfo-gateway.yaml) does not apply; productpage has only v1",
+    ),
 )
 
 
@@ -31,12 +40,16 @@ def istioctl(*args: str) -> list[dict[str, Any]]:
     """The analyzer's messages (`-o json`); the exit status only says whether any reached the failure threshold."""
     result = subprocess.run(
         [str(TOOLS["istioctl"].path("istioctl")), "analyze", "-A", "-o", "json", *args],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     output = result.stdout.strip()
     if not output.startswith("["):
         raise RuntimeError(f"istioctl analyze {' '.join(args)} printed no messages: {result.stderr.strip()[-1000:]}")
-    return json.loads(output)
+    messages: list[dict[str, Any]] = json.loads(output)
+    return messages
 
 
 def unexpected(messages: list[dict[str, Any]], expected: tuple[tuple[str, re.Pattern[str], str], ...]) -> list[str]:
@@ -85,4 +98,8 @@ def seeded_mistake_is_reported() -> list[str]:
         path = Path(directory) / "seeded.yaml"
         path.write_text(yaml.safe_dump_all(SEEDED))
         codes = {message["code"] for message in istioctl("--use-kube=false", str(path))}
-    return [] if "IST0101" in codes else [f"the seeded route to subset v9 was not reported as IST0101 (got {sorted(codes)})"]
+    return (
+        []
+        if "IST0101" in codes
+        else [f"the seeded route to subset v9 was not reported as IST0101 (got {sorted(codes)})"]
+    )

@@ -17,6 +17,7 @@ import threading
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -59,7 +60,7 @@ def write_repository(out: Path, version: str) -> list[str]:
     """Packages every chart into `out` with a Helm repository index; returns the chart names."""
     module = upstream.module_dir()
     out.mkdir(parents=True, exist_ok=True)
-    entries: dict[str, list[dict]] = {}
+    entries: dict[str, list[dict[str, Any]]] = {}
     for name, directory in CHARTS.items():
         archive = package(module / "manifests" / "charts" / directory, name, version, out)
         chart = yaml.safe_load((module / "manifests" / "charts" / directory / "Chart.yaml").read_text())
@@ -81,7 +82,7 @@ def write_repository(out: Path, version: str) -> list[str]:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the base class's name)
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -97,7 +98,7 @@ class ChartServer:
         assert self.server is not None
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def __enter__(self) -> "ChartServer":
+    def __enter__(self) -> ChartServer:
         handler = partial(_QuietHandler, directory=str(self.directory))
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()

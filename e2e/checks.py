@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Iterable, Optional
+from typing import Any
 
 from e2e.cluster import Cluster
 from tools.offline import SECRET
@@ -14,12 +15,20 @@ from tools.render import Rendering
 SERVER_FIELDS = ("status",)
 QUANTITY = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
 SCALE = {
-    None: Decimal(1), "m": Decimal("0.001"), "k": Decimal(10) ** 3, "M": Decimal(10) ** 6, "G": Decimal(10) ** 9,
-    "T": Decimal(10) ** 12, "Ki": Decimal(2) ** 10, "Mi": Decimal(2) ** 20, "Gi": Decimal(2) ** 30, "Ti": Decimal(2) ** 40,
+    None: Decimal(1),
+    "m": Decimal("0.001"),
+    "k": Decimal(10) ** 3,
+    "M": Decimal(10) ** 6,
+    "G": Decimal(10) ** 9,
+    "T": Decimal(10) ** 12,
+    "Ki": Decimal(2) ** 10,
+    "Mi": Decimal(2) ** 20,
+    "Gi": Decimal(2) ** 30,
+    "Ti": Decimal(2) ** 40,
 }
 
 
-def quantity(text: str) -> Optional[Decimal]:
+def quantity(text: str) -> Decimal | None:
     """A Kubernetes quantity's value (the API server writes 1024Mi back as 1Gi), or None if `text` is not one."""
     match = QUANTITY.match(text)
     return Decimal(match.group(1)) * SCALE[match.group(2)] if match else None
@@ -42,10 +51,17 @@ def differences(sent: Any, live: Any, path: str = "") -> list[str]:
     if isinstance(sent, list):
         if not isinstance(live, list) or len(live) != len(sent):
             return [f"{path}: expected {len(sent)} items, found {live!r}"]
-        return [problem for index, item in enumerate(sent) for problem in differences(item, live[index], f"{path}[{index}]")]
-    if sent == live or sent == SECRET:
+        return [
+            problem for index, item in enumerate(sent) for problem in differences(item, live[index], f"{path}[{index}]")
+        ]
+    if sent in (live, SECRET):
         return []
-    if isinstance(sent, str) and isinstance(live, str) and quantity(sent) is not None and quantity(sent) == quantity(live):
+    if (
+        isinstance(sent, str)
+        and isinstance(live, str)
+        and quantity(sent) is not None
+        and quantity(sent) == quantity(live)
+    ):
         return []
     return [f"{path}: sent {sent!r}, found {live!r}"]
 
@@ -56,8 +72,14 @@ def identity(obj: dict[str, Any]) -> tuple[str, str, str]:
 
 def live_objects(cluster: Cluster, manifests: Iterable[dict[str, Any]]) -> dict[tuple[str, str, str], dict[str, Any]]:
     """The live counterpart of every kind the manifests hold, by (kind, namespace, name)."""
-    kinds = sorted({f"{obj['kind'].lower()}.{obj['apiVersion'].split('/')[0]}" if "/" in obj["apiVersion"]
-                    else obj["kind"].lower() for obj in manifests})
+    kinds = sorted(
+        {
+            f"{obj['kind'].lower()}.{obj['apiVersion'].split('/')[0]}"
+            if "/" in obj["apiVersion"]
+            else obj["kind"].lower()
+            for obj in manifests
+        }
+    )
     items = cluster.get_json(",".join(kinds), "--all-namespaces")["items"]
     return {identity(obj): obj for obj in items}
 
@@ -112,9 +134,13 @@ def helm_releases(cluster: Cluster) -> dict[str, str]:
 
 
 def undeployed_releases(cluster: Cluster, rendering: Rendering) -> list[str]:
-    expected = [r["inputs"]["name"] for r in rendering.plan["resources"] if r["type"] == "kubernetes:helm.sh/v3:Release"]
+    expected = [
+        r["inputs"]["name"] for r in rendering.plan["resources"] if r["type"] == "kubernetes:helm.sh/v3:Release"
+    ]
     releases = helm_releases(cluster)
-    return [f"helm release {name}: {releases.get(name, 'missing')}" for name in expected if releases.get(name) != "deployed"]
+    return [
+        f"helm release {name}: {releases.get(name, 'missing')}" for name in expected if releases.get(name) != "deployed"
+    ]
 
 
 def expected_changes(before: Rendering, after: Rendering) -> dict[str, set[str]]:

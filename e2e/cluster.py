@@ -18,7 +18,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import yaml
 
@@ -49,7 +49,10 @@ def kwokctl(*args: str, timeout: float = START_TIMEOUT_SECONDS) -> subprocess.Co
     return subprocess.run(
         [str(TOOLS["kwok"].path("kwokctl")), *args],
         env={**os.environ, "KWOK_WORKDIR": str(workdir())},
-        capture_output=True, text=True, timeout=timeout, check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -154,25 +157,37 @@ class Cluster:
     kubeconfig: Path
     context: str = f"kwok-{NAME}"
     _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: Optional[threading.Thread] = None
+    _thread: threading.Thread | None = None
     assigned: dict[str, str] = field(default_factory=dict)
 
-    def kubectl(self, *args: str, stdin: Optional[str] = None, check: bool = True, timeout: float = 60) -> str:
+    def kubectl(self, *args: str, stdin: str | None = None, check: bool = True, timeout: float = 60) -> str:
         result = subprocess.run(
-            [str(TOOLS["kubernetes"].path("kubectl")), "--kubeconfig", str(self.kubeconfig), "--context", self.context,
-             *args],
-            input=stdin, capture_output=True, text=True, timeout=timeout, check=False,
+            [
+                str(TOOLS["kubernetes"].path("kubectl")),
+                "--kubeconfig",
+                str(self.kubeconfig),
+                "--context",
+                self.context,
+                *args,
+            ],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
         if check and result.returncode != 0:
             raise ClusterError(f"kubectl {' '.join(args)}: {result.stderr.strip()}")
         return result.stdout
 
     def get_json(self, *args: str) -> dict[str, Any]:
-        return json.loads(self.kubectl("get", *args, "-o", "json"))
+        document: dict[str, Any] = json.loads(self.kubectl("get", *args, "-o", "json"))
+        return document
 
     def apply(self, objects: list[dict[str, Any]]) -> None:
-        self.kubectl("apply", "--server-side", "--field-manager=istio-demo-e2e", "-f", "-",
-                     stdin=yaml.safe_dump_all(objects))
+        self.kubectl(
+            "apply", "--server-side", "--field-manager=istio-demo-e2e", "-f", "-", stdin=yaml.safe_dump_all(objects)
+        )
 
     def serve_load_balancers(self) -> None:
         """Starts the load-balancer stand-in: every LoadBalancer Service without an address gets one."""
@@ -193,8 +208,18 @@ class Cluster:
                 key = f"{service['metadata']['namespace']}/{service['metadata']['name']}"
                 address = self.assigned.setdefault(key, LOAD_BALANCER_ADDRESSES[len(self.assigned)])
                 status = {"status": {"loadBalancer": {"ingress": [{"ip": address}]}}}
-                self.kubectl("patch", "service", service["metadata"]["name"], "-n", service["metadata"]["namespace"],
-                             "--subresource=status", "--type=merge", "-p", json.dumps(status), check=False)
+                self.kubectl(
+                    "patch",
+                    "service",
+                    service["metadata"]["name"],
+                    "-n",
+                    service["metadata"]["namespace"],
+                    "--subresource=status",
+                    "--type=merge",
+                    "-p",
+                    json.dumps(status),
+                    check=False,
+                )
 
     def stop_load_balancers(self) -> None:
         self._stop.set()
@@ -237,7 +262,7 @@ def wait_for_stand_ins(cluster: Cluster) -> None:
     raise ClusterError(f"GKE's system pods did not all run ({len(running)} of {expected}): is the node pool too small?")
 
 
-def stop(cluster: Optional[Cluster]) -> None:
+def stop(cluster: Cluster | None) -> None:
     if cluster is not None:
         cluster.stop_load_balancers()
     delete_stale()

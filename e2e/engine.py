@@ -12,10 +12,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
-from typing import Callable
 
 from pulumi import automation as auto
 
@@ -81,9 +81,21 @@ def install_provider(home: Path) -> None:
     built = TOOLS["pulumi-resource-kubernetes"].path("pulumi-resource-kubernetes")
     if not plugin.is_dir() or plugin.stat().st_mtime < built.stat().st_mtime:
         subprocess.run(
-            [str(TOOLS["pulumi"].path("pulumi")), "plugin", "install", "resource", "kubernetes", sdk,
-             "--reinstall", "--file", str(built)],
-            env={**os.environ, **environment(home)}, check=True, capture_output=True, text=True,
+            [
+                str(TOOLS["pulumi"].path("pulumi")),
+                "plugin",
+                "install",
+                "resource",
+                "kubernetes",
+                sdk,
+                "--reinstall",
+                "--file",
+                str(built),
+            ],
+            env={**os.environ, **environment(home)},
+            check=True,
+            capture_output=True,
+            text=True,
         )
 
 

@@ -9,22 +9,25 @@ of the same configuration, and Istio's analyzers look at both.
 
 from __future__ import annotations
 
+import functools
 import json
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 import yaml
 
 from components.program import program
 from components.scenarios.catalog import CATALOG
-from e2e import analyze, charts, checks, cluster as control_plane, versions
+from e2e import analyze, charts, checks, versions
+from e2e import cluster as control_plane
 from e2e.engine import STACK, Changes, Engine, stop_engine_processes
 from e2e.toolchain import TOOLS, ensure_all
 from tools.render import Rendering
@@ -50,7 +53,7 @@ class Step:
     name: str
     ok: bool
     seconds: float
-    changes: Optional[dict[str, list[str]]] = None
+    changes: dict[str, list[str]] | None = None
     problems: list[str] = field(default_factory=list)
 
     def document(self) -> dict[str, Any]:
@@ -72,12 +75,12 @@ class Report:
     steps: list[Step] = field(default_factory=list)
     builds: dict[str, float] = field(default_factory=dict)  # seconds each tool took to build, when it was built
 
-    def run(self, name: str, action: Callable[[], tuple[Optional[Changes], list[str]]], fatal: bool = True) -> Step:
+    def run(self, name: str, action: Callable[[], tuple[Changes | None, list[str]]], fatal: bool = True) -> Step:
         """Times `action` (which returns the engine's changes and the problems found), records and prints it."""
         started = time.monotonic()
         try:
             changes, problems = action()
-        except Exception as error:  # noqa: BLE001 (every failure is reported as the step's)
+        except Exception as error:
             changes, problems = None, [f"{type(error).__name__}: {error}".strip()]
         step = Step(name, not problems, time.monotonic() - started, changes.document() if changes else None, problems)
         self.steps.append(step)
@@ -134,6 +137,14 @@ def predictions(overrides: dict[str, tuple[str, ...]]) -> dict[str, Rendering]:
     return {name: load(out / name) for name in overrides}
 
 
+def offline_analysis(scenario: str) -> tuple[None, list[str]]:
+    """istioctl's analyzers over the scenario's offline manifests, under both security settings."""
+    predicted = BUILD / "predicted"
+    return None, analyze.offline(
+        [predicted / scenario / "manifests.yaml", predicted / f"{scenario}+secure" / "manifests.yaml"]
+    )
+
+
 def confined(changes: Changes, before: Rendering, after: Rendering) -> list[str]:
     """The engine's changes are exactly those the two offline previews predict."""
     expected = {key: {as_engine(urn) for urn in urns} for key, urns in checks.expected_changes(before, after).items()}
@@ -150,8 +161,9 @@ def confined(changes: Changes, before: Rendering, after: Rendering) -> list[str]
 def cycle(report: Report, stack: ExitStack) -> None:
     def toolchain() -> tuple[None, list[str]]:
         ensure_all(log=lambda line: print(line, flush=True))
-        report.builds = {name: json.loads((tool.directory / "build.json").read_text())["seconds"]
-                         for name, tool in TOOLS.items()}
+        report.builds = {
+            name: json.loads((tool.directory / "build.json").read_text())["seconds"] for name, tool in TOOLS.items()
+        }
         return None, []
 
     report.run("toolchain", toolchain)
@@ -170,21 +182,20 @@ def cycle(report: Report, stack: ExitStack) -> None:
     report.run("cluster", start_cluster)
     kube: control_plane.Cluster = state["cluster"]
     target = (*BASE, f"kubeContext={kube.context}", f"kubeconfig={kube.kubeconfig}", f"chartMirror={state['mirror']}")
-    configs = {scenario: (*target, f"scenario={scenario}") for scenario in SCENARIOS}
+    configs: dict[str, tuple[str, ...]] = {scenario: (*target, f"scenario={scenario}") for scenario in SCENARIOS}
     configs.update({f"{scenario}+secure": (*target, f"scenario={scenario}", *SECURE) for scenario in SCENARIOS})
     predicted = predictions(configs)
 
     report.run("analyze:seeded", lambda: (None, analyze.seeded_mistake_is_reported()))
     for scenario in SCENARIOS:
-        report.run(f"analyze:{scenario}", lambda s=scenario: (None, analyze.offline(
-            [BUILD / "predicted" / s / "manifests.yaml", BUILD / "predicted" / f"{s}+secure" / "manifests.yaml"]
-        )), fatal=False)
+        report.run(f"analyze:{scenario}", functools.partial(offline_analysis, scenario), fatal=False)
 
     engine = Engine(BUILD / "engine", program)
     stack.callback(stop_engine_processes)
 
     def apply(name: str) -> Callable[[], tuple[Changes, list[str]]]:
         """`up` of configuration `name`, then the API server against its offline preview (and the previous one's)."""
+
         def action() -> tuple[Changes, list[str]]:
             engine.configure(config_of(configs[name]))
             changes = engine.up()
@@ -200,14 +211,17 @@ def cycle(report: Report, stack: ExitStack) -> None:
             problems += analyze.live(kube)
             state["previous"] = name
             return changes, problems
+
         return action
 
     def preview(name: str) -> Callable[[], tuple[Changes, list[str]]]:
         """A preview with diff of configuration `name`: its changes exactly those the offline previews predict."""
+
         def action() -> tuple[Changes, list[str]]:
             engine.configure(config_of(configs[name]))
             changes = engine.preview()
             return changes, confined(changes, predicted[state["previous"]], predicted[name])
+
         return action
 
     report.run(f"up:{SCENARIOS[0]}", apply(SCENARIOS[0]))

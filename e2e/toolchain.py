@@ -16,10 +16,10 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from e2e import versions
 
@@ -86,7 +86,9 @@ def module_dir(module: str, version: str, cwd: Path = Path(".")) -> Path:
     except json.JSONDecodeError:
         info = {"Error": result.stderr.strip()}
     if result.returncode != 0 or "Dir" not in info:
-        raise BuildError(f"{module}@{version} cannot be had through the Go module proxy: {info.get('Error', '').strip()}")
+        raise BuildError(
+            f"{module}@{version} cannot be had through the Go module proxy: {info.get('Error', '').strip()}"
+        )
     return Path(info["Dir"])
 
 
@@ -123,7 +125,10 @@ def build_kubernetes(scratch: Path, bin_dir: Path) -> None:
             f"-X {package}.gitMinor={minor}",
             f"-X {package}.gitTreeState=clean",
         ]
-    commands = [f"k8s.io/kubernetes/cmd/{name}" for name in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl")]
+    commands = [
+        f"k8s.io/kubernetes/cmd/{name}"
+        for name in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl")
+    ]
     go(["get", *(f"{command}@{version}" for command in commands)], scratch)
     go(["build", "-ldflags", " ".join(ldflags), "-o", str(bin_dir) + "/", *commands], scratch)
 
@@ -137,7 +142,12 @@ def build_etcd(scratch: Path, bin_dir: Path) -> None:
 def build_kwok(scratch: Path, bin_dir: Path) -> None:
     ldflags = f"-s -w -X sigs.k8s.io/kwok/pkg/consts.Version={versions.KWOK}"
     go(
-        ["install", "-ldflags", ldflags, *(f"sigs.k8s.io/kwok/cmd/{cmd}@{versions.KWOK}" for cmd in ("kwok", "kwokctl"))],
+        [
+            "install",
+            "-ldflags",
+            ldflags,
+            *(f"sigs.k8s.io/kwok/cmd/{cmd}@{versions.KWOK}" for cmd in ("kwok", "kwokctl")),
+        ],
         scratch,
         env={"GOBIN": str(bin_dir), "GOFLAGS": ""},
     )
@@ -163,7 +173,17 @@ def build_kubernetes_provider(scratch: Path, bin_dir: Path) -> None:
     command_dir = tree / "cmd" / "pulumi-resource-kubernetes"
     go(["run", "generate.go"], command_dir, env={"VERSION": sdk_version})
     ldflags = f"-s -w -X {module}/pkg/version.Version={sdk_version}"
-    go(["build", "-ldflags", ldflags, "-o", str(bin_dir / "pulumi-resource-kubernetes"), "./cmd/pulumi-resource-kubernetes"], tree)
+    go(
+        [
+            "build",
+            "-ldflags",
+            ldflags,
+            "-o",
+            str(bin_dir / "pulumi-resource-kubernetes"),
+            "./cmd/pulumi-resource-kubernetes",
+        ],
+        tree,
+    )
 
 
 def build_istioctl(scratch: Path, bin_dir: Path) -> None:
@@ -171,7 +191,9 @@ def build_istioctl(scratch: Path, bin_dir: Path) -> None:
     package = "istio.io/istio/istioctl/cmd/istioctl"
     go(["get", f"{package}@{versions.ISTIO_MODULE}"], scratch)
     stamp = f"1.30-dev+{versions.ISTIO_MODULE.rsplit('-', 1)[1]}"
-    ldflags = f"-s -w -X istio.io/istio/pkg/version.buildVersion={stamp} -X istio.io/istio/pkg/version.buildStatus=Clean"
+    ldflags = (
+        f"-s -w -X istio.io/istio/pkg/version.buildVersion={stamp} -X istio.io/istio/pkg/version.buildStatus=Clean"
+    )
     go(["build", "-ldflags", ldflags, "-o", str(bin_dir / "istioctl"), package], scratch)
 
 
@@ -182,10 +204,16 @@ def provider_source() -> str:
 TOOLS = {
     tool.name: tool
     for tool in (
-        Tool("kubernetes", f"k8s.io/kubernetes@{versions.KUBERNETES}",
-             ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"), build_kubernetes),
+        Tool(
+            "kubernetes",
+            f"k8s.io/kubernetes@{versions.KUBERNETES}",
+            ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"),
+            build_kubernetes,
+        ),
         Tool("pulumi", f"github.com/pulumi/pulumi/pkg/v3@{versions.PULUMI}", ("pulumi",), build_pulumi),
-        Tool("pulumi-resource-kubernetes", provider_source(), ("pulumi-resource-kubernetes",), build_kubernetes_provider),
+        Tool(
+            "pulumi-resource-kubernetes", provider_source(), ("pulumi-resource-kubernetes",), build_kubernetes_provider
+        ),
         Tool("istioctl", f"istio.io/istio@{versions.ISTIO_MODULE}", ("istioctl",), build_istioctl),
         Tool("etcd", f"go.etcd.io/etcd/server/v3@{versions.ETCD}", ("etcd",), build_etcd),
         Tool("kwok", f"sigs.k8s.io/kwok@{versions.KWOK}", ("kwok", "kwokctl"), build_kwok),
@@ -223,7 +251,9 @@ def ensure_all(log: Callable[[str], None] = print) -> dict[str, float]:
         futures = {name: pool.submit(build, tool) for name, tool in TOOLS.items()}
         for name, future in futures.items():
             seconds[name] = future.result()
-            log(f"  {name:<28} {TOOLS[name].source:<80} {'cached' if not seconds[name] else f'built in {seconds[name]:.0f} s'}")
+            log(
+                f"  {name:<28} {TOOLS[name].source:<80} {'cached' if not seconds[name] else f'built in {seconds[name]:.0f} s'}"
+            )
     return seconds
 
 

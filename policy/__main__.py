@@ -5,8 +5,9 @@ Importing it starts the policy server, so tests never do.
 """
 
 import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -20,11 +21,11 @@ from pulumi_policy import (
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # validators.py, however the CLI starts the pack
 
-import validators  # noqa: E402
+import validators
 
 
 def per_resource(
-    name: str, description: str, check: Callable[[str, Mapping], list[str]]
+    name: str, description: str, check: Callable[[str, Mapping[str, Any]], list[str]]
 ) -> ResourceValidationPolicy:
     """A mandatory policy reporting every message `check` returns for a resource."""
 

@@ -7,8 +7,10 @@ read-only mappings and sequences, so the checks test for `Mapping`/`Sequence`, n
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+Props = Mapping[str, Any]  # a resource's inputs as the engine hands them to a policy
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 SERVICE = "kubernetes:core/v1:Service"
@@ -38,14 +40,14 @@ def is_istio(resource_type: str, kind: str) -> bool:
     return resource_type.startswith(ISTIO_NETWORKING) and resource_type.endswith(f":{kind}")
 
 
-def release_name(props: Mapping) -> str:
+def release_name(props: Props) -> str:
     return str(props.get("name") or "")
 
 
 # --- VirtualService route weights -------------------------------------------------------------------------
 
 
-def route_weights(resource_type: str, props: Mapping) -> list[str]:
+def route_weights(resource_type: str, props: Props) -> list[str]:
     """Every HTTP, TCP and TLS route of a VirtualService that splits traffic gives weights summing to 100."""
     if not is_istio(resource_type, "VirtualService"):
         return []
@@ -72,7 +74,7 @@ def service_key(host: str, namespace: str) -> str:
     return f"{host}.{namespace}" if "." not in host else host
 
 
-def routed_destinations(spec: Any) -> Iterable[Mapping]:
+def routed_destinations(spec: Any) -> Iterable[Props]:
     """Every destination a VirtualService sends (or mirrors) traffic to."""
     for protocol in ("http", "tcp", "tls"):
         for rule in items(field(spec, protocol)):
@@ -84,7 +86,7 @@ def routed_destinations(spec: Any) -> Iterable[Mapping]:
                 yield field(mirror, "destination")
 
 
-def missing_subsets(resources: Iterable[tuple[str, str, Mapping]]) -> list[tuple[str, str]]:
+def missing_subsets(resources: Iterable[tuple[str, str, Props]]) -> list[tuple[str, str]]:
     """(urn, message) for each route destination whose subset no DestinationRule of its host defines.
 
     `resources` are (urn, type, props) of the whole stack."""
@@ -112,7 +114,7 @@ def missing_subsets(resources: Iterable[tuple[str, str, Mapping]]) -> list[tuple
 # --- only the ingress gateway is a LoadBalancer -----------------------------------------------------------
 
 
-def load_balancers(resource_type: str, props: Mapping) -> list[str]:
+def load_balancers(resource_type: str, props: Props) -> list[str]:
     """Only the ingress gateway may be a LoadBalancer: Helm releases by `service.type`, typed Services by spec."""
     if resource_type == RELEASE:
         name = release_name(props)
@@ -128,7 +130,7 @@ def load_balancers(resource_type: str, props: Mapping) -> list[str]:
 # --- settings that make `pulumi destroy` fail --------------------------------------------------------------
 
 
-def blocks_destroy(resource_type: str, props: Mapping, protect: bool) -> list[str]:
+def blocks_destroy(resource_type: str, props: Props, protect: bool) -> list[str]:
     """Deletion protection on the cloud resource, or Pulumi's `protect` option: `pulumi destroy` would stop."""
     problems = []
     if props.get("deletionProtection") is True:
@@ -143,7 +145,13 @@ def blocks_destroy(resource_type: str, props: Mapping, protect: bool) -> list[st
 # --- no privileged or root containers ---------------------------------------------------------------------
 
 
-def root_or_privileged(resource_type: str, props: Mapping) -> list[str]:
+def effective(context: Any, pod_context: Any, key: str) -> Any | None:
+    """A container's security setting: its own, else the pod's."""
+    own = field(context, key)
+    return own if own is not None else field(pod_context, key)
+
+
+def root_or_privileged(resource_type: str, props: Props) -> list[str]:
     """No container of a typed workload is privileged, runs as user 0 or lacks runAsNonRoot."""
     if resource_type not in POD_TEMPLATES:
         return []
@@ -153,16 +161,11 @@ def root_or_privileged(resource_type: str, props: Mapping) -> list[str]:
     for container in items(field(pod, "initContainers")) + items(field(pod, "containers")):
         name = field(container, "name")
         context = field(container, "securityContext")
-
-        def effective(key: str) -> Optional[Any]:
-            own = field(context, key)
-            return own if own is not None else field(pod_context, key)
-
         if field(context, "privileged") is True:
             problems.append(f"container {name} is privileged")
-        if effective("runAsUser") == 0:
+        if effective(context, pod_context, "runAsUser") == 0:
             problems.append(f"container {name} runs as user 0 (root)")
-        if effective("runAsNonRoot") is not True:
+        if effective(context, pod_context, "runAsNonRoot") is not True:
             problems.append(f"container {name} does not set runAsNonRoot: true")
     return problems
 
@@ -174,7 +177,7 @@ def is_dashboard(*names: Any) -> bool:
     return any(dashboard in str(name or "").lower() for name in names for dashboard in DASHBOARDS)
 
 
-def exposed_dashboards(resource_type: str, props: Mapping) -> list[str]:
+def exposed_dashboards(resource_type: str, props: Props) -> list[str]:
     """Grafana and Kiali (anonymous admin in the demo setup) get no LoadBalancer, NodePort or Ingress."""
     if resource_type == RELEASE and is_dashboard(release_name(props), props.get("chart")):
         exposures = {

@@ -24,10 +24,16 @@ def additions(ours: Any, upstream: Any, path: str = "") -> list[str]:
     if isinstance(upstream, list) and isinstance(ours, list):
         ours_by_name, upstream_by_name = _keyed(ours), _keyed(upstream)
         if ours_by_name is not None and upstream_by_name is not None:
-            assert set(ours_by_name) == set(upstream_by_name), f"{path}: {sorted(ours_by_name)} != {sorted(upstream_by_name)}"
-            return [p for name in upstream_by_name for p in additions(ours_by_name[name], upstream_by_name[name], f"{path}[{name}]")]
+            assert set(ours_by_name) == set(upstream_by_name), (
+                f"{path}: {sorted(ours_by_name)} != {sorted(upstream_by_name)}"
+            )
+            return [
+                p
+                for name in upstream_by_name
+                for p in additions(ours_by_name[name], upstream_by_name[name], f"{path}[{name}]")
+            ]
         assert len(ours) == len(upstream), f"{path}: {ours} != {upstream}"
-        return [p for i, (a, b) in enumerate(zip(ours, upstream)) for p in additions(a, b, f"{path}[{i}]")]
+        return [p for i, (a, b) in enumerate(zip(ours, upstream, strict=True)) for p in additions(a, b, f"{path}[{i}]")]
     assert ours == upstream, f"{path}: {ours!r} != {upstream!r}"
     return []
 

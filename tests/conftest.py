@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Optional
 
 import pytest
 
@@ -12,8 +11,8 @@ from tools.render import Rendering, render
 from tools.schemas import upstream_dir
 
 
-@functools.lru_cache(maxsize=None)
-def rendered(overrides: tuple[str, ...] = (), preset: Optional[str] = None) -> Rendering:
+@functools.cache
+def rendered(overrides: tuple[str, ...] = (), preset: str | None = None) -> Rendering:
     """The dev stack rendered with `overrides`; cached, since every render of one config is identical."""
     return render("dev", Path(preset) if preset else None, overrides)
 

@@ -11,9 +11,9 @@ import secrets
 import socketserver
 import threading
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Iterator, Optional, Sequence
 from urllib.parse import parse_qs
 
 HOST = "127.0.0.1"
@@ -25,7 +25,7 @@ class Reply:
     """One product page: reviews from `version` (None: productpage gave up on reviews), stars or the ratings
     error, after `seconds`."""
 
-    version: Optional[str]
+    version: str | None
     ratings: bool = True
     seconds: float = 0.0
     status: int = 200
@@ -67,7 +67,7 @@ class _Server(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    stand_in: "ProductPageStandIn"
+    stand_in: ProductPageStandIn
 
     def log_message(self, *args: object) -> None:
         pass
@@ -80,10 +80,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         self.stand_in.post(self)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self.stand_in.get(self)
 
 
@@ -122,7 +122,7 @@ class ProductPageStandIn(_Serving):
     def __init__(
         self,
         replies: dict[str, Sequence[Reply]],
-        header: Optional[tuple[str, str]] = None,
+        header: tuple[str, str] | None = None,
         sets_cookie: bool = True,
     ) -> None:
         super().__init__()
@@ -219,7 +219,7 @@ class TcpEchoStandIn:
     def port(self) -> int:
         return self.server.server_address[1]
 
-    def __enter__(self) -> "TcpEchoStandIn":
+    def __enter__(self) -> TcpEchoStandIn:
         threading.Thread(target=self.server.serve_forever, args=(POLL_SECONDS,), daemon=True).start()
         return self
 

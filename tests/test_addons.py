@@ -69,7 +69,11 @@ def test_release_waits_for_istiod_and_what_it_reads(default, release, after):
 
 # What each add-on declares (type, logical name).
 PROMETHEUS_SET = {(RELEASE, "prometheus")}
-GRAFANA_SET = {(RELEASE, "grafana"), (SECRET_TYPE, "istio-system-grafana-admin"), (PASSWORD_TYPE, "grafana-admin-password")}
+GRAFANA_SET = {
+    (RELEASE, "grafana"),
+    (SECRET_TYPE, "istio-system-grafana-admin"),
+    (PASSWORD_TYPE, "grafana-admin-password"),
+}
 KIALI_SET = {(RELEASE, "kiali")}
 JAEGER_SET = {
     (CONFIG_MAP, "istio-system-jaeger"),
@@ -184,7 +188,9 @@ def test_grafanas_dashboards_are_istios_files_at_its_release_tag_and_fail_visibl
     dashboards = values(default, "grafana")["dashboards"]["istio"]
     for dashboard in dashboards.values():
         assert set(dashboard) == {"url"}
-        assert dashboard["url"].startswith("https://raw.githubusercontent.com/istio/istio/1.30.3/manifests/addons/dashboards/")
+        assert dashboard["url"].startswith(
+            "https://raw.githubusercontent.com/istio/istio/1.30.3/manifests/addons/dashboards/"
+        )
 
 
 GRAFANA_LINK = {
@@ -212,7 +218,9 @@ KIALI_LINKS = [
 ]
 
 
-@pytest.mark.parametrize(("overrides", "grafana", "tracing"), KIALI_LINKS, ids=[" ".join(k[0]) or "all" for k in KIALI_LINKS])
+@pytest.mark.parametrize(
+    ("overrides", "grafana", "tracing"), KIALI_LINKS, ids=[" ".join(k[0]) or "all" for k in KIALI_LINKS]
+)
 def test_kiali_asks_for_a_token_and_links_prometheus_grafana_and_jaeger_when_installed(overrides, grafana, tracing):
     assert values(rendered(overrides), "kiali") == {
         "auth": {"strategy": "token"},
@@ -244,7 +252,10 @@ def test_grafana_admin_credentials_are_a_secret_the_chart_reads(default):
         "stringData": {"admin-user": SECRET, "admin-password": SECRET},
     }
     assert resource(default, SECRET_TYPE, "istio-system-grafana-admin")["dependsOn"] == sorted(
-        [urn_of(default, PASSWORD_TYPE, "grafana-admin-password"), urn_of(default, "kubernetes:core/v1:Namespace", "istio-system")]
+        [
+            urn_of(default, PASSWORD_TYPE, "grafana-admin-password"),
+            urn_of(default, "kubernetes:core/v1:Namespace", "istio-system"),
+        ]
     )
     assert resource(default, PASSWORD_TYPE, "grafana-admin-password")["inputs"] == {"length": 24, "special": False}
 
@@ -278,7 +289,7 @@ def upstream_jaeger(upstream) -> dict[tuple[str, str], dict]:
 
 def test_jaeger_runs_istios_all_in_one_configuration(default, upstream):
     ours = manifest(default, "ConfigMap", "jaeger", "istio-system")
-    theirs = upstream_jaeger(upstream)[("ConfigMap", "jaeger")]
+    theirs = upstream_jaeger(upstream)["ConfigMap", "jaeger"]
     assert yaml.safe_load(ours["data"]["config.yaml"]) == yaml.safe_load(theirs["data"]["config.yaml"])
     assert ours["metadata"]["labels"] == {"app": "jaeger"}
 
@@ -335,7 +346,10 @@ def test_jaeger_deployment_is_the_upstream_pod_without_sidecar_rolled_on_config_
 
 def test_jaeger_deployment_waits_for_its_namespace_and_config(default):
     assert resource(default, DEPLOYMENT, "istio-system-jaeger")["dependsOn"] == sorted(
-        [urn_of(default, CONFIG_MAP, "istio-system-jaeger"), urn_of(default, "kubernetes:core/v1:Namespace", "istio-system")]
+        [
+            urn_of(default, CONFIG_MAP, "istio-system-jaeger"),
+            urn_of(default, "kubernetes:core/v1:Namespace", "istio-system"),
+        ]
     )
 
 
@@ -346,7 +360,7 @@ def ports(service: dict) -> list[tuple[str, int, int]]:
 @pytest.mark.parametrize("name", ["tracing", "zipkin", "jaeger-collector"])
 def test_jaeger_services_match_upstream(default, upstream, name):
     ours = manifest(default, "Service", name, "istio-system")
-    theirs = upstream_jaeger(upstream)[("Service", name)]
+    theirs = upstream_jaeger(upstream)["Service", name]
     assert ports(ours) == ports(theirs)
     assert {p["protocol"] for p in ours["spec"]["ports"]} == {"TCP"}
     assert ours["metadata"]["labels"] == theirs["metadata"]["labels"]

@@ -93,7 +93,9 @@ def test_deployment_hardening(default, name):
     assert {v["name"]: v for v in pod.get("volumes", [])} == {v: {"name": v, "emptyDir": {}} for v in scratch}
 
 
-@pytest.mark.parametrize("name", ["details-v1", "ratings-v1", "reviews-v1", "reviews-v2", "reviews-v3", "productpage-v1"])
+@pytest.mark.parametrize(
+    "name", ["details-v1", "ratings-v1", "reviews-v1", "reviews-v2", "reviews-v3", "productpage-v1"]
+)
 def test_deployment_sizes_and_probes(default, name):
     container = manifest(default, "Deployment", name, "bookinfo")["spec"]["template"]["spec"]["containers"][0]
     requests, limits = SIZES[name.split("-")[0]]
@@ -127,10 +129,7 @@ def test_destination_rules_name_a_subset_for_every_deployed_version(default):
 
 def test_round_robin_leaves_reviews_without_a_route(default):
     routed_hosts = [
-        host
-        for obj in default.manifests
-        if obj["kind"] == "VirtualService"
-        for host in obj["spec"]["hosts"]
+        host for obj in default.manifests if obj["kind"] == "VirtualService" for host in obj["spec"]["hosts"]
     ]
     assert routed_hosts == ["*"]
     assert default.plan["outputs"]["routing"] == ["reviews: no route rule -> round robin over v1, v2, v3"]

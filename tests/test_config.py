@@ -6,11 +6,11 @@ import pytest
 import yaml
 
 from components.config import ConfigError, ConfigParser, MappingConfig
+from components.project import load_project
+from components.scenarios.catalog import CATALOG
 from components.scenarios.parameters import load_parameters
 from components.settings import load_settings
-from components.scenarios.catalog import CATALOG
 from tools import render
-from components.project import load_project
 from tools.stack_config import ROOT, as_runtime_strings, assemble
 
 INVALID = [
@@ -38,17 +38,24 @@ INVALID = [
     (("prometheus=false", "kiali=true"), "kiali: needs prometheus=true; set prometheus=true or kiali=false"),
     (("prometheus=false", "kiali=false"), "grafana: needs prometheus=true; set prometheus=true or grafana=false"),
     ("scenario=chaos", "scenario: unknown value 'chaos'; allowed: round-robin, all-v1, user-routing, fault-delay"),
-    (("scenario=egress-gateway", "egressGateway=false"),
-     "scenario: egress-gateway needs the egress gateway; set egressGateway=true or pick another scenario"),
+    (
+        ("scenario=egress-gateway", "egressGateway=false"),
+        "scenario: egress-gateway needs the egress gateway; set egressGateway=true or pick another scenario",
+    ),
     ("reviewsWeights=v1=50,v3=40", "reviewsWeights: weights sum to 90; allowed: subset=weight pairs over v1, v2, v3"),
     ("reviewsWeights=v1=50,v4=50", "reviewsWeights: there is no subset 'v4'; allowed: subset=weight pairs"),
     ("reviewsWeights=v1=50,v1=50", "reviewsWeights: subset 'v1' appears twice"),
     ("reviewsWeights=v1:50,v3:50", "reviewsWeights: 'v1:50' is not subset=weight"),
-    ("tcpEchoWeights=v1=80,v3=20", "tcpEchoWeights: there is no subset 'v3'; allowed: subset=weight pairs over v1, v2 "),
+    (
+        "tcpEchoWeights=v1=80,v3=20",
+        "tcpEchoWeights: there is no subset 'v3'; allowed: subset=weight pairs over v1, v2 ",
+    ),
     ("faultPercentage=150", "faultPercentage: 150 is out of range; allowed: an integer from 0 to 100"),
     ("mirrorPercentage=-1", "mirrorPercentage: -1 is out of range; allowed: an integer from 0 to 100"),
-    ("faultDelay=2 seconds",
-     "faultDelay: '2 seconds' is not a duration; allowed: whole milliseconds from 1ms, such as 7s, 0.5s or 500ms"),
+    (
+        "faultDelay=2 seconds",
+        "faultDelay: '2 seconds' is not a duration; allowed: whole milliseconds from 1ms, such as 7s, 0.5s or 500ms",
+    ),
     ("reviewsTimeout=soon", "reviewsTimeout: 'soon' is not a duration; allowed: whole milliseconds"),
     ("ratingsDelay=2", "ratingsDelay: '2' is not a duration; allowed: whole milliseconds"),
     ("faultDelay=0s", "faultDelay: '0s' is shorter than 1ms; allowed: whole milliseconds from 1ms"),
@@ -61,14 +68,22 @@ INVALID = [
     ("faultTarget=admins", "faultTarget: unknown value 'admins'; allowed: user, everyone"),
     ("user=jason smith", "user: 'jason smith' is not valid; allowed: 1-64 letters"),
     ("headerName=User-Agent", "headerName: 'User-Agent' is not valid; allowed: a lowercase header name"),
-    ("headerRegex=.*(Firefox", "headerRegex: '.*(Firefox' is not a valid RE2 regular expression (missing ): .*(Firefox)"),
-    ("headerRegex=(?=Fire)fox", "headerRegex: '(?=Fire)fox' is not a valid RE2 regular expression (invalid perl operator: (?=)"),
+    (
+        "headerRegex=.*(Firefox",
+        "headerRegex: '.*(Firefox' is not a valid RE2 regular expression (missing ): .*(Firefox)",
+    ),
+    (
+        "headerRegex=(?=Fire)fox",
+        "headerRegex: '(?=Fire)fox' is not a valid RE2 regular expression (invalid perl operator: (?=)",
+    ),
     ("headerRegex=", "headerRegex: '' has 0 characters; allowed: an RE2 regular expression of 1-1024 characters"),
     (f"headerRegex={'x' * 1025}", "headerRegex: 'xxxxxxxxxxxxxxxxxxxx'... has 1025 characters; allowed: an RE2"),
     ("headerSubset=v4", "headerSubset: unknown value 'v4'; allowed: v1, v2, v3"),
     ("egressHost=not a host", "egressHost: 'not a host' is not valid; allowed: a DNS host name outside the cluster"),
-    ("egressHost=productpage.bookinfo.svc.cluster.local",
-     "egressHost: 'productpage.bookinfo.svc.cluster.local' is a name inside the cluster, so its traffic never leaves"),
+    (
+        "egressHost=productpage.bookinfo.svc.cluster.local",
+        "egressHost: 'productpage.bookinfo.svc.cluster.local' is a name inside the cluster, so its traffic never leaves",
+    ),
     ("egressHost=httpbin.default.svc", "egressHost: 'httpbin.default.svc' is a name inside the cluster"),
     ("egressHost=printer.local", "egressHost: 'printer.local' is a name inside the cluster"),
     ("httpbinStatusPath=maybe", "httpbinStatusPath: 'maybe' is not a boolean"),
@@ -80,16 +95,29 @@ INVALID = [
     ("spotNodes=True", "spotNodes: 'True' is not a boolean; allowed: true, false"),
     ("target=kind", "target: unknown value 'kind'; allowed: gke, existing"),
     ("target=existing", "kubeContext: required with target=existing; set it to a context of your kubeconfig"),
-    (("target=existing", "kubeContext=kind istio"), "kubeContext: 'kind istio' is not valid; allowed: a kubeconfig context"),
-    (("target=existing", "kubeContext=kind-istio", "platform=kind"),
-     "platform: unknown value 'kind'; allowed: auto, none, gke, k3d, k3s, microk8s, minikube, openshift"),
+    (
+        ("target=existing", "kubeContext=kind istio"),
+        "kubeContext: 'kind istio' is not valid; allowed: a kubeconfig context",
+    ),
+    (
+        ("target=existing", "kubeContext=kind-istio", "platform=kind"),
+        "platform: unknown value 'kind'; allowed: auto, none, gke, k3d, k3s, microk8s, minikube, openshift",
+    ),
     ("platform=minikube", "platform: 'minikube' does not fit target=gke; allowed with target=gke: auto, gke"),
-    ("ingressServiceType=loadbalancer",
-     "ingressServiceType: unknown value 'loadbalancer'; allowed: auto, LoadBalancer, NodePort, ClusterIP"),
-    ("chartMirror=ftp://charts.example.com", "chartMirror: 'ftp://charts.example.com' is not valid; allowed: an http(s)://"),
+    (
+        "ingressServiceType=loadbalancer",
+        "ingressServiceType: unknown value 'loadbalancer'; allowed: auto, LoadBalancer, NodePort, ClusterIP",
+    ),
+    (
+        "chartMirror=ftp://charts.example.com",
+        "chartMirror: 'ftp://charts.example.com' is not valid; allowed: an http(s)://",
+    ),
     ("chartMirror=charts/", "chartMirror: 'charts/' is not valid; allowed: an http(s):// Helm repository, an oci://"),
     ("chartMirror=https://", "chartMirror: 'https://' is not valid"),
-    ("imageRegistry=https://mirror.example.com", "imageRegistry: 'https://mirror.example.com' is not valid; allowed: a registry host"),
+    (
+        "imageRegistry=https://mirror.example.com",
+        "imageRegistry: 'https://mirror.example.com' is not valid; allowed: a registry host",
+    ),
     ("imageRegistry=mirror.example.com/istio:1.30", "imageRegistry: 'mirror.example.com/istio:1.30' is not valid"),
     ("imageRegistry=Mirror.Example.com", "imageRegistry: 'Mirror.Example.com' is not valid"),
 ]
@@ -145,15 +173,43 @@ def test_the_scenario_records_name_every_parameter_the_settings_read():
 
 # The defaults the issues fix (the tutorial's), checked against Pulumi.yaml.
 FIXED_DEFAULTS = {
-    "clusterName": "istio-demo", "nodeCount": 4, "machineType": "n1-standard-1", "spotNodes": False,
-    "releaseChannel": "REGULAR", "deletionProtection": False, "istioVersion": "1.30.3", "egressGateway": True,
-    "scenario": "round-robin", "user": "jason", "reviewsWeights": "v1=50,v3=50", "tcpEchoWeights": "v1=80,v2=20",
-    "faultDelay": "7s", "faultAbortStatus": 500, "faultPercentage": 100, "faultTarget": "user",
-    "reviewsTimeout": "0.5s", "ratingsDelay": "2s", "headerName": "user-agent", "headerRegex": ".*Firefox.*",
-    "headerSubset": "v2", "mirrorPercentage": 100, "egressHost": "edition.cnn.com", "httpbinStatusPath": False,
-    "prometheus": True, "grafana": True, "kiali": True, "jaeger": True, "mtlsMode": "PERMISSIVE",
-    "authorization": False, "target": "gke", "kubeContext": "", "kubeconfig": "", "platform": "auto",
-    "ingressServiceType": "auto", "chartMirror": "", "imageRegistry": "",
+    "clusterName": "istio-demo",
+    "nodeCount": 4,
+    "machineType": "n1-standard-1",
+    "spotNodes": False,
+    "releaseChannel": "REGULAR",
+    "deletionProtection": False,
+    "istioVersion": "1.30.3",
+    "egressGateway": True,
+    "scenario": "round-robin",
+    "user": "jason",
+    "reviewsWeights": "v1=50,v3=50",
+    "tcpEchoWeights": "v1=80,v2=20",
+    "faultDelay": "7s",
+    "faultAbortStatus": 500,
+    "faultPercentage": 100,
+    "faultTarget": "user",
+    "reviewsTimeout": "0.5s",
+    "ratingsDelay": "2s",
+    "headerName": "user-agent",
+    "headerRegex": ".*Firefox.*",
+    "headerSubset": "v2",
+    "mirrorPercentage": 100,
+    "egressHost": "edition.cnn.com",
+    "httpbinStatusPath": False,
+    "prometheus": True,
+    "grafana": True,
+    "kiali": True,
+    "jaeger": True,
+    "mtlsMode": "PERMISSIVE",
+    "authorization": False,
+    "target": "gke",
+    "kubeContext": "",
+    "kubeconfig": "",
+    "platform": "auto",
+    "ingressServiceType": "auto",
+    "chartMirror": "",
+    "imageRegistry": "",
 }
 
 

@@ -38,9 +38,7 @@ def yaml_text(value) -> str:
 
 
 def test_configuration_reference_matches_pulumi_yaml():
-    declared = {
-        key: (spec["type"], yaml_text(spec["default"])) for key, spec in load_project().declarations.items()
-    }
+    declared = {key: (spec["type"], yaml_text(spec["default"])) for key, spec in load_project().declarations.items()}
     assert reference_rows() == declared
 
 

@@ -37,15 +37,23 @@ def test_expected_changes_of_a_scenario_switch_are_the_scenarios_objects_only():
     expected = checks.expected_changes(before, after)
     assert expected["delete"] == set() and expected["change"] == set()
     assert {urn.split("::")[-1] for urn in expected["create"]} == {
-        "samples", "mirroring", "mirroring-curl", "mirroring-httpbin", "mirroring-curl-v1", "mirroring-httpbin-v1",
-        "mirroring-httpbin-v2", "destinationrule-mirroring-httpbin", "virtualservice-mirroring-httpbin",
+        "samples",
+        "mirroring",
+        "mirroring-curl",
+        "mirroring-httpbin",
+        "mirroring-curl-v1",
+        "mirroring-httpbin-v1",
+        "mirroring-httpbin-v2",
+        "destinationrule-mirroring-httpbin",
+        "virtualservice-mirroring-httpbin",
     }
 
 
 def test_engine_names_and_configuration():
     assert as_engine("urn:pulumi:dev::istio-demo::a::b") == "urn:pulumi:e2e::istio-demo::a::b"
     assert config_of(("scenario=all-v1", "reviewsWeights=v1=80,v2=20")) == {
-        "istio-demo:scenario": "all-v1", "istio-demo:reviewsWeights": "v1=80,v2=20"
+        "istio-demo:scenario": "all-v1",
+        "istio-demo:reviewsWeights": "v1=80,v2=20",
     }
 
 
@@ -54,9 +62,12 @@ def test_control_plane_binds_loopback_with_rbac_and_admission_but_no_webhooks():
     options = configuration["options"]
     assert (options["bindAddress"], options["kubeAuthorization"], options["kubeAdmission"]) == ("127.0.0.1", True, True)
     assert configuration["componentsPatches"] == [
-        {"name": "kube-apiserver", "extraArgs": [
-            {"key": "disable-admission-plugins", "value": "MutatingAdmissionWebhook,ValidatingAdmissionWebhook"}
-        ]}
+        {
+            "name": "kube-apiserver",
+            "extraArgs": [
+                {"key": "disable-admission-plugins", "value": "MutatingAdmissionWebhook,ValidatingAdmissionWebhook"}
+            ],
+        }
     ]
     assert all(options[key].startswith("/") for key in options if key.endswith("Binary"))
 
@@ -84,8 +95,9 @@ def test_packaged_chart_carries_the_pinned_version_and_the_release_hub(tmp_path)
     source = tmp_path / "istiod"
     (source / "templates").mkdir(parents=True)
     (source / "Chart.yaml").write_text("apiVersion: v2\nname: istiod\nversion: 1.0.0\nappVersion: 1.0.0\n")
-    (source / "values.yaml").write_text("_internal_defaults_do_not_set:\n  global:\n    hub: registry.istio.io/testing\n"
-                                        "    tag: latest\n")
+    (source / "values.yaml").write_text(
+        "_internal_defaults_do_not_set:\n  global:\n    hub: registry.istio.io/testing\n    tag: latest\n"
+    )
     (source / "templates" / "a.yaml").write_text("kind: ConfigMap\n")
     archive = charts.package(source, "istiod", "1.30.3", tmp_path)
     with tarfile.open(archive) as tar:

@@ -6,9 +6,9 @@ import pytest
 
 from components.versions import mirrored
 from tests.conftest import rendered
-from tools.render import render
 from tests.plan import K8S_PROVIDER, RELEASE, resource, resources
 from tests.test_presets import STACKS
+from tools.render import render
 
 EXISTING = ("target=existing", "kubeContext=kind-istio")
 PROVIDER_URN = "urn:pulumi:dev::istio-demo::istio-demo:cluster:ExistingCluster$pulumi:providers:kubernetes::cluster-k8s"
@@ -45,7 +45,9 @@ def test_the_one_provider_is_built_from_the_named_context():
     ]
     with_file = resource(existing("kubeconfig=/home/me/.kube/kind"), K8S_PROVIDER, "cluster-k8s")
     assert with_file["inputs"] == {
-        "kubeconfig": "/home/me/.kube/kind", "context": "kind-istio", "clusterIdentifier": "kind-istio"
+        "kubeconfig": "/home/me/.kube/kind",
+        "context": "kind-istio",
+        "clusterIdentifier": "kind-istio",
     }
 
 
@@ -80,9 +82,12 @@ def test_platform_and_ingress_service_type_per_target(overrides, platform, servi
 def test_gke_keeps_its_platform_and_load_balancer(default):
     assert resource(default, RELEASE, "istiod")["inputs"]["values"]["global"] == {"platform": "gke"}
     assert resource(default, RELEASE, "istio-ingressgateway")["inputs"]["values"]["service"]["type"] == "LoadBalancer"
-    assert resource(rendered(("ingressServiceType=NodePort",)), RELEASE, "istio-ingressgateway")["inputs"]["values"][
-        "service"
-    ]["type"] == "NodePort"
+    assert (
+        resource(rendered(("ingressServiceType=NodePort",)), RELEASE, "istio-ingressgateway")["inputs"]["values"][
+            "service"
+        ]["type"]
+        == "NodePort"
+    )
 
 
 def test_without_a_load_balancer_the_outputs_say_how_to_port_forward():
@@ -113,10 +118,13 @@ def test_capacity_reports_the_requests_and_an_unknown_allocatable(default):
 @pytest.mark.parametrize(
     ("overrides", "warnings"),
     [
-        (("nodeCount=3", "spotNodes=true"), [
-            "nodeCount: ignored, target=existing does not use it (it applies to target=gke)",
-            "spotNodes: ignored, target=existing does not use it (it applies to target=gke)",
-        ]),
+        (
+            ("nodeCount=3", "spotNodes=true"),
+            [
+                "nodeCount: ignored, target=existing does not use it (it applies to target=gke)",
+                "spotNodes: ignored, target=existing does not use it (it applies to target=gke)",
+            ],
+        ),
         (("gcp:zone=europe-west4-b",), []),
     ],
 )
@@ -133,10 +141,14 @@ def test_existing_only_keys_are_ignored_with_a_warning_on_gke():
 @pytest.mark.parametrize(
     ("mirror", "source"),
     [
-        ("https://charts.example.com/istio/", {"chart": "base", "version": "1.30.3",
-                                               "repositoryOpts": {"repo": "https://charts.example.com/istio"}}),
-        ("oci://europe-docker.pkg.dev/p/charts", {"chart": "oci://europe-docker.pkg.dev/p/charts/base",
-                                                  "version": "1.30.3"}),
+        (
+            "https://charts.example.com/istio/",
+            {"chart": "base", "version": "1.30.3", "repositoryOpts": {"repo": "https://charts.example.com/istio"}},
+        ),
+        (
+            "oci://europe-docker.pkg.dev/p/charts",
+            {"chart": "oci://europe-docker.pkg.dev/p/charts/base", "version": "1.30.3"},
+        ),
         ("/srv/charts", {"chart": "/srv/charts/base-1.30.3.tgz"}),
     ],
 )
@@ -152,8 +164,10 @@ def test_chart_mirror_serves_every_release(mirror, source):
     ("image", "moved"),
     [
         ("docker.io/istio", "mirror.example.com/m/istio"),
-        ("registry.istio.io/release/examples-bookinfo-details-v1:1.20.3",
-         "mirror.example.com/m/release/examples-bookinfo-details-v1:1.20.3"),
+        (
+            "registry.istio.io/release/examples-bookinfo-details-v1:1.20.3",
+            "mirror.example.com/m/release/examples-bookinfo-details-v1:1.20.3",
+        ),
         ("localhost:5000/a/b:1", "mirror.example.com/m/a/b:1"),
         ("busybox:1.36", "mirror.example.com/m/busybox:1.36"),
         ("library/busybox", "mirror.example.com/m/library/busybox"),

@@ -20,7 +20,10 @@ NODE_ROLES = ["roles/container.defaultNodeServiceAccount"]
 
 def test_cluster_is_zonal_hardened_and_its_throwaway_pool_runs_as_the_node_account(default):
     assert resource(default, CLUSTER, "gke")["inputs"] == {
-        "nodeConfig": {"serviceAccount": NODE_ACCOUNT, "oauthScopes": ["https://www.googleapis.com/auth/cloud-platform"]},
+        "nodeConfig": {
+            "serviceAccount": NODE_ACCOUNT,
+            "oauthScopes": ["https://www.googleapis.com/auth/cloud-platform"],
+        },
         "name": "istio-demo",
         "location": "us-central1-a",
         "removeDefaultNodePool": True,
@@ -93,7 +96,10 @@ def test_the_default_pools_node_config_is_never_diffed(default):
 def test_the_cluster_waits_for_the_node_account_and_its_roles(default):
     """The throwaway default pool's nodes run as the node account from their first boot."""
     cluster = resource(default, CLUSTER, "gke")
-    needed = {resource(default, SERVICE_ACCOUNT, "gke-nodes")["urn"], *(m["urn"] for m in resources(default, IAM_MEMBER))}
+    needed = {
+        resource(default, SERVICE_ACCOUNT, "gke-nodes")["urn"],
+        *(m["urn"] for m in resources(default, IAM_MEMBER)),
+    }
     assert needed <= set(cluster["dependsOn"])
 
 
@@ -147,8 +153,11 @@ def test_node_account_id_fits_iams_limit(cluster_name, account_id):
         (("nodeCount=2", "machineType=e2-standard-2"), {}, {"nodeCount": 2, "nodeConfig.machineType": "e2-standard-2"}),
         (("releaseChannel=STABLE",), {"releaseChannel": {"channel": "STABLE"}}, {}),
         (("deletionProtection=true",), {"deletionProtection": True}, {}),
-        (("clusterName=demo-2", "gcp:zone=europe-west4-b"), {"name": "demo-2", "location": "europe-west4-b"},
-         {"name": "demo-2-nodes", "cluster": "demo-2", "location": "europe-west4-b"}),
+        (
+            ("clusterName=demo-2", "gcp:zone=europe-west4-b"),
+            {"name": "demo-2", "location": "europe-west4-b"},
+            {"name": "demo-2-nodes", "cluster": "demo-2", "location": "europe-west4-b"},
+        ),
         (
             ("gcp:project=my-project",),
             {"project": "my-project", "workloadIdentityConfig": {"workloadPool": "my-project.svc.id.goog"}},

@@ -102,7 +102,9 @@ def test_a_huge_integer_is_refused_by_key_in_every_channel(tmp_path, capsys):
     digits = "9" * 5000
     path = tmp_path / "preset.yaml"
     path.write_text(f"config:\n  istio-demo:nodeCount: {digits}\n")
-    expected = "error: nodeCount: 999999999999... (5000 characters) is out of range; allowed: an integer from 1 to 1000\n"
+    expected = (
+        "error: nodeCount: 999999999999... (5000 characters) is out of range; allowed: an integer from 1 to 1000\n"
+    )
     for arguments in (["--set", f"nodeCount={digits}"], ["--preset", str(path)]):
         assert render.main([*arguments, "--out", str(tmp_path / "out")]) == 2
         assert capsys.readouterr().err == expected
@@ -111,16 +113,25 @@ def test_a_huge_integer_is_refused_by_key_in_every_channel(tmp_path, capsys):
 
 
 def test_leading_zeros_do_not_make_an_integer_too_large(tmp_path):
-    assert render.main(["--set", "scenario=mirroring", "--set", f"mirrorPercentage={'0' * 30}50", "--out", str(tmp_path)]) == 0
+    assert (
+        render.main(["--set", "scenario=mirroring", "--set", f"mirrorPercentage={'0' * 30}50", "--out", str(tmp_path)])
+        == 0
+    )
 
 
 @pytest.mark.parametrize(
     ("assignment", "message"),
     [
-        ("scenario={a: [1", "error: --set scenario: invalid YAML at line 1, column 7 (expected ',' or ']', but got"
-                            " '<stream end>'); allowed: text, true/false, an integer, or a YAML object or array\n"),
-        ("scenario=[1, {", "error: --set scenario: invalid YAML at line 1, column 6 (expected the node content,"
-                           " but found '<stream end>'); allowed: text, true/false, an integer, or a YAML object or array\n"),
+        (
+            "scenario={a: [1",
+            "error: --set scenario: invalid YAML at line 1, column 7 (expected ',' or ']', but got"
+            " '<stream end>'); allowed: text, true/false, an integer, or a YAML object or array\n",
+        ),
+        (
+            "scenario=[1, {",
+            "error: --set scenario: invalid YAML at line 1, column 6 (expected the node content,"
+            " but found '<stream end>'); allowed: text, true/false, an integer, or a YAML object or array\n",
+        ),
     ],
 )
 def test_a_set_value_that_is_not_yaml_is_one_line(assignment, message, tmp_path, capsys):

@@ -6,7 +6,6 @@ import json
 
 import jsonschema
 import pytest
-
 from pulumi_kubernetes.core.v1.outputs import LoadBalancerIngress, LoadBalancerStatus, ServiceStatus
 
 from components.istio import INGRESS_PORTS, load_balancer_address

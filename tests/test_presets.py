@@ -35,9 +35,15 @@ def test_preset_renders_its_scenario_without_warnings(name):
 
 def test_preset_is_applied_with_pulumi_config_set_all():
     assert preset.set_all_command(STACKS / "traffic-shifting.yaml", "dev") == [
-        "pulumi", "config", "set-all", "--stack", "dev",
-        "--plaintext", "istio-demo:scenario=traffic-shifting",
-        "--plaintext", "istio-demo:reviewsWeights=v1=50,v3=50",
+        "pulumi",
+        "config",
+        "set-all",
+        "--stack",
+        "dev",
+        "--plaintext",
+        "istio-demo:scenario=traffic-shifting",
+        "--plaintext",
+        "istio-demo:reviewsWeights=v1=50,v3=50",
     ]
 
 

@@ -9,9 +9,9 @@ import sys
 import pytest
 import yaml
 
+from tests.conftest import rendered
 from tools import render
 from tools.stack_config import ROOT
-from tests.conftest import rendered
 
 
 def test_writes_plan_and_manifests_and_prints_a_summary(tmp_path, capsys):
@@ -46,16 +46,32 @@ def test_default_stack_declares_cluster_pool_provider_releases_and_bookinfo(defa
     assert types.count("gcp:container/nodePool:NodePool") == 1
     assert types.count("pulumi:providers:kubernetes") == 1
     assert types.count("kubernetes:helm.sh/v3:Release") == 7  # 4 Istio charts, Prometheus, Grafana, Kiali
-    bookinfo = [m for m in default.manifests if m["metadata"].get("namespace") == "bookinfo" or m["metadata"]["name"] == "bookinfo"]
+    bookinfo = [
+        m
+        for m in default.manifests
+        if m["metadata"].get("namespace") == "bookinfo" or m["metadata"]["name"] == "bookinfo"
+    ]
     assert sorted({m["kind"] for m in bookinfo}) == [
-        "Deployment", "DestinationRule", "Gateway", "Namespace", "Service", "ServiceAccount", "VirtualService",
+        "Deployment",
+        "DestinationRule",
+        "Gateway",
+        "Namespace",
+        "Service",
+        "ServiceAccount",
+        "VirtualService",
     ]
 
 
 def test_outputs(default):
     outputs = default.plan["outputs"]
     assert set(outputs) == {
-        "capacity", "dashboards", "grafanaAdminPassword", "ingressIp", "kubeconfig", "productpageUrl", "routing",
+        "capacity",
+        "dashboards",
+        "grafanaAdminPassword",
+        "ingressIp",
+        "kubeconfig",
+        "productpageUrl",
+        "routing",
         "scenario",
     }
     assert outputs["scenario"] == "round-robin"
@@ -75,8 +91,19 @@ def test_a_render_exits_with_an_empty_stderr_every_time(arguments, tmp_path):
     `Invalid file descriptor: -1` at exit) is reported on every run, not only when the collector's order bites."""
     for attempt in range(3):
         finished = subprocess.run(
-            [sys.executable, "-W", "always::ResourceWarning", "-m", "tools.render", *arguments,
-             "--out", str(tmp_path / str(attempt))],
-            cwd=ROOT, capture_output=True, text=True, timeout=120,
+            [
+                sys.executable,
+                "-W",
+                "always::ResourceWarning",
+                "-m",
+                "tools.render",
+                *arguments,
+                "--out",
+                str(tmp_path / str(attempt)),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert (finished.returncode, finished.stderr) == (0, "")

@@ -41,7 +41,7 @@ def upstream_specs(upstream, namespace: str, *files: str) -> dict[tuple[str, str
     for relative in files:
         for doc in yaml.safe_load_all((upstream / relative).read_text()):
             if doc:
-                specs[(doc["kind"], namespace, doc["metadata"]["name"])] = doc["spec"]
+                specs[doc["kind"], namespace, doc["metadata"]["name"]] = doc["spec"]
     return specs
 
 
@@ -56,12 +56,20 @@ UPSTREAM_EQUIVALENTS = [
     (
         "fault-delay",
         (),
-        ["virtual-service-all-v1.yaml", "virtual-service-reviews-test-v2.yaml", "virtual-service-ratings-test-delay.yaml"],
+        [
+            "virtual-service-all-v1.yaml",
+            "virtual-service-reviews-test-v2.yaml",
+            "virtual-service-ratings-test-delay.yaml",
+        ],
     ),
     (
         "fault-abort",
         (),
-        ["virtual-service-all-v1.yaml", "virtual-service-reviews-test-v2.yaml", "virtual-service-ratings-test-abort.yaml"],
+        [
+            "virtual-service-all-v1.yaml",
+            "virtual-service-reviews-test-v2.yaml",
+            "virtual-service-ratings-test-abort.yaml",
+        ],
     ),
     ("traffic-shifting", (), ["virtual-service-all-v1.yaml", "virtual-service-reviews-50-v3.yaml"]),
     (
@@ -74,7 +82,11 @@ UPSTREAM_EQUIVALENTS = [
         ("reviewsWeights=v1=90,v2=10",),
         ["virtual-service-all-v1.yaml", "virtual-service-reviews-90-10.yaml"],
     ),
-    ("traffic-shifting", ("reviewsWeights=v3=100",), ["virtual-service-all-v1.yaml", "virtual-service-reviews-v3.yaml"]),
+    (
+        "traffic-shifting",
+        ("reviewsWeights=v3=100",),
+        ["virtual-service-all-v1.yaml", "virtual-service-reviews-v3.yaml"],
+    ),
     (
         "traffic-shifting",
         ("reviewsWeights=v2=50,v3=50",),
@@ -91,7 +103,10 @@ def test_bookinfo_scenario_equals_upstream(upstream, name, overrides, files):
 
 def test_tcp_traffic_shifting_equals_upstream(upstream):
     expected = upstream_specs(
-        upstream, "tcp-traffic-shifting", "samples/tcp-echo/tcp-echo-all-v1.yaml", "samples/tcp-echo/tcp-echo-20-v2.yaml"
+        upstream,
+        "tcp-traffic-shifting",
+        "samples/tcp-echo/tcp-echo-all-v1.yaml",
+        "samples/tcp-echo/tcp-echo-20-v2.yaml",
     )
     assert istio_specs(scenario("tcp-traffic-shifting")) == expected
 
@@ -179,7 +194,9 @@ TASK_SPECS = {
     "httpbin-ingress": {
         ("Gateway", "httpbin-ingress", "httpbin-gateway"): {
             "selector": {"istio": "ingressgateway"},
-            "servers": [{"port": {"number": 8080, "name": "http", "protocol": "HTTP"}, "hosts": ["httpbin.example.com"]}],
+            "servers": [
+                {"port": {"number": 8080, "name": "http", "protocol": "HTTP"}, "hosts": ["httpbin.example.com"]}
+            ],
         },
         vs("httpbin", "httpbin-ingress"): {
             "hosts": ["httpbin.example.com"],
@@ -261,11 +278,29 @@ OVERRIDES = [
     ("fault-abort", "faultPercentage=10", vs("ratings"), ["http", 0, "fault", "abort", "percentage", "value"], 10),
     ("request-timeout", "reviewsTimeout=1s", vs("reviews"), ["http", 0, "timeout"], "1s"),
     ("request-timeout", "ratingsDelay=500ms", vs("ratings"), ["http", 0, "fault", "delay", "fixedDelay"], "500ms"),
-    ("header-routing", "headerName=x-canary", vs("reviews"), ["http", 0, "match", 0, "headers"], {"x-canary": {"regex": ".*Firefox.*"}}),
-    ("header-routing", "headerRegex=.*Chrome.*", vs("reviews"), ["http", 0, "match", 0, "headers", "user-agent", "regex"], ".*Chrome.*"),
+    (
+        "header-routing",
+        "headerName=x-canary",
+        vs("reviews"),
+        ["http", 0, "match", 0, "headers"],
+        {"x-canary": {"regex": ".*Firefox.*"}},
+    ),
+    (
+        "header-routing",
+        "headerRegex=.*Chrome.*",
+        vs("reviews"),
+        ["http", 0, "match", 0, "headers", "user-agent", "regex"],
+        ".*Chrome.*",
+    ),
     ("header-routing", "headerSubset=v3", vs("reviews"), ["http", 0, "route", 0, "destination", "subset"], "v3"),
     ("mirroring", "mirrorPercentage=25", vs("httpbin", "mirroring"), ["http", 0, "mirrorPercentage", "value"], 25),
-    ("egress-gateway", "egressHost=example.org", ("ServiceEntry", "egress-gateway", "external-host"), ["hosts"], ["example.org"]),
+    (
+        "egress-gateway",
+        "egressHost=example.org",
+        ("ServiceEntry", "egress-gateway", "external-host"),
+        ["hosts"],
+        ["example.org"],
+    ),
     (
         "httpbin-ingress",
         "httpbinStatusPath=true",
@@ -358,7 +393,9 @@ def test_httpbin_matches_upstream(upstream):
 
 
 def test_fortio_exposes_envoy_statistics_like_upstream(upstream):
-    theirs = [d for d in yaml.safe_load_all((upstream / "samples/httpbin/sample-client/fortio-deploy.yaml").read_text()) if d]
+    theirs = [
+        d for d in yaml.safe_load_all((upstream / "samples/httpbin/sample-client/fortio-deploy.yaml").read_text()) if d
+    ]
     upstream_pod = next(d for d in theirs if d["kind"] == "Deployment")["spec"]["template"]
     pod = sample_manifest("circuit-breaking", "Deployment", "fortio-v1")["spec"]["template"]
     assert pod["metadata"]["annotations"] == upstream_pod["metadata"]["annotations"]
@@ -441,11 +478,19 @@ def test_routing_in_words(name):
 @pytest.mark.parametrize(
     ("overrides", "warnings"),
     [
-        (("scenario=all-v1", "user=alice"), ["user: ignored, the active scenario all-v1 does not use it (it applies to user-routing, fault-delay, fault-abort)"]),
-        (("scenario=mirroring", "reviewsWeights=v1=80,v2=20", "faultDelay=2s"), [
-            "reviewsWeights: ignored, the active scenario mirroring does not use it (it applies to traffic-shifting)",
-            "faultDelay: ignored, the active scenario mirroring does not use it (it applies to fault-delay)",
-        ]),
+        (
+            ("scenario=all-v1", "user=alice"),
+            [
+                "user: ignored, the active scenario all-v1 does not use it (it applies to user-routing, fault-delay, fault-abort)"
+            ],
+        ),
+        (
+            ("scenario=mirroring", "reviewsWeights=v1=80,v2=20", "faultDelay=2s"),
+            [
+                "reviewsWeights: ignored, the active scenario mirroring does not use it (it applies to traffic-shifting)",
+                "faultDelay: ignored, the active scenario mirroring does not use it (it applies to fault-delay)",
+            ],
+        ),
         (("scenario=user-routing", "user=alice"), []),
         (("scenario=all-v1", "user=jason"), []),
     ],
@@ -459,18 +504,26 @@ def test_parameters_of_other_scenarios_are_ignored_with_a_warning(overrides, war
 @pytest.mark.parametrize(
     ("overrides", "warnings"),
     [
-        (("scenario=header-routing", "headerSubset=v1"),
-         ["headerSubset: v1 is what every other request gets too, so the header route changes nothing"]),
+        (
+            ("scenario=header-routing", "headerSubset=v1"),
+            ["headerSubset: v1 is what every other request gets too, so the header route changes nothing"],
+        ),
         (("scenario=fault-delay", "faultPercentage=0"), ["faultPercentage: 0 injects the fault into no request"]),
         (("scenario=fault-abort", "faultPercentage=0"), ["faultPercentage: 0 injects the fault into no request"]),
         (("scenario=mirroring", "mirrorPercentage=0"), ["mirrorPercentage: 0 mirrors no request to v2"]),
-        (("scenario=request-timeout", "reviewsTimeout=2001ms"),
-         ["reviewsTimeout: 2001ms is longer than ratingsDelay 2s, so reviews answers before the timeout and it never fires"]),
+        (
+            ("scenario=request-timeout", "reviewsTimeout=2001ms"),
+            [
+                "reviewsTimeout: 2001ms is longer than ratingsDelay 2s, so reviews answers before the timeout and it never fires"
+            ],
+        ),
         (("scenario=request-timeout", "reviewsTimeout=2s"), []),
         (("scenario=header-routing", "headerSubset=v3"), []),
         (("scenario=fault-delay", "faultPercentage=1"), []),
-        (("scenario=all-v1", "mirrorPercentage=0"),
-         ["mirrorPercentage: ignored, the active scenario all-v1 does not use it (it applies to mirroring)"]),
+        (
+            ("scenario=all-v1", "mirrorPercentage=0"),
+            ["mirrorPercentage: ignored, the active scenario all-v1 does not use it (it applies to mirroring)"],
+        ),
     ],
 )
 def test_values_that_make_the_scenario_do_nothing_warn(overrides, warnings):

@@ -28,15 +28,26 @@ def _virtual_service(route: dict) -> dict:
 @pytest.mark.parametrize(
     ("obj", "problem"),
     [
-        (_virtual_service({"route": [{"destination": {"host": "reviews", "subsets": "v1"}}]}), "'subsets' was unexpected"),
+        (
+            _virtual_service({"route": [{"destination": {"host": "reviews", "subsets": "v1"}}]}),
+            "'subsets' was unexpected",
+        ),
         (_virtual_service({"routes": []}), "'routes' was unexpected"),
-        (_virtual_service({"route": [{"destination": {"host": "reviews"}, "weight": "half"}]}), "'half' is not of type"),
+        (
+            _virtual_service({"route": [{"destination": {"host": "reviews"}, "weight": "half"}]}),
+            "'half' is not of type",
+        ),
         (
             {"apiVersion": "networking.istio.io/v1", "kind": "Sidecarz", "metadata": {"name": "x"}, "spec": {}},
             "no Istio CRD serves Sidecarz",
         ),
         (
-            {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}, "spec": {"ports": [{"port": 80, "bogus": 1}]}},
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": "x"},
+                "spec": {"ports": [{"port": 80, "bogus": 1}]},
+            },
             "'bogus' was unexpected",
         ),
         (

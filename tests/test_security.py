@@ -27,9 +27,7 @@ def rule(principal: str, methods: list[str], paths: list[str] | None = None) -> 
 
 EXPECTED_POLICIES = {
     "allow-nothing": {},
-    "productpage-viewer": allow(
-        "productpage", rule(INGRESS, ["GET"]), rule(INGRESS, ["POST"], ["/login", "/logout"])
-    ),
+    "productpage-viewer": allow("productpage", rule(INGRESS, ["GET"]), rule(INGRESS, ["POST"], ["/login", "/logout"])),
     "details-viewer": allow("details", rule(PRODUCTPAGE, ["GET"])),
     "reviews-viewer": allow("reviews", rule(PRODUCTPAGE, ["GET"])),
     "ratings-viewer": allow("ratings", rule(REVIEWS, ["GET"])),

@@ -8,14 +8,13 @@ import pytest
 
 from components.scenarios.catalog import CATALOG
 from tests.standins import Reply, product_page
-from tools.stack_config import assemble
+from tools.stack_config import UsageError, assemble
 from tools.verify.checks import CHECKS, FIREFOX, InCluster, Options, Probe
 from tools.verify.clients import USER_AGENT, EchoLine, HttpbinGet, PageVisit
 from tools.verify.outcomes import Outcome as O
 from tools.verify.page import classify
 from tools.verify.routing import seconds
 from tools.verify.stack import settings
-from tools.stack_config import UsageError
 
 
 def probes(scenario: str, *overrides: str, header_value: str | None = None) -> dict[str, Probe]:

@@ -250,7 +250,11 @@ def test_policy_pack_dependencies_are_installed_before_pulumi_runs(name):
 
 def test_up_and_destroy_share_one_non_cancelling_concurrency_group_per_stack():
     groups = [load(name)["concurrency"] for name in (UP, DESTROY)]
-    assert groups[0] == groups[1] == {"group": "pulumi-stack-${{ vars.PULUMI_STACK || 'dev' }}", "cancel-in-progress": False}
+    assert (
+        groups[0]
+        == groups[1]
+        == {"group": "pulumi-stack-${{ vars.PULUMI_STACK || 'dev' }}", "cancel-in-progress": False}
+    )
 
 
 def test_cloud_preview_is_never_cancelled_mid_run_either():
@@ -313,7 +317,10 @@ GCP = {"GCP_PROJECT_ID": "p", "GCP_WORKLOAD_IDENTITY_PROVIDER": "projects/1/x", 
         ({**GCP, "PULUMI_BACKEND_URL": "", "HAS_PULUMI_ACCESS_TOKEN": "true"}, []),
         ({**GCP, "PULUMI_BACKEND_URL": "", "HAS_PULUMI_ACCESS_TOKEN": "false"}, ["PULUMI_ACCESS_TOKEN"]),
         ({**GCP, "PULUMI_BACKEND_URL": "s3://state"}, ["PULUMI_BACKEND_URL must be"]),
-        ({"PULUMI_BACKEND_URL": "gs://state"}, ["GCP_PROJECT_ID", "GCP_WORKLOAD_IDENTITY_PROVIDER", "GCP_SERVICE_ACCOUNT"]),
+        (
+            {"PULUMI_BACKEND_URL": "gs://state"},
+            ["GCP_PROJECT_ID", "GCP_WORKLOAD_IDENTITY_PROVIDER", "GCP_SERVICE_ACCOUNT"],
+        ),
     ],
 )
 def test_delivery_settings_check_names_each_missing_setting(environment, problems):
@@ -321,7 +328,7 @@ def test_delivery_settings_check_names_each_missing_setting(environment, problem
     errors = [line for line in finished.stdout.splitlines() if line.startswith("::error")]
     assert (finished.returncode == 0) is (not problems)
     assert len(errors) == len(problems)
-    for error, problem in zip(errors, problems):
+    for error, problem in zip(errors, problems, strict=True):
         assert problem in error
 
 

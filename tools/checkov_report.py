@@ -17,8 +17,9 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any
 
 import yaml
 
@@ -29,19 +30,16 @@ from tools.stack_config import ROOT
 
 KINDS = ("ServiceAccount", "Service", "Deployment")
 UPSTREAM = Path("samples/bookinfo/platform/kube/bookinfo.yaml")
+Failures = Counter[tuple[str, str]]  # (check id, check name) -> failed resources
 SECURITY_DOC = ROOT / "docs" / "security.md"
 DOCS_CLAIM = re.compile(r"checkov (\d+\.\d+\.\d+) fails (\d+) checks on ours and (\d+) on upstream's")
 
 
 def our_bookinfo() -> list[dict[str, Any]]:
-    return [
-        obj
-        for obj in render().manifests
-        if obj["kind"] in KINDS and obj["metadata"].get("namespace") == NAMESPACE
-    ]
+    return [obj for obj in render().manifests if obj["kind"] in KINDS and obj["metadata"].get("namespace") == NAMESPACE]
 
 
-def failed_checks(checkov: str, manifest: Path) -> tuple[str, Counter]:
+def failed_checks(checkov: str, manifest: Path) -> tuple[str, Failures]:
     """checkov's version and its failed Kubernetes checks on `manifest`, counted by check id and name."""
     run = subprocess.run(
         [checkov, "--file", str(manifest), "--framework", "kubernetes", "--quiet", "--compact", "--output", "json"],
@@ -57,12 +55,12 @@ def failed_checks(checkov: str, manifest: Path) -> tuple[str, Counter]:
     return report["summary"]["checkov_version"], failed
 
 
-def docs_claim() -> Optional[tuple[str, int, int]]:
+def docs_claim() -> tuple[str, int, int] | None:
     match = DOCS_CLAIM.search(" ".join(SECURITY_DOC.read_text().split()))
     return (match.group(1), int(match.group(2)), int(match.group(3))) if match else None
 
 
-def report_lines(ours: Counter, theirs: Counter) -> list[str]:
+def report_lines(ours: Failures, theirs: Failures) -> list[str]:
     lines = [f"{'ours':>5} {'upstream':>8}  check"]
     for check in sorted(set(ours) | set(theirs)):
         lines.append(f"{ours[check]:5d} {theirs[check]:8d}  {check[0]} {check[1]}")
@@ -70,7 +68,7 @@ def report_lines(ours: Counter, theirs: Counter) -> list[str]:
     return lines
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.checkov_report", description=__doc__.split("\n\n")[0])
     parser.add_argument("--checkov", default="venv-checkov/bin/checkov", help="the checkov executable")
     arguments = parser.parse_args(argv)
@@ -91,7 +89,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if docs_claim() != measured:
         print(
             f"FAIL: docs/security.md should say "
-            f"\"checkov {version} fails {failed_ours} checks on ours and {failed_theirs} on upstream's\""
+            f'"checkov {version} fails {failed_ours} checks on ours and {failed_theirs} on upstream\'s"'
         )
         status = 1
     return status

@@ -1,6 +1,6 @@
 """The scenario table of docs/scenarios.md, written from the catalog's records.
 
-    python -m tools.docs            # rewrite the table after changing a scenario's record
+python -m tools.docs            # rewrite the table after changing a scenario's record
 """
 
 from __future__ import annotations

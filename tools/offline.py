@@ -15,15 +15,17 @@ import logging
 import runpy
 import sys
 import threading
+from collections.abc import Generator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any
 
 import pulumi
 from google.protobuf import json_format
 from pulumi.runtime import mocks, settings
-from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.proto import provider_pb2, resource_pb2
+from pulumi.runtime.stack import Stack, run_pulumi_func
 
 SECRET = "[secret]"
 _SIGNATURE = "4dabf18193072939515e22adb298388d"
@@ -50,12 +52,12 @@ class Registration:
     urn: str
     type: str
     name: str
-    parent: Optional[str]
-    provider: Optional[str]
+    parent: str | None
+    provider: str | None
     depends_on: list[str]
     inputs: dict[str, Any]
     read: bool = False
-    deleted_with: Optional[str] = None
+    deleted_with: str | None = None
     secret_outputs: list[str] = field(default_factory=list)
     ignore_changes: list[str] = field(default_factory=list)
 
@@ -105,7 +107,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-def provider_urn(reference: str) -> Optional[str]:
+def provider_urn(reference: str) -> str | None:
     """A provider reference is `<urn>::<id>`; the plan keeps the URN."""
     return reference.rsplit("::", 1)[0] if reference else None
 
@@ -113,7 +115,7 @@ def provider_urn(reference: str) -> Optional[str]:
 class SyntheticCloud(mocks.Mocks):
     """Answers each resource with its inputs plus the values the cloud would compute, deterministically."""
 
-    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict]:
+    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         outputs = dict(args.inputs)
         resource_id = args.resource_id or f"{args.name}-id"
         if args.typ == "gcp:container/cluster:Cluster":
@@ -134,7 +136,7 @@ class SyntheticCloud(mocks.Mocks):
             outputs["metadata"] = {"name": args.name, **outputs["metadata"]}
         return resource_id, outputs
 
-    def call(self, args: mocks.MockCallArgs) -> tuple[dict, list]:
+    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         if args.token == CLIENT_CONFIG:
             return {"id": MOCK_PROJECT, "project": MOCK_PROJECT, "accessToken": MOCK_ACCESS_TOKEN}, []
         return {}, []
@@ -155,25 +157,33 @@ class RecordingMonitor(mocks.MockMonitor):
                 type_ = f"{parent_type}${type_}"
         return f"urn:pulumi:{self.run.stack}::{self.run.project}::{type_}::{name}"
 
-    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+    def RegisterResource(  # ruff: ignore[invalid-function-name] (gRPC method name)
+        self, request: resource_pb2.RegisterResourceRequest
+    ) -> resource_pb2.RegisterResourceResponse:
         with worker_loop_closed():
             response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             self._record(request, response.urn, read=False)
         return response
 
-    def ReadResource(self, request):  # noqa: N802 (gRPC method name)
+    def ReadResource(  # ruff: ignore[invalid-function-name] (gRPC method name)
+        self, request: resource_pb2.ReadResourceRequest
+    ) -> resource_pb2.ReadResourceResponse:
         with worker_loop_closed():
             response = super().ReadResource(request)
         self._record(request, response.urn, read=True)
         return response
 
-    def Invoke(self, request):  # noqa: N802 (gRPC method name)
+    def Invoke(  # ruff: ignore[invalid-function-name] (gRPC method name)
+        self, request: resource_pb2.ResourceInvokeRequest
+    ) -> provider_pb2.InvokeResponse:
         with worker_loop_closed():
             return super().Invoke(request)
 
-    def _record(self, request, urn: str, read: bool) -> None:
-        raw = request.properties if read else request.object
+    def _record(
+        self, request: resource_pb2.RegisterResourceRequest | resource_pb2.ReadResourceRequest, urn: str, read: bool
+    ) -> None:
+        raw = request.properties if isinstance(request, resource_pb2.ReadResourceRequest) else request.object
         self.run.resources.append(
             Registration(
                 urn=urn,
@@ -193,6 +203,7 @@ class RecordingMonitor(mocks.MockMonitor):
 
 async def _resolve_outputs(run: Run) -> None:
     root = settings.get_root_resource()
+    assert isinstance(root, Stack)  # registered by run_pulumi_func
     for name, value in sorted(root.outputs.items()):
         output = pulumi.Output.from_input(value)
         resolved = await output.future()
@@ -200,13 +211,14 @@ async def _resolve_outputs(run: Run) -> None:
 
 
 @contextmanager
-def worker_loop_closed() -> Iterator[None]:
+def worker_loop_closed() -> Generator[None, None, None]:
     """Closes, after the block, the event loop the mock monitor makes for the executor thread it runs in (the SDK
     runs each registration on a worker thread and leaves that thread's loop open; see `own_event_loop`)."""
     try:
         yield
     finally:
         if threading.current_thread() is not threading.main_thread():
+            loop: asyncio.AbstractEventLoop | None
             try:
                 loop = asyncio.get_event_loop_policy().get_event_loop()
             except RuntimeError:  # the block made no loop on this thread
@@ -217,7 +229,7 @@ def worker_loop_closed() -> Iterator[None]:
 
 
 @contextmanager
-def own_event_loop() -> Iterator[asyncio.AbstractEventLoop]:
+def own_event_loop() -> Generator[asyncio.AbstractEventLoop, None, None]:
     """A fresh event loop, current while the block runs and closed after it. The SDK otherwise uses the thread's
     default loop and never closes it: the garbage collector then closes it at exit, sometimes after its self-pipe
     socket, and Python prints `Exception ignored in ... BaseEventLoop.__del__ ... Invalid file descriptor: -1`."""
@@ -242,7 +254,7 @@ def run_program(project: str, stack: str, config: dict[str, str], root: Path) ->
         await _resolve_outputs(run)
 
     with own_event_loop() as loop:  # before the mocks, which make futures on the current loop
-        settings.set_root_resource(None)
+        settings.set_root_resource(None)  # type: ignore[arg-type]  # the SDK's own reset between programs
         pulumi.runtime.set_all_config(config, [])
         monitor = RecordingMonitor(run)
         logger = logging.getLogger(f"istio-demo.offline.{id(run)}")

@@ -22,9 +22,10 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any
 
 from tools.stack_config import ROOT
 
@@ -39,10 +40,10 @@ class Side:
     """One preset rendered by one checkout."""
 
     present: bool
-    status: Optional[int] = None
+    status: int | None = None
     stdout: str = ""
     stderr: str = ""
-    plan: Optional[dict[str, Any]] = None
+    plan: dict[str, Any] | None = None
     manifests: str = ""
 
     @property
@@ -56,18 +57,18 @@ class Side:
         lines = [line for line in self.stderr.splitlines() if line.strip()]
         return lines[-1] if lines else f"exit status {self.status}"
 
-    def resource_count(self) -> Optional[int]:
-        if not self.ok:
+    def resource_count(self) -> int | None:
+        if not self.ok or self.plan is None:
             return None
         return sum(1 for resource in self.plan["resources"] if not resource.get("read"))
 
-    def object_count(self) -> Optional[int]:
+    def object_count(self) -> int | None:
         if not self.ok:
             return None
-        return self.manifests.count("\napiVersion: ") + self.manifests.startswith("apiVersion: ")
+        return self.manifests.count("\napiVersion: ") + int(self.manifests.startswith("apiVersion: "))
 
     def scenario(self) -> str:
-        return str(self.plan["outputs"].get("scenario", "")) if self.ok else ""
+        return str(self.plan["outputs"].get("scenario", "")) if self.ok and self.plan is not None else ""
 
 
 @dataclass
@@ -77,7 +78,7 @@ class Comparison:
     base: Side
     # What the head is diffed against: the base's rendering of the same preset, or for a preset the PR adds,
     # the base's defaults (so the diff shows what the new preset changes on the dev stack).
-    reference: Optional[Side] = None
+    reference: Side | None = None
     manifests_diff: list[str] = field(default_factory=list)
     plan_diff: list[str] = field(default_factory=list)
 
@@ -87,15 +88,15 @@ class Comparison:
         return sides_differ or bool(self.manifests_diff or self.plan_diff)
 
 
-def presets(checkout: Path) -> dict[str, Optional[str]]:
+def presets(checkout: Path) -> dict[str, str | None]:
     """Preset name -> path relative to the checkout (None for the dev stack's own defaults)."""
-    found: dict[str, Optional[str]] = {DEFAULTS: None}
+    found: dict[str, str | None] = {DEFAULTS: None}
     for path in sorted((checkout / "stacks").glob("*.yaml")):
         found[path.stem] = f"stacks/{path.name}"
     return found
 
 
-def render(checkout: Path, preset: Optional[str], out: Path, python: str) -> Side:
+def render(checkout: Path, preset: str | None, out: Path, python: str) -> Side:
     """Renders with the checkout's own program: `python -m tools.render` run from inside it."""
     command = [python, "-m", "tools.render", "--out", str(out.resolve())]
     if preset is not None:
@@ -125,8 +126,8 @@ def plan_text(side: Side) -> str:
 
 def compare(head: Path, base: Path, out: Path, python: str = sys.executable) -> list[Comparison]:
     head_presets, base_presets = presets(head), presets(base)
-    names = [DEFAULTS] + sorted((set(head_presets) | set(base_presets)) - {DEFAULTS})
-    comparisons = []
+    names = [DEFAULTS, *sorted((set(head_presets) | set(base_presets)) - {DEFAULTS})]
+    comparisons: list[Comparison] = []
     for name in names:
         directory = out / name
         sides = {}
@@ -155,7 +156,7 @@ def compare(head: Path, base: Path, out: Path, python: str = sys.executable) -> 
     return comparisons
 
 
-def _delta(head: Optional[int], base: Optional[int]) -> str:
+def _delta(head: int | None, base: int | None) -> str:
     if head is None:
         return "–"
     if base is None or head == base:
@@ -263,7 +264,7 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
     for checkout in (arguments.head, arguments.base):
         if not (checkout / "Pulumi.yaml").is_file():

@@ -12,8 +12,8 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
 
 from components.config import ConfigError, MappingConfig, config_text
 from components.project import load_project
@@ -22,7 +22,7 @@ from components.settings import load_settings
 from tools.stack_config import ROOT, UsageError, as_runtime_strings, assemble, read_config_file
 
 
-def set_all_command(preset: Path, stack: Optional[str]) -> list[str]:
+def set_all_command(preset: Path, stack: str | None) -> list[str]:
     """The `pulumi config set-all` invocation that writes every key of `preset` into the stack."""
     config = read_config_file(preset, load_project())
     command = ["pulumi", "config", "set-all"] + (["--stack", stack] if stack else [])
@@ -31,7 +31,7 @@ def set_all_command(preset: Path, stack: Optional[str]) -> list[str]:
     return command
 
 
-def validate(preset: Path, stack: Optional[str]) -> None:
+def validate(preset: Path, stack: str | None) -> None:
     """Runs the preset, over the stack file's values (the dev stack's when the stack has no file here), through
     the program's own settings parser; raises its ConfigError before anything is written to the stack."""
     name = stack if stack and (ROOT / f"Pulumi.{stack}.yaml").is_file() else "dev"
@@ -40,7 +40,7 @@ def validate(preset: Path, stack: Optional[str]) -> None:
     load_settings(MappingConfig(strings, project.name), MappingConfig(strings, "gcp"), CATALOG, strings)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.preset", description=__doc__.split("\n\n")[0])
     parser.add_argument("preset", type=Path, help="a preset file, e.g. stacks/fault-delay.yaml")
     parser.add_argument("--stack", help="the stack to change (default: Pulumi's selected stack)")

@@ -13,9 +13,10 @@ import json
 import os
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any
 
 import yaml
 
@@ -36,7 +37,7 @@ class Rendering:
 
 def render(
     stack: str = "dev",
-    preset: Optional[Path] = None,
+    preset: Path | None = None,
     overrides: Sequence[str] = (),
     root: Path = ROOT,
 ) -> Rendering:
@@ -122,7 +123,11 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--stack", default="dev", help="stack whose Pulumi.<stack>.yaml to read (default: dev)")
     parser.add_argument("--preset", type=Path, help="a stack-config preset, e.g. stacks/all-v1.yaml")
     parser.add_argument(
-        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
         help="override one key as `pulumi config set --path` takes it (gcp: prefix for that namespace)",
     )
     parser.add_argument("--out", type=Path, required=True, help="directory for plan.json and manifests.yaml")
@@ -139,7 +144,7 @@ def check_out(out: Path) -> None:
         raise UsageError(f"--out: {existing} is not writable; {allowed}")
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
     try:
         check_out(arguments.out)

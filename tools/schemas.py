@@ -29,7 +29,7 @@ ISTIO_GROUPS = ("networking.istio.io", "security.istio.io", "telemetry.istio.io"
 
 def shared_upstream_dir() -> Path:
     """../shared/upstream/istio/<the default istioVersion>, where a checkout beside the shared folder finds it."""
-    return ROOT.parent / "shared" / "upstream" / "istio" / load_project().default("istioVersion")
+    return ROOT.parent / "shared" / "upstream" / "istio" / str(load_project().default("istioVersion"))
 
 
 def upstream_dir() -> Path:
@@ -70,7 +70,7 @@ def istio_schemas() -> dict[tuple[str, str], dict[str, Any]]:
             schema["properties"].update(
                 {"apiVersion": {"type": "string"}, "kind": {"type": "string"}, "metadata": {"type": "object"}}
             )
-            schemas[(f"{group}/{version['name']}", kind)] = strict(schema)
+            schemas[f"{group}/{version['name']}", kind] = strict(schema)
     return schemas
 
 
@@ -82,7 +82,9 @@ def violations(obj: dict[str, Any]) -> list[str]:
         if schema is None:
             return [f"no Istio CRD serves {kind} at {api_version}"]
         validator = jsonschema.Draft7Validator(schema)
-        return [f"{'.'.join(map(str, error.path)) or '<root>'}: {error.message}" for error in validator.iter_errors(obj)]
+        return [
+            f"{'.'.join(map(str, error.path)) or '<root>'}: {error.message}" for error in validator.iter_errors(obj)
+        ]
     try:
         kubernetes_validate.validate(obj, KUBERNETES_SCHEMA_VERSION, strict=True)
     except kubernetes_validate.ValidationError as error:

@@ -7,8 +7,9 @@ use this module to hand the program the same values `pulumi up` would.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any
 
 import yaml
 
@@ -27,7 +28,9 @@ def qualified(key: str, project: Project) -> str:
 
 
 def defaults(project: Project) -> dict[str, Any]:
-    values = {qualified(key, project): spec["default"] for key, spec in project.declarations.items() if "default" in spec}
+    values = {
+        qualified(key, project): spec["default"] for key, spec in project.declarations.items() if "default" in spec
+    }
     values.update(project.fixed_values)
     return values
 
@@ -128,7 +131,7 @@ def apply_override(config: dict[str, Any], assignment: str, project: Project) ->
 
 def assemble(
     stack: str = "dev",
-    preset: Optional[Path] = None,
+    preset: Path | None = None,
     overrides: Iterable[str] = (),
     root: Path = ROOT,
 ) -> tuple[Project, dict[str, Any]]:

@@ -81,7 +81,9 @@ def request_timeout(p: ScenarioParameters) -> ScenarioPlan:
 
 def header_routing(p: ScenarioParameters) -> ScenarioPlan:
     match = [{"headers": {p.header_name: {"regex": p.header_regex}}}]
-    return ScenarioPlan(with_routes(routes("reviews", to("reviews", p.header_subset, match=match), to("reviews", "v1"))))
+    return ScenarioPlan(
+        with_routes(routes("reviews", to("reviews", p.header_subset, match=match), to("reviews", "v1")))
+    )
 
 
 def fault_caveats(p: ScenarioParameters) -> tuple[str, ...]:

@@ -4,8 +4,8 @@ table are derived from these records; its verifier check (tools/verify/checks.py
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from components.scenarios import bookinfo, tasks
 from components.scenarios.parameters import ScenarioParameters
@@ -66,7 +66,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         changes="user-routing, plus ratings: a 7s delay on 100% of jason's requests",
         shows=(
             'as jason the page takes about 6s and then says "Sorry, product reviews are currently unavailable for'
-            ' this book." (productpage gives up on reviews before the delay ends: the tutorial\'s bug); others '
+            " this book.\" (productpage gives up on reviews before the delay ends: the tutorial's bug); others "
             "unaffected"
         ),
         parameters=("user", "faultDelay", "faultPercentage", "faultTarget"),
@@ -85,8 +85,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         bookinfo.traffic_shifting,
         changes="all-v1, plus reviews split by weight (v1 50 / v3 50)",
         shows=(
-            "about half the refreshes show red stars, the rest none; try `reviewsWeights=v1=80,v2=20`, then "
-            "`v3=100`"
+            "about half the refreshes show red stars, the rest none; try `reviewsWeights=v1=80,v2=20`, then `v3=100`"
         ),
         parameters=("reviewsWeights",),
     ),

@@ -56,7 +56,7 @@ def _effects(rule: dict[str, Any]) -> str:
 
 
 def _virtual_service(spec: dict[str, Any]) -> str:
-    clauses = []
+    clauses: list[str] = []
     for rule in spec.get("http", []) + spec.get("tcp", []):
         condition = " or ".join(_match(match) for match in rule.get("match", []))
         lead = condition if condition else ("otherwise" if clauses else "")

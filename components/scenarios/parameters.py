@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable
 
 import re2
 
@@ -113,7 +113,9 @@ def external_host(text: str) -> str:
     if not HOSTNAME.match(text):
         raise ValueError(f"{text!r} is not valid")
     if text.endswith(IN_CLUSTER_SUFFIXES) or ".svc." in text:
-        raise ValueError(f"{text!r} is a name inside the cluster, so its traffic never leaves through the egress gateway")
+        raise ValueError(
+            f"{text!r} is a name inside the cluster, so its traffic never leaves through the egress gateway"
+        )
     return text
 
 
@@ -139,7 +141,9 @@ def load_parameters(config: ConfigParser) -> ScenarioParameters:
         ratings_delay=config.parsed("ratingsDelay", duration, durations),
         header_name=config.matching("headerName", HEADER, "allowed: a lowercase header name such as user-agent"),
         header_regex=config.parsed(
-            "headerRegex", regex, f"allowed: an RE2 regular expression of 1-{REGEX_MAX_LENGTH} characters such as .*Firefox.*"
+            "headerRegex",
+            regex,
+            f"allowed: an RE2 regular expression of 1-{REGEX_MAX_LENGTH} characters such as .*Firefox.*",
         ),
         header_subset=config.one_of("headerSubset", REVIEWS_SUBSETS),
         mirror_percentage=config.integer("mirrorPercentage", minimum=0, maximum=100),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 from components.istio_objects import IstioObject
 from components.scenarios.describe import describe
@@ -13,7 +12,7 @@ from components.workloads import AppSet
 @dataclass(frozen=True)
 class ScenarioPlan:
     objects: tuple[IstioObject, ...] = ()
-    samples: Optional[AppSet] = None
+    samples: AppSet | None = None
     notes: tuple[str, ...] = ()
 
     @property

@@ -30,8 +30,16 @@ HTTPBIN_HOST = "httpbin.example.com"
 def circuit_breaking(_: ScenarioParameters) -> ScenarioPlan:
     namespace = "circuit-breaking"
     policy = {
-        "connectionPool": {"tcp": {"maxConnections": 1}, "http": {"http1MaxPendingRequests": 1, "maxRequestsPerConnection": 1}},
-        "outlierDetection": {"consecutive5xxErrors": 1, "interval": "1s", "baseEjectionTime": "3m", "maxEjectionPercent": 100},
+        "connectionPool": {
+            "tcp": {"maxConnections": 1},
+            "http": {"http1MaxPendingRequests": 1, "maxRequestsPerConnection": 1},
+        },
+        "outlierDetection": {
+            "consecutive5xxErrors": 1,
+            "interval": "1s",
+            "baseEjectionTime": "3m",
+            "maxEjectionPercent": 100,
+        },
     }
     return ScenarioPlan(
         (istio.destination_rule("httpbin", namespace, "httpbin", traffic_policy=policy),),
@@ -64,7 +72,11 @@ def tcp_traffic_shifting(p: ScenarioParameters) -> ScenarioPlan:
             istio.gateway(gateway, namespace, INGRESS_SELECTOR, [istio.server(INGRESS_TCP_PORT, "tcp", "TCP", ["*"])]),
             istio.destination_rule("tcp-echo-destination", namespace, "tcp-echo", ("v1", "v2")),
             istio.virtual_service(
-                "tcp-echo", namespace, ["*"], gateways=[gateway], tcp=[{"match": [{"port": INGRESS_TCP_PORT}], "route": split}]
+                "tcp-echo",
+                namespace,
+                ["*"],
+                gateways=[gateway],
+                tcp=[{"match": [{"port": INGRESS_TCP_PORT}], "route": split}],
             ),
         ),
         tcp_echo_samples(namespace),
@@ -76,10 +88,15 @@ def httpbin_ingress(p: ScenarioParameters) -> ScenarioPlan:
     namespace = "httpbin-ingress"
     gateway = "httpbin-gateway"
     prefixes = ["/headers"] + (["/status"] if p.httpbin_status_path else [])
-    rule = {"match": [{"uri": {"prefix": prefix}} for prefix in prefixes], "route": [istio.route("httpbin", port=HTTPBIN_PORT)]}
+    rule = {
+        "match": [{"uri": {"prefix": prefix}} for prefix in prefixes],
+        "route": [istio.route("httpbin", port=HTTPBIN_PORT)],
+    }
     return ScenarioPlan(
         (
-            istio.gateway(gateway, namespace, INGRESS_SELECTOR, [istio.server(INGRESS_HTTP_PORT, "http", "HTTP", [HTTPBIN_HOST])]),
+            istio.gateway(
+                gateway, namespace, INGRESS_SELECTOR, [istio.server(INGRESS_HTTP_PORT, "http", "HTTP", [HTTPBIN_HOST])]
+            ),
             istio.virtual_service("httpbin", namespace, [HTTPBIN_HOST], gateways=[gateway], http=[rule]),
         ),
         httpbin_samples(namespace),
@@ -92,15 +109,23 @@ def egress_gateway(p: ScenarioParameters) -> ScenarioPlan:
     namespace = "egress-gateway"
     gateway = "istio-egressgateway"
     egress_service = f"{EGRESS_GATEWAY}.{ISTIO_NAMESPACE}.svc.cluster.local"
-    ports = [{"number": 80, "name": "http-port", "protocol": "HTTP"}, {"number": 443, "name": "https", "protocol": "HTTPS"}]
+    ports = [
+        {"number": 80, "name": "http-port", "protocol": "HTTP"},
+        {"number": 443, "name": "https", "protocol": "HTTPS"},
+    ]
     rules = [
-        {"match": [{"gateways": ["mesh"], "port": 80}], "route": [istio.route(egress_service, "external", 100, port=80)]},
+        {
+            "match": [{"gateways": ["mesh"], "port": 80}],
+            "route": [istio.route(egress_service, "external", 100, port=80)],
+        },
         {"match": [{"gateways": [gateway], "port": 80}], "route": [istio.route(p.egress_host, weight=100, port=80)]},
     ]
     return ScenarioPlan(
         (
             istio.service_entry("external-host", namespace, p.egress_host, ports),
-            istio.gateway(gateway, namespace, EGRESS_SELECTOR, [istio.server(EGRESS_HTTP_PORT, "http", "HTTP", [p.egress_host])]),
+            istio.gateway(
+                gateway, namespace, EGRESS_SELECTOR, [istio.server(EGRESS_HTTP_PORT, "http", "HTTP", [p.egress_host])]
+            ),
             istio.istio_object(
                 "DestinationRule",
                 "egressgateway-for-external-host",
@@ -108,7 +133,11 @@ def egress_gateway(p: ScenarioParameters) -> ScenarioPlan:
                 {"host": egress_service, "subsets": [{"name": "external"}]},
             ),
             istio.virtual_service(
-                "external-host-through-egress-gateway", namespace, [p.egress_host], gateways=[gateway, "mesh"], http=rules
+                "external-host-through-egress-gateway",
+                namespace,
+                [p.egress_host],
+                gateways=[gateway, "mesh"],
+                http=rules,
             ),
         ),
         curl_samples(namespace),

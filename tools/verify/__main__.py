@@ -25,11 +25,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Optional, Sequence
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from components.istio import port_forward_command
 from components.config import ConfigError
+from components.istio import port_forward_command
 from components.scenarios.catalog import CATALOG
 from tools.stack_config import UsageError
 from tools.verify.checks import CHECKS, InCluster, Options
@@ -87,7 +87,7 @@ def _cannot_run(message: object) -> int:
     return CANNOT_RUN
 
 
-def main(argv: Optional[Sequence[str]] = None, facts: BookinfoFacts = BOOKINFO) -> int:
+def main(argv: Sequence[str] | None = None, facts: BookinfoFacts = BOOKINFO) -> int:
     """Runs the check; `facts` are Bookinfo's timeouts (tests scale them down)."""
     arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
     try:
@@ -141,7 +141,7 @@ def main(argv: Optional[Sequence[str]] = None, facts: BookinfoFacts = BOOKINFO) 
             )
         return MISMATCH
 
-    verdict = judge([(probe.name, probe.expected, seen) for probe, seen in zip(check, observations)])
+    verdict = judge([(probe.name, probe.expected, seen) for probe, seen in zip(check, observations, strict=True)])
     if arguments.json:
         print(json.dumps(verdict_document(chosen.scenario, url, arguments.requests, verdict), indent=2))
     else:

@@ -3,8 +3,8 @@ cannot show the scenario working, the commands that show it from inside the clus
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional, Union
 
 import re2
 
@@ -12,8 +12,8 @@ from components.istio import EGRESS_GATEWAY, ISTIO_NAMESPACE
 from components.scenarios.parameters import ScenarioParameters
 from components.scenarios.plan import ScenarioPlan
 from components.scenarios.samples import HTTPBIN_PORT
-from components.workloads import AppSet
 from components.scenarios.tasks import HTTPBIN_HOST
+from components.workloads import AppSet
 from tools.stack_config import UsageError
 from tools.verify.clients import USER_AGENT, EchoLine, HttpbinGet, PageVisit, Visit
 from tools.verify.expect import echo_prefixes, httpbin_path, product_page, tcp_echo
@@ -48,14 +48,14 @@ class InCluster:
 @dataclass(frozen=True)
 class Options:
     facts: BookinfoFacts = BOOKINFO
-    header_value: Optional[str] = None  # header-routing: a value of the header that matches headerRegex
+    header_value: str | None = None  # header-routing: a value of the header that matches headerRegex
 
 
-Check = Callable[[ScenarioPlan, ScenarioParameters, Options], Union[list[Probe], InCluster]]
+Check = Callable[[ScenarioPlan, ScenarioParameters, Options], list[Probe] | InCluster]
 
 
 def _page(
-    plan: ScenarioPlan, name: str, facts: BookinfoFacts, headers: dict[str, str], user: Optional[str] = None
+    plan: ScenarioPlan, name: str, facts: BookinfoFacts, headers: dict[str, str], user: str | None = None
 ) -> Probe:
     """A product page visit; the expectation sees the headers productpage passes on to reviews and ratings."""
     forwarded = {header: value for header, value in headers.items() if header in FORWARDED_HEADERS}
@@ -70,7 +70,7 @@ def anonymous(plan: ScenarioPlan, _: ScenarioParameters, options: Options) -> li
 
 def anonymous_and_user(plan: ScenarioPlan, p: ScenarioParameters, options: Options) -> list[Probe]:
     logged_in = _page(plan, f"logged in as {p.user}", options.facts, {"user-agent": USER_AGENT}, user=p.user)
-    return anonymous(plan, p, options) + [logged_in]
+    return [*anonymous(plan, p, options), logged_in]
 
 
 def with_and_without_header(plan: ScenarioPlan, p: ScenarioParameters, options: Options) -> list[Probe]:

@@ -9,7 +9,7 @@ import urllib.request
 from dataclasses import dataclass
 from http.cookiejar import CookieJar
 from time import monotonic
-from typing import Optional, Protocol, Union
+from typing import Protocol
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from tools.verify import outcomes
@@ -26,7 +26,7 @@ CONNECT_TIMEOUT = 5.0
 class PageVisit:
     """GET the product page, anonymous or logged in as `user` through its login form, sending `headers`."""
 
-    user: Optional[str]
+    user: str | None
     headers: tuple[tuple[str, str], ...]
 
 
@@ -46,7 +46,7 @@ class EchoLine:
     prefixes: tuple[tuple[str, str], ...]
 
 
-Visit = Union[PageVisit, HttpbinGet, EchoLine]
+Visit = PageVisit | HttpbinGet | EchoLine
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class Endpoint:
     traffic) and, when set, a TCP port to use instead of the Gateway's own (e.g. behind a port-forward)."""
 
     url: str
-    tcp_port: Optional[int] = None
+    tcp_port: int | None = None
 
     @property
     def host(self) -> str:
@@ -186,7 +186,7 @@ def address(visit: Visit, endpoint: Endpoint) -> tuple[str, int]:
     return endpoint.host, endpoint.http_port
 
 
-def unreachable(host: str, port: int) -> Optional[str]:
+def unreachable(host: str, port: int) -> str | None:
     """Why a TCP connection to host:port cannot be opened, or None when it can."""
     try:
         socket.create_connection((host, port), timeout=CONNECT_TIMEOUT).close()

@@ -7,8 +7,8 @@ comes from `facts`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from fractions import Fraction
-from typing import Mapping, Optional
 
 from components.bookinfo import WORKLOADS
 from components.scenarios.plan import ScenarioPlan
@@ -18,7 +18,7 @@ from tools.verify.outcomes import Expected, Outcome
 from tools.verify.routing import Fault, fault, http_rule, split, tcp_rule, timeout, virtual_service
 
 # One try of productpage at reviews: (share, outcome label or None when the try fails, seconds it takes).
-Try = tuple[Fraction, Optional[str], float]
+Try = tuple[Fraction, str | None, float]
 
 
 def _add(expected: Expected, outcome: Outcome, share: Fraction) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Generator, Sequence
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from rich import box
 from rich.console import Console
@@ -17,7 +18,7 @@ TEST = "exact two-sided binomial test per outcome, Bonferroni-corrected"
 
 
 @contextmanager
-def progress_bar(probes: Sequence[Probe], requests: int) -> Iterator[Callable[[Probe], None]]:
+def progress_bar(probes: Sequence[Probe], requests: int) -> Generator[Callable[[Probe], None], None, None]:
     """A bar per probe on stderr; yields the function to call after each response."""
     bar = Progress(
         TextColumn("{task.description}", markup=False),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Mapping, Optional
+from typing import Any
 
 import re2
 
@@ -28,11 +29,12 @@ def seconds(duration: str) -> float:
     return float(milliseconds(duration)) / 1000
 
 
-def virtual_service(plan: ScenarioPlan, host: str) -> Optional[dict[str, Any]]:
+def virtual_service(plan: ScenarioPlan, host: str) -> dict[str, Any] | None:
     """The spec of the plan's VirtualService for `host`, if the plan routes it."""
     for obj in plan.objects:
         if obj["kind"] == "VirtualService" and host in obj["spec"]["hosts"]:
-            return obj["spec"]
+            spec: dict[str, Any] = obj["spec"]
+            return spec
     return None
 
 
@@ -58,21 +60,21 @@ def _holds(match: Rule, headers: Mapping[str, str], path: str) -> bool:
     return "uri" not in match or _string_matches(match["uri"], path)
 
 
-def http_rule(spec: dict[str, Any], headers: Mapping[str, str], path: str = "/") -> Optional[Rule]:
+def http_rule(spec: dict[str, Any], headers: Mapping[str, str], path: str = "/") -> Rule | None:
     """The HTTP rule that routes the request, or None when none does (Envoy then answers 404)."""
     for rule in spec.get("http", []):
         matches = rule.get("match")
         if not matches or any(_holds(match, headers, path) for match in matches):
-            return rule
+            return dict(rule)
     return None
 
 
-def tcp_rule(spec: dict[str, Any], port: int) -> Optional[Rule]:
+def tcp_rule(spec: dict[str, Any], port: int) -> Rule | None:
     """The TCP rule that routes a connection arriving on `port`."""
     for rule in spec.get("tcp", []):
         matches = rule.get("match")
         if not matches or any(match.get("port") == port for match in matches):
-            return rule
+            return dict(rule)
     return None
 
 
@@ -81,7 +83,7 @@ def split(rule: Rule) -> list[tuple[str, Fraction]]:
     return [(route["destination"]["subset"], Fraction(route.get("weight", 100), 100)) for route in rule["route"]]
 
 
-def fault(rule: Optional[Rule]) -> Fault:
+def fault(rule: Rule | None) -> Fault:
     injected = (rule or {}).get("fault", {})
     delay = injected.get("delay")
     abort = injected.get("abort")
@@ -97,15 +99,15 @@ def share(percentage: dict[str, Any]) -> Fraction:
     return Fraction(str(percentage["value"])) / 100
 
 
-def timeout(rule: Rule) -> Optional[float]:
+def timeout(rule: Rule) -> float | None:
     return seconds(rule["timeout"]) if "timeout" in rule else None
 
 
-def tcp_gateway_port(plan: ScenarioPlan) -> Optional[int]:
+def tcp_gateway_port(plan: ScenarioPlan) -> int | None:
     """The port of the plan's TCP Gateway server, where connections from outside arrive."""
     for obj in plan.objects:
         if obj["kind"] == "Gateway":
             for server in obj["spec"]["servers"]:
                 if server["port"]["protocol"] == "TCP":
-                    return server["port"]["number"]
+                    return int(server["port"]["number"])
     return None

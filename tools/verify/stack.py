@@ -7,7 +7,7 @@ import json
 import shlex
 import shutil
 import subprocess
-from typing import Any, Optional
+from typing import Any
 
 from components.config import MappingConfig
 from components.project import load_project
@@ -22,7 +22,7 @@ class StackError(Exception):
     """The Pulumi CLI could not answer."""
 
 
-def pulumi(arguments: list[str], stack: Optional[str]) -> str:
+def pulumi(arguments: list[str], stack: str | None) -> str:
     """stdout of `pulumi ARGUMENTS [--stack STACK]`; raises StackError when the CLI is missing or fails."""
     if shutil.which("pulumi") is None:
         raise StackError("the Pulumi CLI is not on PATH")
@@ -39,7 +39,7 @@ def pulumi(arguments: list[str], stack: Optional[str]) -> str:
     return result.stdout
 
 
-def product_page_url(stack: Optional[str]) -> str:
+def product_page_url(stack: str | None) -> str:
     """The stack output `productpageUrl`; raises StackError."""
     url = pulumi(["stack", "output", "productpageUrl"], stack).strip()
     if not url:
@@ -47,7 +47,7 @@ def product_page_url(stack: Optional[str]) -> str:
     return url
 
 
-def cli_config(stack: Optional[str]) -> dict[str, dict[str, Any]]:
+def cli_config(stack: str | None) -> dict[str, dict[str, Any]]:
     """`pulumi config --json`: key -> {"value": ..., "objectValue": ...}; raises StackError on anything else."""
     output = pulumi(["config", "--json"], stack)
     try:
@@ -59,7 +59,7 @@ def cli_config(stack: Optional[str]) -> dict[str, dict[str, Any]]:
     return values
 
 
-def stack_config(stack: Optional[str]) -> tuple[dict[str, Any], str]:
+def stack_config(stack: str | None) -> tuple[dict[str, Any], str]:
     """The stack's configuration as `pulumi up` reads it (Pulumi.yaml defaults <- the stack's values), and its source.
 
     Without a working Pulumi CLI: Pulumi.yaml and Pulumi.<stack>.yaml (default stack dev) from this checkout.
@@ -77,7 +77,7 @@ def stack_config(stack: Optional[str]) -> tuple[dict[str, Any], str]:
     return config, f"the configuration of stack {stack or '(selected)'}"
 
 
-def settings(config: dict[str, Any], scenario: Optional[str]) -> Settings:
+def settings(config: dict[str, Any], scenario: str | None) -> Settings:
     """Typed, validated settings of `config`, with `scenario` in place of the configured one when given.
 
     Raises ConfigError for a value `pulumi up` would refuse.

@@ -14,11 +14,11 @@ floor, which was not expected.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from math import exp, lgamma, log, log1p
 from statistics import median
-from typing import Optional, Sequence
 
 from tools.verify.outcomes import Expected, Observation, Outcome
 
@@ -54,8 +54,8 @@ class Row:
     expected: Fraction
     observed: int
     total: int
-    median_seconds: Optional[float]
-    p_value: Optional[float]  # None where the outcome was expected never or always: decided exactly
+    median_seconds: float | None
+    p_value: float | None  # None where the outcome was expected never or always: decided exactly
     ok: bool
 
 
@@ -88,8 +88,9 @@ def judge(
     rows = []
     for probe, outcome, p, seen, total in tallies:
         if 0 < p < 1:
-            p_value: Optional[float] = binomial_p_value(len(seen), total, float(p))
-            ok = p_value >= per_test
+            tested = binomial_p_value(len(seen), total, float(p))
+            p_value: float | None = tested
+            ok = tested >= per_test
         else:
             p_value = None
             ok = len(seen) == (total if p == 1 else 0)

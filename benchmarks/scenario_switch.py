@@ -25,11 +25,11 @@ import pulumi
 import yaml
 
 from components.program import program
-from components.scenarios.catalog import CATALOG
 from e2e import charts
 from e2e import cluster as control_plane
 from e2e.engine import Engine
 from e2e.run import BASE, BUILD, ISTIO_VERSION, config_of, predictions
+from scenarios.catalog import CATALOG
 
 DEFAULT = "round-robin"
 

@@ -1,1 +1,1 @@
-"""The stack's Pulumi components, one concern each."""
+"""The stack's Pulumi components, one concern each, and the helpers that declare their resources."""

@@ -16,8 +16,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components import helm
-from components import istio_objects as istio
-from components.istio import ISTIO_NAMESPACE
+from components.declare import declare
 from components.jaeger import (
     JAEGER,
     JAEGER_BASE_PATH,
@@ -28,8 +27,9 @@ from components.jaeger import (
     jaeger_service,
     mesh_tracing,
 )
-from components.settings import AddonSettings, TargetSettings
-from components.versions import (
+from model.mesh import ISTIO_NAMESPACE
+from model.settings import AddonSettings, TargetSettings
+from model.versions import (
     GRAFANA_CHART,
     ISTIO_DASHBOARDS_URL,
     KIALI_CHART,
@@ -40,7 +40,7 @@ from components.versions import (
     Chart,
     mirrored,
 )
-from components.workloads import NO_SIDECAR, Scheduled, Size
+from model.workloads import NO_SIDECAR, Scheduled, Size
 
 NAMESPACE = ISTIO_NAMESPACE
 
@@ -337,4 +337,4 @@ class ObservabilityAddons(pulumi.ComponentResource):
         config = jaeger_config_map(in_namespace)
         jaeger_deployment(image_registry, self._child([namespace, config]))
         services = [jaeger_service(name, in_namespace) for name in JAEGER_SERVICES]
-        istio.declare(mesh_tracing(), self._child([istiod, *services]))
+        declare(mesh_tracing(), self._child([istiod, *services]))

@@ -1,4 +1,4 @@
-"""Istio's Bookinfo sample (1.20.3) as typed resources, exposed through the ingress gateway."""
+"""Istio's Bookinfo sample (1.20.3) declared: its namespace, workloads and ingress routing (the data is model.bookinfo_app)."""
 
 from __future__ import annotations
 
@@ -7,118 +7,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import istio_objects as istio
-from components.istio import INGRESS_HTTP_PORT, INGRESS_SELECTOR
-from components.versions import bookinfo_image
-from components.workloads import AppSet, Port, Scheduled, ServiceSpec, Size, Workload, declare_app_set
-
-NAMESPACE = "bookinfo"
-PORT = 9080
-GATEWAY = "bookinfo-gateway"
-
-# Sizes are ours (upstream sets none): requests near what each image's processes use idle, limits about twice
-# that, read from what each image starts (samples/bookinfo/src/*/Dockerfile; nothing here can run an image).
-# details: `ruby details.rb 9080` on ruby:3.4-slim, one WEBrick process (~30 MiB).
-DETAILS = Size(cpu="20m", memory="32Mi", cpu_limit="200m", memory_limit="128Mi")
-# ratings: `node ratings.js 9080` on node:18-slim, one Node.js process (V8 alone ~40 MiB resident).
-RATINGS = Size(cpu="20m", memory="64Mi", cpu_limit="200m", memory_limit="256Mi")
-# productpage 1.20.3: gunicorn with 8 gevent workers and no preload, so nine Python processes that each import
-# Flask, requests, gevent and OpenTelemetry (~45 MiB each, ~400 MiB together); 256Mi would OOM-kill it.
-PRODUCTPAGE = Size(cpu="30m", memory="384Mi", cpu_limit="300m", memory_limit="768Mi")
-# reviews: WebSphere Liberty on IBM Java 8 (`server run defaultServer`, no -Xmx). The JVM's container support
-# sizes the heap from the limit (up to 75% of it), and Liberty's non-heap (JIT, classes, threads) needs
-# ~150-250 MiB more: with 512Mi heap plus non-heap could exceed the limit. 1Gi leaves the non-heap its room.
-REVIEWS = Size(cpu="50m", memory="256Mi", cpu_limit="500m", memory_limit="1Gi")
-
-# The versions each service runs; the DestinationRules name a subset for each of them.
-VERSIONS = {"productpage": ("v1",), "details": ("v1",), "reviews": ("v1", "v2", "v3"), "ratings": ("v1",)}
-
-
-def service_account_name(app: str) -> str:
-    return f"bookinfo-{app}"
-
-
-def reviews(version: str) -> Workload:
-    """Open Liberty keeps a writable root filesystem: its entrypoint (docker-server.sh, `set -e`) writes
-    keystore.xml into /config/configDropins/defaults on every start, a directory that also holds the image's
-    open-default-port.xml, so an emptyDir there would make Liberty listen on localhost only."""
-    return Workload(
-        app="reviews",
-        version=version,
-        image=bookinfo_image("reviews", version),
-        ports=(PORT,),
-        size=REVIEWS,
-        service_account=service_account_name("reviews"),
-        env=(("LOG_DIR", "/tmp/logs"),),
-        scratch_mounts=(("tmp", "/tmp"), ("wlp-output", "/opt/ibm/wlp/output")),
-        read_only_root=False,
-    )
-
-
-WORKLOADS: tuple[Workload, ...] = (
-    Workload(
-        app="details",
-        version="v1",
-        image=bookinfo_image("details", "v1"),
-        ports=(PORT,),
-        size=DETAILS,
-        service_account=service_account_name("details"),
-    ),
-    Workload(
-        app="ratings",
-        version="v1",
-        image=bookinfo_image("ratings", "v1"),
-        ports=(PORT,),
-        size=RATINGS,
-        service_account=service_account_name("ratings"),
-    ),
-    *(reviews(version) for version in VERSIONS["reviews"]),
-    Workload(
-        app="productpage",
-        version="v1",
-        image=bookinfo_image("productpage", "v1"),
-        ports=(PORT,),
-        size=PRODUCTPAGE,
-        service_account=service_account_name("productpage"),
-        scratch_mounts=(("tmp", "/tmp"),),
-        pod_annotations={
-            "prometheus.io/scrape": "true",
-            "prometheus.io/port": str(PORT),
-            "prometheus.io/path": "/metrics",
-        },
-    ),
-)
-
-
-APPS = AppSet(
-    namespace=NAMESPACE,
-    workloads=WORKLOADS,
-    services=tuple(ServiceSpec(app, (Port("http", PORT),)) for app in VERSIONS),
-    service_accounts=tuple((service_account_name(app), app) for app in VERSIONS),
-)
-
-
-def ingress_objects() -> list[istio.IstioObject]:
-    """The Gateway, the productpage VirtualService and one DestinationRule per service."""
-    entry = istio.gateway(
-        GATEWAY, NAMESPACE, INGRESS_SELECTOR, [istio.server(INGRESS_HTTP_PORT, "http", "HTTP", ["*"])]
-    )
-    paths = [
-        {"uri": {"exact": "/productpage"}},
-        {"uri": {"prefix": "/static"}},
-        {"uri": {"exact": "/login"}},
-        {"uri": {"exact": "/logout"}},
-        {"uri": {"prefix": "/api/v1/products"}},
-    ]
-    frontend = istio.virtual_service(
-        "bookinfo",
-        NAMESPACE,
-        ["*"],
-        gateways=[GATEWAY],
-        http=[{"match": paths, "route": [istio.route("productpage", port=PORT)]}],
-    )
-    rules = [istio.destination_rule(app, NAMESPACE, app, versions) for app, versions in VERSIONS.items()]
-    return [entry, frontend, *rules]
+from components.declare import declare, declare_app_set
+from model.bookinfo_app import APPS, NAMESPACE, ingress_objects
+from model.workloads import Scheduled
 
 
 @dataclass(frozen=True)
@@ -140,7 +31,7 @@ class Bookinfo(pulumi.ComponentResource):
 
         routing = pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[self.namespace, args.istiod])
         for obj in ingress_objects():
-            istio.declare(obj, routing)
+            declare(obj, routing)
 
         self.scheduled = APPS.scheduled()
         self.register_outputs({"namespace": NAMESPACE})

@@ -10,7 +10,7 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
-from components.settings import NODE_POOL_SUFFIX, ClusterSettings
+from model.settings import NODE_POOL_SUFFIX, ClusterSettings
 
 # With a dedicated node service account Google recommends the cloud-platform scope and letting IAM decide.
 NODE_OAUTH_SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]

@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.versions import Chart
+from model.versions import Chart
 
 # Generous enough for a chart whose pods pull images on fresh nodes.
 RELEASE_TIMEOUT_SECONDS = 600

@@ -10,10 +10,10 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
-from components import istio_objects as istio
-from components.istio import ISTIO_NAMESPACE
-from components.versions import JAEGER_IMAGE, mirrored
-from components.workloads import NO_SIDECAR, POD_SECURITY_CONTEXT, Size, container_security_context
+from model import istio_objects as istio
+from model.mesh import ISTIO_NAMESPACE
+from model.versions import JAEGER_IMAGE, mirrored
+from model.workloads import NO_SIDECAR, POD_SECURITY_CONTEXT, Size, container_security_context
 
 NAMESPACE = ISTIO_NAMESPACE
 # Jaeger v2 all-in-one (one Go process) keeps traces in Badger on an emptyDir: Badger holds memtables and a

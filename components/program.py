@@ -8,17 +8,18 @@ import pulumi_kubernetes as k8s
 
 from components.addons import ObservabilityAddons, ObservabilityAddonsArgs
 from components.bookinfo import Bookinfo, BookinfoArgs
-from components.capacity import capacity_report, existing_cluster_report
-from components.config import configured_keys
 from components.existing import ExistingCluster, ExistingClusterArgs
 from components.gke import GkeCluster, GkeClusterArgs
-from components.istio import PORT_FORWARD_LOCAL_PORT, IstioMesh, IstioMeshArgs, port_forward_command
+from components.istio import IstioMesh, IstioMeshArgs
 from components.samples import SampleWorkloads, SampleWorkloadsArgs
-from components.scenarios.catalog import CATALOG
 from components.security import MeshSecurity, MeshSecurityArgs
-from components.settings import Settings, load_settings
 from components.traffic import TrafficScenario, TrafficScenarioArgs
-from components.workloads import Scheduled
+from model.capacity import capacity_report, existing_cluster_report
+from model.config import configured_keys
+from model.mesh import PORT_FORWARD_LOCAL_PORT, port_forward_command
+from model.settings import Settings, load_settings
+from model.workloads import Scheduled
+from scenarios.catalog import CATALOG
 
 
 def cluster_provider(settings: Settings) -> k8s.Provider:

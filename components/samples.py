@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.workloads import AppSet, Scheduled, declare_app_set
+from components.declare import declare_app_set
+from model.workloads import AppSet, Scheduled
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,11 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import bookinfo
-from components import istio_objects as istio
-from components.istio import INGRESS_GATEWAY, ISTIO_NAMESPACE
-from components.settings import SecuritySettings
+from components.declare import declare
+from model import bookinfo_app
+from model import istio_objects as istio
+from model.mesh import INGRESS_GATEWAY, ISTIO_NAMESPACE
+from model.settings import SecuritySettings
 
 TRUST_DOMAIN = "cluster.local"
 MESH_POLICY = "default"
@@ -35,13 +36,13 @@ def bookinfo_authorization() -> list[istio.IstioObject]:
     """Deny by default in the bookinfo namespace, then allow each service exactly its callers and methods."""
 
     def caller(app: str) -> str:
-        return principal(bookinfo.NAMESPACE, bookinfo.service_account_name(app))
+        return principal(bookinfo_app.NAMESPACE, bookinfo_app.service_account_name(app))
 
     def viewer(app: str, rules: list[dict[str, Any]]) -> istio.IstioObject:
-        return istio.authorization_policy(f"{app}-viewer", bookinfo.NAMESPACE, app, rules)
+        return istio.authorization_policy(f"{app}-viewer", bookinfo_app.NAMESPACE, app, rules)
 
     return [
-        istio.authorization_policy("allow-nothing", bookinfo.NAMESPACE),
+        istio.authorization_policy("allow-nothing", bookinfo_app.NAMESPACE),
         viewer(
             "productpage",
             [
@@ -68,7 +69,7 @@ class MeshSecurity(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MeshSecurityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("istio-demo:security:MeshSecurity", name, None, opts)
-        istio.declare(
+        declare(
             mesh_mtls(args.settings.mtls_mode),
             pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[args.istiod]),
         )
@@ -77,7 +78,7 @@ class MeshSecurity(pulumi.ComponentResource):
             parent=self, provider=args.provider, depends_on=[args.istiod, args.bookinfo_namespace]
         )
         for policy in policies:
-            istio.declare(policy, in_bookinfo)
+            declare(policy, in_bookinfo)
         self.register_outputs(
             {"mtlsMode": args.settings.mtls_mode, "authorizationPolicies": [p["metadata"]["name"] for p in policies]}
         )

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import istio_objects as istio
-from components.scenarios.plan import ScenarioPlan
+from components.declare import declare
+from scenarios.plan import ScenarioPlan
 
 
 @dataclass(frozen=True)
@@ -29,5 +29,5 @@ class TrafficScenario(pulumi.ComponentResource):
             parent=self, provider=args.provider, depends_on=[args.istiod, *args.namespaces]
         )
         for obj in args.plan.objects:
-            istio.declare(obj, routing)
+            declare(obj, routing)
         self.register_outputs({"routing": list(args.plan.routing)})

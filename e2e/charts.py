@@ -1,6 +1,6 @@
 """Istio's Helm charts for the end-to-end run, packaged from the `istio.io/istio` Go module and served on 127.0.0.1.
 
-The module (the release-1.30 branch at e2e/versions.py ISTIO_MODULE) holds the charts' sources with
+The module (the release-1.30 branch at tools/upstream.py ISTIO_MODULE) holds the charts' sources with
 `version: 1.0.0` and the test hub; Istio's release builder stamps the version and the release hub at
 build time. Packaging does the same: Chart.yaml's version and appVersion become the pinned Istio version,
 and the global hub and tag become the release's (docker.io/istio, that version). The packaged charts and a
@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from components.versions import ISTIO_HUB
+from model.versions import ISTIO_HUB
 from tools import upstream
 
 # Chart name -> directory under the module's manifests/charts.

@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from e2e.cluster import Cluster
-from tools.offline import SECRET
-from tools.render import Rendering
+from tools.preview.offline import SECRET
+from tools.preview.rendering import Rendering
 
 # Fields the API server or its controllers fill in, never sent by the program.
 SERVER_FIELDS = ("status",)

@@ -22,10 +22,10 @@ from typing import Any
 
 import yaml
 
-from components.capacity import MACHINE_TYPES, SYSTEM_DAEMONSETS, SYSTEM_PER_CLUSTER, allocatable
-from components.workloads import Scheduled
 from e2e import versions
 from e2e.toolchain import TOOLS, cache_root
+from model.capacity import MACHINE_TYPES, SYSTEM_DAEMONSETS, SYSTEM_PER_CLUSTER, allocatable
+from model.workloads import Scheduled
 
 NAME = "istio-demo-e2e"
 MACHINE_TYPE = "n1-standard-1"
@@ -115,7 +115,7 @@ def node(index: int) -> dict[str, Any]:
 
 
 def stand_in(kind: str, pod: Scheduled) -> dict[str, Any]:
-    """A kube-system workload holding the requests components/capacity.py counts for one of GKE's own pods."""
+    """A kube-system workload holding the requests model/capacity.py counts for one of GKE's own pods."""
     labels = {"app": pod.name, "istio-demo.e2e/stand-in": "gke-system"}
     spec: dict[str, Any] = {
         "selector": {"matchLabels": labels},

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from pulumi import automation as auto
 
-from components.project import PROJECT_FILE, load_project
 from e2e.toolchain import TOOLS, cache_root
+from model.project import PROJECT_FILE, load_project
 
 STACK = "e2e"
 PASSPHRASE = "istio-demo-e2e"

@@ -12,7 +12,8 @@ import json
 import sys
 from pathlib import Path
 
-from tools.render import render, write
+from tools.preview.rendering import render
+from tools.render import write
 
 
 def main(argv: list[str]) -> int:

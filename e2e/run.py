@@ -25,13 +25,14 @@ from typing import Any
 import yaml
 
 from components.program import program
-from components.scenarios.catalog import CATALOG
-from e2e import analyze, charts, checks, versions
+from e2e import analyze, charts, checks
 from e2e import cluster as control_plane
 from e2e.engine import STACK, Changes, Engine, stop_engine_processes
 from e2e.toolchain import TOOLS, ensure_all
-from tools.render import Rendering
-from tools.stack_config import ROOT
+from scenarios.catalog import CATALOG
+from tools import upstream
+from tools.preview.rendering import Rendering
+from tools.preview.stack_config import ROOT
 
 BUILD = ROOT / "build" / "e2e"
 ISTIO_VERSION = "1.30.3"
@@ -109,7 +110,7 @@ def tool_versions() -> dict[str, str]:
         **{name: tool.source for name, tool in TOOLS.items()},
         "pulumi-resource-kubernetes": f"{TOOLS['pulumi-resource-kubernetes'].source} (not a release; registered "
         f"as {version('pulumi-kubernetes')})",
-        "istio-charts": f"istio.io/istio@{versions.ISTIO_MODULE} manifests/charts (release-1.30 branch, not the "
+        "istio-charts": f"istio.io/istio@{upstream.ISTIO_MODULE} manifests/charts (release-1.30 branch, not the "
         f"{ISTIO_VERSION} tag), packaged as {ISTIO_VERSION}",
         "pulumi (Python SDK)": version("pulumi"),
         "pulumi-kubernetes (Python SDK)": version("pulumi-kubernetes"),

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from e2e import versions
+from tools.gomod import GoModuleError, module_dir
+from tools.upstream import ISTIO_MODULE
 
 
 def cache_root() -> Path:
@@ -75,21 +77,6 @@ def scratch_module(scratch: Path, requires: dict[str, str], replaces: dict[str, 
     edits = [f"-require={module}@{version}" for module, version in requires.items()]
     edits += [f"-replace={module}={module}@{version}" for module, version in (replaces or {}).items()]
     go(["mod", "edit", *edits], scratch)
-
-
-def module_dir(module: str, version: str, cwd: Path = Path(".")) -> Path:
-    """`module@version` in Go's module cache, downloaded and checked against Go's checksum database if missing."""
-    command = ["go", "mod", "download", "-json", f"{module}@{version}"]
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
-    try:
-        info = json.loads(result.stdout)
-    except json.JSONDecodeError:
-        info = {"Error": result.stderr.strip()}
-    if result.returncode != 0 or "Dir" not in info:
-        raise BuildError(
-            f"{module}@{version} cannot be had through the Go module proxy: {info.get('Error', '').strip()}"
-        )
-    return Path(info["Dir"])
 
 
 def build_pulumi(scratch: Path, bin_dir: Path) -> None:
@@ -187,10 +174,10 @@ def build_kubernetes_provider(scratch: Path, bin_dir: Path) -> None:
 
 
 def build_istioctl(scratch: Path, bin_dir: Path) -> None:
-    scratch_module(scratch, {"istio.io/istio": versions.ISTIO_MODULE}, versions.ISTIO_REPLACEMENTS)
+    scratch_module(scratch, {"istio.io/istio": ISTIO_MODULE}, versions.ISTIO_REPLACEMENTS)
     package = "istio.io/istio/istioctl/cmd/istioctl"
-    go(["get", f"{package}@{versions.ISTIO_MODULE}"], scratch)
-    stamp = f"1.30-dev+{versions.ISTIO_MODULE.rsplit('-', 1)[1]}"
+    go(["get", f"{package}@{ISTIO_MODULE}"], scratch)
+    stamp = f"1.30-dev+{ISTIO_MODULE.rsplit('-', 1)[1]}"
     ldflags = (
         f"-s -w -X istio.io/istio/pkg/version.buildVersion={stamp} -X istio.io/istio/pkg/version.buildStatus=Clean"
     )
@@ -214,7 +201,7 @@ TOOLS = {
         Tool(
             "pulumi-resource-kubernetes", provider_source(), ("pulumi-resource-kubernetes",), build_kubernetes_provider
         ),
-        Tool("istioctl", f"istio.io/istio@{versions.ISTIO_MODULE}", ("istioctl",), build_istioctl),
+        Tool("istioctl", f"istio.io/istio@{ISTIO_MODULE}", ("istioctl",), build_istioctl),
         Tool("etcd", f"go.etcd.io/etcd/server/v3@{versions.ETCD}", ("etcd",), build_etcd),
         Tool("kwok", f"sigs.k8s.io/kwok@{versions.KWOK}", ("kwok", "kwokctl"), build_kwok),
     )
@@ -260,7 +247,7 @@ def ensure_all(log: Callable[[str], None] = print) -> dict[str, float]:
 def main() -> int:
     try:
         ensure_all()
-    except BuildError as error:
+    except (BuildError, GoModuleError) as error:
         print(f"error: toolchain: {error}", file=sys.stderr)
         return 2
     return 0

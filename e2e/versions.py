@@ -14,15 +14,14 @@ PULUMI = "v3.274.1"
 PULUMI_KUBERNETES_PROVIDER = "v4.0.0-20260115033456-f47bc2d6f199"
 PULUMI_KUBERNETES_PROVIDER_SDK = "v4.24.0"
 # kube-apiserver, kube-controller-manager, kube-scheduler and kubectl: the minor the schemas are pinned to
-# (components/versions.py KUBERNETES_SCHEMA_VERSION).
+# (model/versions.py KUBERNETES_SCHEMA_VERSION).
 KUBERNETES = "v1.35.4"
 # The etcd line Kubernetes 1.35 is built and tested with.
 ETCD = "v3.6.16"
 # kwok (simulated nodes and pods) and kwokctl (starts the control plane from local binaries).
 KWOK = "v0.8.0"
-# Istio's release-1.30 branch: the only Istio 1.30 source the proxy serves (no tag is served). Its charts
-# are packaged for the run, and istioctl is built from it.
-ISTIO_MODULE = "v0.0.0-20260826214018-9739e10eb9d7"
+# Istio's source (the release-1.30 branch) is pinned once, in tools/upstream.py ISTIO_MODULE: the reference data
+# comes from it, the run packages its charts and builds istioctl from it.
 # Four of the branch's own dependency pins are not served; these served versions build.
 ISTIO_REPLACEMENTS = {
     "istio.io/api": "v1.30.8",

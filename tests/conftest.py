@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.render import Rendering, render
-from tools.schemas import upstream_dir
+from tools.preview.rendering import Rendering, render
+from tools.preview.schemas import upstream_dir
 
 
 @functools.cache

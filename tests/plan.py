@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tools.render import Rendering
+from tools.preview.rendering import Rendering
 
 
 def resources(rendering: Rendering, type_: str) -> list[dict[str, Any]]:

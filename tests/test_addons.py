@@ -9,11 +9,11 @@ import pytest
 import yaml
 from pulumi.runtime import mocks
 
-from components.capacity import mebibytes, millicores
+from model.capacity import mebibytes, millicores
 from tests.conftest import rendered
 from tests.plan import DEPLOYMENT, RELEASE, manifest, resource, urn_of
-from tools.offline import SECRET, SyntheticCloud, synthetic_password
-from tools.schemas import violations
+from tools.preview.offline import SECRET, SyntheticCloud, synthetic_password
+from tools.preview.schemas import violations
 
 ADDONS = "istio-demo:addons:ObservabilityAddons"
 SECRET_TYPE = "kubernetes:core/v1:Secret"

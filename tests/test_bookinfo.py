@@ -70,7 +70,7 @@ def container_security(read_only_root: bool) -> dict:
 
 # Every image's USER is numeric (details, ratings, productpage 1000; reviews 1001: istio/istio
 # samples/bookinfo/src/*/Dockerfile), so runAsNonRoot alone lets the kubelet prove it and no runAsUser is set.
-# Reviews' Open Liberty writes into its image at start (see components/bookinfo.py), the others only to /tmp.
+# Reviews' Open Liberty writes into its image at start (see model/bookinfo_app.py), the others only to /tmp.
 HARDENING = {
     "details-v1": (True, {}),
     "ratings-v1": (True, {}),

@@ -1,10 +1,10 @@
-"""The default stack fits 4 x n1-standard-1 after GKE's own pods (figures and sources in components/capacity.py)."""
+"""The default stack fits 4 x n1-standard-1 after GKE's own pods (figures and sources in model/capacity.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from components.capacity import SYSTEM_DAEMONSETS, allocatable, mebibytes, millicores, requested
+from model.capacity import SYSTEM_DAEMONSETS, allocatable, mebibytes, millicores, requested
 
 
 def test_allocatable_of_an_n1_standard_1_node_follows_gkes_reservations():

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from components.config import ConfigError, ConfigParser, MappingConfig
-from components.project import load_project
-from components.scenarios.catalog import CATALOG
-from components.scenarios.parameters import load_parameters
-from components.settings import load_settings
+from model.config import ConfigError, ConfigParser, MappingConfig
+from model.parameters import load_parameters
+from model.project import load_project
+from model.settings import load_settings
+from scenarios.catalog import CATALOG
 from tools import render
-from tools.stack_config import ROOT, as_runtime_strings, assemble
+from tools.preview.stack_config import ROOT, as_runtime_strings, assemble
 
 INVALID = [
     ("clusterName=Istio_Demo", "clusterName: 'Istio_Demo' is not valid; allowed: 1-34 lowercase letters"),

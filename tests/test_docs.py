@@ -7,11 +7,11 @@ import re
 
 import pytest
 
-from components.project import load_project
-from components.scenarios.parameters import REGEX_MAX_LENGTH
-from components.settings import CLUSTER_NAME_MAX, NODE_COUNT_MAX
+from model.parameters import REGEX_MAX_LENGTH
+from model.project import load_project
+from model.settings import CLUSTER_NAME_MAX, NODE_COUNT_MAX
 from tools.docs import SCENARIOS_DOC, with_table
-from tools.stack_config import ROOT
+from tools.preview.stack_config import ROOT
 
 
 def section(title: str, document: str = "README.md") -> str:

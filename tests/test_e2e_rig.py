@@ -8,9 +8,9 @@ import tarfile
 import pytest
 import yaml
 
-from components.capacity import SYSTEM_DAEMONSETS, SYSTEM_PER_CLUSTER, allocatable, requested
 from e2e import charts, checks, cluster
 from e2e.run import as_engine, config_of
+from model.capacity import SYSTEM_DAEMONSETS, SYSTEM_PER_CLUSTER, allocatable, requested
 from tests.conftest import rendered
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from components.versions import mirrored
+from model.versions import mirrored
 from tests.conftest import rendered
 from tests.plan import K8S_PROVIDER, RELEASE, resource, resources
 from tests.test_presets import STACKS
-from tools.render import render
+from tools.preview.rendering import render
 
 EXISTING = ("target=existing", "kubeContext=kind-istio")
 PROVIDER_URN = "urn:pulumi:dev::istio-demo::istio-demo:cluster:ExistingCluster$pulumi:providers:kubernetes::cluster-k8s"

@@ -11,7 +11,7 @@ import pytest
 from components.gke import kubeconfig_for, node_account_id
 from tests.conftest import rendered
 from tests.plan import CLUSTER, IAM_MEMBER, K8S_PROVIDER, NODE_POOL, SERVICE_ACCOUNT, resource, resources
-from tools.offline import CLUSTER_ENDPOINT
+from tools.preview.offline import CLUSTER_ENDPOINT
 
 NODE_ACCOUNT = "istio-demo-nodes@mock-project.iam.gserviceaccount.com"
 # GKE's documented minimum for node service accounts; no registry role, since every image is a public pull.

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from tools import preset, render
-from tools.stack_config import ROOT
+from tools.preview.stack_config import ROOT
 from tools.verify import __main__ as verify
 from tools.verify import stack as verify_stack
 from tools.verify.stack import StackError

@@ -8,7 +8,8 @@ import jsonschema
 import pytest
 from pulumi_kubernetes.core.v1.outputs import LoadBalancerIngress, LoadBalancerStatus, ServiceStatus
 
-from components.istio import INGRESS_PORTS, load_balancer_address
+from components.istio import load_balancer_address
+from model.mesh import INGRESS_PORTS
 from tests.conftest import rendered
 from tests.plan import CLUSTER, DEPLOYMENT, NODE_POOL, RELEASE, resource, resources, urn_of
 

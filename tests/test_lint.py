@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.stack_config import ROOT
+from tools.preview.stack_config import ROOT
 
 CHECKS = {
     "ruff check": ["ruff", "check", "--no-cache", "."],

@@ -12,7 +12,7 @@ import pytest
 
 from policy import validators
 from tests.conftest import rendered
-from tools.stack_config import ROOT
+from tools.preview.stack_config import ROOT
 
 VS = "kubernetes:networking.istio.io/v1:VirtualService"
 DR = "kubernetes:networking.istio.io/v1:DestinationRule"

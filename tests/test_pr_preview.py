@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from tools import pr_preview
-from tools.stack_config import ROOT
+from tools.preview.stack_config import ROOT
 
-PROJECT_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py", "components", "tools")
+PROJECT_FILES = ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py", "components", "model", "scenarios", "tools")
 
 
 def checkout(directory: Path, presets: dict[str, dict]) -> Path:

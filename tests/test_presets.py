@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from components.scenarios.catalog import CATALOG
+from scenarios.catalog import CATALOG
 from tests.conftest import rendered
 from tools import preset
-from tools.stack_config import ROOT
+from tools.preview.stack_config import ROOT
 
 STACKS = ROOT / "stacks"
 

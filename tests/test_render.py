@@ -11,7 +11,7 @@ import yaml
 
 from tests.conftest import rendered
 from tools import render
-from tools.stack_config import ROOT
+from tools.preview.stack_config import ROOT
 
 
 def test_writes_plan_and_manifests_and_prints_a_summary(tmp_path, capsys):

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 import yaml
 
-from components.istio import EGRESS_PORTS, INGRESS_PORTS
-from components.scenarios.catalog import CATALOG
+from model.mesh import EGRESS_PORTS, INGRESS_PORTS
+from scenarios.catalog import CATALOG
 from tests.conftest import rendered
-from tools.render import Rendering
-from tools.schemas import violations
+from tools.preview.rendering import Rendering
+from tools.preview.schemas import violations
 
 SCENARIO_COMPONENTS = ("istio-demo:scenarios:TrafficScenario", "istio-demo:samples:SampleWorkloads")
 NETWORKING = "samples/bookinfo/networking"

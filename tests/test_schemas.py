@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.schemas import violations
+from tools.preview.schemas import violations
 
 
 def test_every_manifest_is_strictly_valid(default):

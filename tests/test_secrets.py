@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tools import render
-from tools.offline import MOCK_ACCESS_TOKEN, MOCK_CLUSTER_CA, SECRET
+from tools.preview.offline import MOCK_ACCESS_TOKEN, MOCK_CLUSTER_CA, SECRET
 
 # What the mocks synthesise that only a secret may carry: the cluster CA (inside the kubeconfig) and the
 # access token of the provider's client config (which the program reads the project from).

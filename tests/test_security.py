@@ -6,7 +6,7 @@ import pytest
 
 from tests.conftest import rendered
 from tests.plan import DEPLOYMENT, RELEASE, kinds, manifest, resource, resources, urn_of
-from tools.schemas import violations
+from tools.preview.schemas import violations
 
 SECURED = ("mtlsMode=STRICT", "authorization=true")
 PEER_AUTHENTICATION = "kubernetes:security.istio.io/v1:PeerAuthentication"

@@ -6,9 +6,9 @@ from fractions import Fraction as F
 
 import pytest
 
-from components.scenarios.catalog import CATALOG
+from scenarios.catalog import CATALOG
 from tests.standins import Reply, product_page
-from tools.stack_config import UsageError, assemble
+from tools.preview.stack_config import UsageError, assemble
 from tools.verify.checks import CHECKS, FIREFOX, InCluster, Options, Probe
 from tools.verify.clients import USER_AGENT, EchoLine, HttpbinGet, PageVisit
 from tools.verify.outcomes import Outcome as O

@@ -15,7 +15,7 @@ import time
 import pytest
 
 from tests.standins import HttpbinStandIn, ProductPageStandIn, Reply, TcpEchoStandIn
-from tools.stack_config import assemble
+from tools.preview.stack_config import assemble
 from tools.verify import __main__ as verify
 from tools.verify.facts import BookinfoFacts
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tools.stack_config import ROOT
+from tools.preview.stack_config import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 SCRIPTS = ROOT / ".github" / "scripts"

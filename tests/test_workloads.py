@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from components.scenarios.catalog import CATALOG
-from components.workloads import Size, Workload, container_security_context
+from model.workloads import Size, Workload, container_security_context
+from scenarios.catalog import CATALOG
 from tests.conftest import rendered
 
 SAMPLE = Workload(

@@ -23,10 +23,10 @@ from typing import Any
 
 import yaml
 
-from components.bookinfo import NAMESPACE
-from tools.render import render
-from tools.schemas import upstream_dir
-from tools.stack_config import ROOT
+from model.bookinfo_app import NAMESPACE
+from tools.preview.rendering import render
+from tools.preview.schemas import upstream_dir
+from tools.preview.stack_config import ROOT
 
 KINDS = ("ServiceAccount", "Service", "Deployment")
 UPSTREAM = Path("samples/bookinfo/platform/kube/bookinfo.yaml")

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import sys
 
-from components.scenarios.catalog import CATALOG, Scenario
-from tools.stack_config import ROOT
+from scenarios.catalog import CATALOG, Scenario
+from tools.preview.stack_config import ROOT
 
 SCENARIOS_DOC = ROOT / "docs" / "scenarios.md"
 HEADER = (

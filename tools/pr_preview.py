@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools.stack_config import ROOT
+from tools.preview.stack_config import ROOT
 
 DEFAULTS = "_defaults"  # the dev stack as it is, without a preset
 # Longest diff shown inline per preset and in all; the artifact always has the whole diffs.

@@ -15,11 +15,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from components.config import ConfigError, MappingConfig, config_text
-from components.project import load_project
-from components.scenarios.catalog import CATALOG
-from components.settings import load_settings
-from tools.stack_config import ROOT, UsageError, as_runtime_strings, assemble, read_config_file
+from model.config import ConfigError, MappingConfig, config_text
+from model.project import load_project
+from model.settings import load_settings
+from scenarios.catalog import CATALOG
+from tools.preview.stack_config import ROOT, UsageError, as_runtime_strings, assemble, read_config_file
 
 
 def set_all_command(preset: Path, stack: str | None) -> list[str]:

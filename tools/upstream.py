@@ -3,7 +3,7 @@
     python -m tools.upstream      # prints the directory (make test passes it to pytest as ISTIO_UPSTREAM)
 
 In order: $ISTIO_UPSTREAM; ../shared/upstream/istio/<istioVersion>; else the Go module istio.io/istio at the
-release-1.30 branch (e2e/versions.py ISTIO_MODULE), whose samples/ and manifests/ hold every reference file of
+release-1.30 branch (ISTIO_MODULE below), whose samples/ and manifests/ hold every reference file of
 Istio 1.30.3 byte for byte. Go downloads it once into its module cache, outside the repository, and checks it
 against Go's checksum database. This is set-up, run before the tests: the tests themselves use no network.
 """
@@ -15,10 +15,13 @@ import shutil
 import sys
 from pathlib import Path
 
-from e2e import toolchain
-from e2e.versions import ISTIO_MODULE
-from tools.schemas import shared_upstream_dir
+from tools.gomod import GoModuleError
+from tools.gomod import module_dir as go_module_dir
+from tools.preview.schemas import shared_upstream_dir
 
+# Istio's release-1.30 branch: the only Istio 1.30 source the Go module proxy serves (no tag is served); its
+# samples/ and manifests/ hold the 1.30.3 tag's reference files byte for byte.
+ISTIO_MODULE = "v0.0.0-20260826214018-9739e10eb9d7"
 MODULE = f"istio.io/istio@{ISTIO_MODULE}"
 
 
@@ -34,8 +37,8 @@ def module_dir() -> Path:
             f"fetch {MODULE}: install Go 1.25 or newer (https://go.dev/dl/) or set ISTIO_UPSTREAM"
         )
     try:
-        return toolchain.module_dir("istio.io/istio", ISTIO_MODULE)
-    except toolchain.BuildError as error:
+        return go_module_dir("istio.io/istio", ISTIO_MODULE)
+    except GoModuleError as error:
         raise UpstreamMissing(str(error)) from None
 
 

@@ -28,10 +28,10 @@ import sys
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from components.config import ConfigError
-from components.istio import port_forward_command
-from components.scenarios.catalog import CATALOG
-from tools.stack_config import UsageError
+from model.config import ConfigError
+from model.mesh import port_forward_command
+from scenarios.catalog import CATALOG
+from tools.preview.stack_config import UsageError
 from tools.verify.checks import CHECKS, InCluster, Options
 from tools.verify.clients import Endpoint, LoginError, address, unreachable
 from tools.verify.facts import BOOKINFO, BookinfoFacts

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 
 import re2
 
-from components.istio import EGRESS_GATEWAY, ISTIO_NAMESPACE
-from components.scenarios.parameters import ScenarioParameters
-from components.scenarios.plan import ScenarioPlan
-from components.scenarios.samples import HTTPBIN_PORT
-from components.scenarios.tasks import HTTPBIN_HOST
-from components.workloads import AppSet
-from tools.stack_config import UsageError
+from model.mesh import EGRESS_GATEWAY, ISTIO_NAMESPACE
+from model.parameters import ScenarioParameters
+from model.workloads import AppSet
+from scenarios.plan import ScenarioPlan
+from scenarios.sample_apps import HTTPBIN_PORT
+from scenarios.task_routes import HTTPBIN_HOST
+from tools.preview.stack_config import UsageError
 from tools.verify.clients import USER_AGENT, EchoLine, HttpbinGet, PageVisit, Visit
 from tools.verify.expect import echo_prefixes, httpbin_path, product_page, tcp_echo
 from tools.verify.facts import BOOKINFO, FORWARDED_HEADERS, HTTPBIN_PATHS, BookinfoFacts

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from fractions import Fraction
 
-from components.bookinfo import WORKLOADS
-from components.scenarios.plan import ScenarioPlan
+from model.bookinfo_app import WORKLOADS
+from scenarios.plan import ScenarioPlan
 from tools.verify import outcomes
 from tools.verify.facts import BOOKINFO, BookinfoFacts, tcp_echo_prefix
 from tools.verify.outcomes import Expected, Outcome

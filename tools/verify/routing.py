@@ -9,8 +9,8 @@ from typing import Any
 
 import re2
 
-from components.scenarios.parameters import milliseconds
-from components.scenarios.plan import ScenarioPlan
+from model.parameters import milliseconds
+from scenarios.plan import ScenarioPlan
 
 Rule = dict[str, Any]
 

@@ -9,11 +9,11 @@ import shutil
 import subprocess
 from typing import Any
 
-from components.config import MappingConfig
-from components.project import load_project
-from components.scenarios.catalog import CATALOG
-from components.settings import Settings, load_settings
-from tools.stack_config import ROOT, as_runtime_strings, assemble, defaults
+from model.config import MappingConfig
+from model.project import load_project
+from model.settings import Settings, load_settings
+from scenarios.catalog import CATALOG
+from tools.preview.stack_config import ROOT, as_runtime_strings, assemble, defaults
 
 CLI_TIMEOUT = 60
 

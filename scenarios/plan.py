@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from components.istio_objects import IstioObject
-from components.scenarios.describe import describe
-from components.workloads import AppSet
+from model.istio_objects import IstioObject
+from model.workloads import AppSet
+from scenarios.describe import describe
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from components.versions import CURL_IMAGE, FORTIO_IMAGE, HTTPBIN_IMAGE, TCP_ECHO_IMAGE
-from components.workloads import AppSet, Port, ServiceSpec, Size, Workload
+from model.versions import CURL_IMAGE, FORTIO_IMAGE, HTTPBIN_IMAGE, TCP_ECHO_IMAGE
+from model.workloads import AppSet, Port, ServiceSpec, Size, Workload
 
 HTTPBIN_PORT = 8000
 # A non-root user for images that would otherwise run as root (distroless and scratch images):

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from components.workloads import Scheduled
+from model.workloads import Scheduled
 
 # vCPUs and memory (MiB) of the machine types people pick for this demo.
 MACHINE_TYPES: dict[str, tuple[int, int]] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.istio_objects import IstioObject
+from model.istio_objects import IstioObject
 
 
 def _short_host(host: str) -> str:

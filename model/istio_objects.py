@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pulumi
-import pulumi_kubernetes as k8s
-
 NETWORKING_API = "networking.istio.io/v1"
 TELEMETRY_API = "telemetry.istio.io/v1"
 SECURITY_API = "security.istio.io/v1"
@@ -139,16 +136,3 @@ def logical_name(obj: IstioObject) -> str:
     """A stable Pulumi name for an Istio object: kind, namespace and name."""
     metadata = obj["metadata"]
     return f"{obj['kind'].lower()}-{metadata['namespace']}-{metadata['name']}"
-
-
-def declare(obj: IstioObject, opts: pulumi.ResourceOptions) -> k8s.apiextensions.CustomResource:
-    """Turns a built Istio object into a Pulumi custom resource."""
-    body = {key: value for key, value in obj.items() if key not in ("apiVersion", "kind", "metadata")}
-    return k8s.apiextensions.CustomResource(
-        logical_name(obj),
-        api_version=obj["apiVersion"],
-        kind=obj["kind"],
-        metadata=k8s.meta.v1.ObjectMetaArgs(**obj["metadata"]),
-        opts=opts,
-        **body,
-    )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from components import istio_objects as istio
-from components.istio import (
+from model import istio_objects as istio
+from model.mesh import (
     EGRESS_GATEWAY,
     EGRESS_HTTP_PORT,
     EGRESS_SELECTOR,
@@ -12,9 +12,9 @@ from components.istio import (
     INGRESS_TCP_PORT,
     ISTIO_NAMESPACE,
 )
-from components.scenarios.parameters import ScenarioParameters
-from components.scenarios.plan import ScenarioPlan
-from components.scenarios.samples import (
+from model.parameters import ScenarioParameters
+from scenarios.plan import ScenarioPlan
+from scenarios.sample_apps import (
     HTTPBIN_PORT,
     TCP_ECHO_PORT,
     circuit_breaking_samples,

@@ -9,7 +9,7 @@ from fractions import Fraction
 
 import re2
 
-from components.config import ConfigParser
+from model.config import ConfigParser
 
 REVIEWS_SUBSETS = ("v1", "v2", "v3")
 TCP_ECHO_SUBSETS = ("v1", "v2")

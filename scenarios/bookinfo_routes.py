@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from components import istio_objects as istio
-from components.bookinfo import NAMESPACE
-from components.scenarios.parameters import ScenarioParameters, milliseconds
-from components.scenarios.plan import ScenarioPlan
+from model import istio_objects as istio
+from model.bookinfo_app import NAMESPACE
+from model.parameters import ScenarioParameters, milliseconds
+from scenarios.plan import ScenarioPlan
 
 SERVICES = ("productpage", "reviews", "ratings", "details")
 Rule = dict[str, Any]

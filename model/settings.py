@@ -5,14 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from components.config import ConfigError, ConfigParser, RawConfig, config_text, refuse_unknown
-from components.project import load_project
-
-if TYPE_CHECKING:  # the catalog's builders import components that import these settings
-    from components.scenarios.catalog import Scenario
-from components.scenarios.parameters import ScenarioParameters, load_parameters
+from model.config import ConfigError, ConfigParser, RawConfig, config_text, refuse_unknown
+from model.parameters import ScenarioParameters, load_parameters
+from model.project import load_project
 
 # GKE allows 40 characters for cluster and node pool names, and the node pool is named `<clusterName>-nodes`.
 GKE_NAME_MAX = 40
@@ -44,6 +41,21 @@ CHART_MIRROR = re.compile(r"^(?:(?:https?|oci)://[^\s/?#]+(?:/[^\s?#]*)?|/[^\s]*
 # Keys only the gke target reads: set away from their defaults on an existing cluster they are ignored, with a warning.
 GKE_ONLY = ("clusterName", "nodeCount", "machineType", "spotNodes", "releaseChannel", "deletionProtection")
 EXISTING_ONLY = ("kubeContext", "kubeconfig")
+
+
+class Scenario(Protocol):
+    """What the settings read of a scenario's record (scenarios.catalog.Scenario, handed in as the catalog)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def parameters(self) -> tuple[str, ...]: ...
+
+    @property
+    def needs_egress_gateway(self) -> bool: ...
+
+    def caveats(self, parameters: ScenarioParameters, /) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True)

@@ -23,15 +23,10 @@ from typing import Any
 
 import pulumi
 from google.protobuf import json_format
-from pulumi.runtime import mocks, settings
-from pulumi.runtime.proto import provider_pb2, resource_pb2
-from pulumi.runtime.stack import Stack, run_pulumi_func
+
+from tools.preview import sdk
 
 SECRET = "[secret]"
-_SIGNATURE = "4dabf18193072939515e22adb298388d"
-_SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270"
-_RESOURCE_SIGNATURE = "5cf8f73096256a8f31e491e813e4eb8e"
-_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 CLUSTER_ENDPOINT = "203.0.113.1"
 INGRESS_IP = "203.0.113.10"
@@ -93,16 +88,16 @@ def masked(secret: Any) -> Any:
 def plain(value: Any) -> Any:
     """Protobuf-JSON property values made plain: secrets masked, references as URNs, whole floats as ints."""
     if isinstance(value, dict):
-        if value.get(_SIGNATURE) == _SECRET_SIGNATURE:
+        if value.get(sdk.SIGNATURE_KEY) == sdk.SECRET_SIGNATURE:
             return masked(value.get("value"))
-        if value.get(_SIGNATURE) == _RESOURCE_SIGNATURE:
+        if value.get(sdk.SIGNATURE_KEY) == sdk.RESOURCE_SIGNATURE:
             return value["urn"]
         return {key: plain(item) for key, item in value.items()}
     if isinstance(value, list):
         return [plain(item) for item in value]
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if value == _UNKNOWN:
+    if value == sdk.UNKNOWN:
         raise ValueError("an input is unknown under the mocks; synthesise the output it depends on")
     return value
 
@@ -112,10 +107,10 @@ def provider_urn(reference: str) -> str | None:
     return reference.rsplit("::", 1)[0] if reference else None
 
 
-class SyntheticCloud(mocks.Mocks):
+class SyntheticCloud(sdk.Mocks):
     """Answers each resource with its inputs plus the values the cloud would compute, deterministically."""
 
-    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+    def new_resource(self, args: sdk.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         outputs = dict(args.inputs)
         resource_id = args.resource_id or f"{args.name}-id"
         if args.typ == "gcp:container/cluster:Cluster":
@@ -136,13 +131,13 @@ class SyntheticCloud(mocks.Mocks):
             outputs["metadata"] = {"name": args.name, **outputs["metadata"]}
         return resource_id, outputs
 
-    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    def call(self, args: sdk.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         if args.token == CLIENT_CONFIG:
             return {"id": MOCK_PROJECT, "project": MOCK_PROJECT, "accessToken": MOCK_ACCESS_TOKEN}, []
         return {}, []
 
 
-class RecordingMonitor(mocks.MockMonitor):
+class RecordingMonitor(sdk.MockMonitor):
     """The mock monitor, also keeping each registration's parent, provider, dependencies and raw inputs."""
 
     def __init__(self, run: Run) -> None:
@@ -158,8 +153,8 @@ class RecordingMonitor(mocks.MockMonitor):
         return f"urn:pulumi:{self.run.stack}::{self.run.project}::{type_}::{name}"
 
     def RegisterResource(  # ruff: ignore[invalid-function-name] (gRPC method name)
-        self, request: resource_pb2.RegisterResourceRequest
-    ) -> resource_pb2.RegisterResourceResponse:
+        self, request: sdk.RegisterResourceRequest
+    ) -> sdk.RegisterResourceResponse:
         with worker_loop_closed():
             response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
@@ -167,23 +162,21 @@ class RecordingMonitor(mocks.MockMonitor):
         return response
 
     def ReadResource(  # ruff: ignore[invalid-function-name] (gRPC method name)
-        self, request: resource_pb2.ReadResourceRequest
-    ) -> resource_pb2.ReadResourceResponse:
+        self, request: sdk.ReadResourceRequest
+    ) -> sdk.ReadResourceResponse:
         with worker_loop_closed():
             response = super().ReadResource(request)
         self._record(request, response.urn, read=True)
         return response
 
     def Invoke(  # ruff: ignore[invalid-function-name] (gRPC method name)
-        self, request: resource_pb2.ResourceInvokeRequest
-    ) -> provider_pb2.InvokeResponse:
+        self, request: sdk.ResourceInvokeRequest
+    ) -> sdk.InvokeResponse:
         with worker_loop_closed():
             return super().Invoke(request)
 
-    def _record(
-        self, request: resource_pb2.RegisterResourceRequest | resource_pb2.ReadResourceRequest, urn: str, read: bool
-    ) -> None:
-        raw = request.properties if isinstance(request, resource_pb2.ReadResourceRequest) else request.object
+    def _record(self, request: sdk.RegisterResourceRequest | sdk.ReadResourceRequest, urn: str, read: bool) -> None:
+        raw = request.properties if isinstance(request, sdk.ReadResourceRequest) else request.object
         self.run.resources.append(
             Registration(
                 urn=urn,
@@ -202,8 +195,8 @@ class RecordingMonitor(mocks.MockMonitor):
 
 
 async def _resolve_outputs(run: Run) -> None:
-    root = settings.get_root_resource()
-    assert isinstance(root, Stack)  # registered by run_pulumi_func
+    root = sdk.get_root_resource()
+    assert isinstance(root, sdk.Stack)  # registered by run_pulumi_func
     for name, value in sorted(root.outputs.items()):
         output = pulumi.Output.from_input(value)
         resolved = await output.future()
@@ -254,13 +247,13 @@ def run_program(project: str, stack: str, config: dict[str, str], root: Path) ->
         await _resolve_outputs(run)
 
     with own_event_loop() as loop:  # before the mocks, which make futures on the current loop
-        settings.set_root_resource(None)  # type: ignore[arg-type]  # the SDK's own reset between programs
+        sdk.set_root_resource(None)  # type: ignore[arg-type]  # the SDK's own reset between programs
         pulumi.runtime.set_all_config(config, [])
         monitor = RecordingMonitor(run)
         logger = logging.getLogger(f"istio-demo.offline.{id(run)}")
         logger.propagate = False
         logger.addHandler(_Collector(run))
-        mocks.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor, logger=logger)
-        loop.run_until_complete(run_pulumi_func(program))
+        sdk.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor, logger=logger)
+        loop.run_until_complete(sdk.run_pulumi_func(program))
     run.resources.sort(key=lambda registration: registration.urn)
     return run

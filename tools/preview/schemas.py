@@ -20,9 +20,9 @@ import jsonschema
 import kubernetes_validate
 import yaml
 
-from components.project import load_project
-from components.versions import KUBERNETES_SCHEMA_VERSION
-from tools.stack_config import ROOT
+from model.project import load_project
+from model.versions import KUBERNETES_SCHEMA_VERSION
+from tools.preview.stack_config import ROOT
 
 ISTIO_GROUPS = ("networking.istio.io", "security.istio.io", "telemetry.istio.io")
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from components.scenarios import bookinfo, tasks
-from components.scenarios.parameters import ScenarioParameters
-from components.scenarios.plan import ScenarioPlan
+from model.parameters import ScenarioParameters
+from scenarios import bookinfo_routes as bookinfo
+from scenarios import task_routes as tasks
+from scenarios.plan import ScenarioPlan
 
 Builder = Callable[[ScenarioParameters], ScenarioPlan]
 Caveats = Callable[[ScenarioParameters], tuple[str, ...]]

@@ -13,10 +13,10 @@ from typing import Any
 
 import yaml
 
-from components.config import INTEGER_DIGITS_MAX, config_text
-from components.project import Project, load_project
+from model.config import INTEGER_DIGITS_MAX, config_text
+from model.project import Project, load_project
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class UsageError(Exception):

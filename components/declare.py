@@ -1,125 +1,23 @@
-"""Typed building blocks shared by every workload the stack schedules: sizes, probes, hardened deployments."""
+"""Declaring the stack's Kubernetes objects from their models: hardened workloads (Deployment, Service,
+ServiceAccount) in an injected namespace, and Istio's custom resources."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.versions import mirrored
-
-# The pod label that keeps Istio's injector away: for the add-ons, which watch the mesh from outside it.
-NO_SIDECAR = {"sidecar.istio.io/inject": "false"}
-
-
-@dataclass(frozen=True)
-class Size:
-    """Requests and limits of one container, in Kubernetes quantities."""
-
-    cpu: str
-    memory: str
-    cpu_limit: str
-    memory_limit: str
-
-    def values(self) -> dict[str, dict[str, str]]:
-        """As Kubernetes (and Helm charts' `resources` values) spell it: requests and limits."""
-        return {
-            "requests": {"cpu": self.cpu, "memory": self.memory},
-            "limits": {"cpu": self.cpu_limit, "memory": self.memory_limit},
-        }
-
-    def requirements(self) -> k8s.core.v1.ResourceRequirementsArgs:
-        values = self.values()
-        return k8s.core.v1.ResourceRequirementsArgs(requests=values["requests"], limits=values["limits"])
-
-
-@dataclass(frozen=True)
-class Scheduled:
-    """What one workload asks the scheduler for, for the capacity check."""
-
-    name: str
-    cpu: str
-    memory: str
-    replicas: int = 1
-    sidecar: bool = False
-
-
-@dataclass(frozen=True)
-class Port:
-    """One Service port; the target port defaults to the same number."""
-
-    name: str
-    port: int
-    target_port: int | None = None
-
-
-@dataclass(frozen=True)
-class Workload:
-    """One Deployment of one version of an app, with its single container.
-
-    Every workload runs hardened: as non-root, without privilege escalation or capabilities, under the
-    runtime's default seccomp profile, without a Kubernetes API token, and (unless `read_only_root` is
-    off) on a read-only root filesystem with an emptyDir for each path in `scratch_mounts`. Set
-    `run_as_user` for an image whose USER is a name or root: the kubelet can only prove a numeric
-    user is not root.
-    """
-
-    app: str
-    version: str
-    image: str
-    ports: tuple[int, ...]
-    size: Size
-    service_account: str | None
-    readiness_path: str | None = "/health"
-    env: tuple[tuple[str, str], ...] = ()
-    scratch_mounts: tuple[tuple[str, str], ...] = ()
-    pod_annotations: dict[str, str] = field(default_factory=dict)
-    args: tuple[str, ...] = ()
-    command: tuple[str, ...] = ()
-    run_as_user: int | None = None
-    read_only_root: bool = True
-
-    @property
-    def name(self) -> str:
-        return f"{self.app}-{self.version}"
-
-    @property
-    def labels(self) -> dict[str, str]:
-        return {"app": self.app, "version": self.version}
-
-    def scheduled(self, sidecar: bool) -> Scheduled:
-        return Scheduled(self.name, self.size.cpu, self.size.memory, sidecar=sidecar)
-
-
-def readiness_probe(path: str, port: int) -> k8s.core.v1.ProbeArgs:
-    return k8s.core.v1.ProbeArgs(
-        http_get=k8s.core.v1.HTTPGetActionArgs(path=path, port=port),
-        initial_delay_seconds=5,
-        period_seconds=10,
-        timeout_seconds=3,
-        failure_threshold=6,
-    )
-
-
-# Pod level, so it also covers the injected istio-proxy (which sets its own user 1337). istio-init needs
-# root and NET_ADMIN for iptables; Istio's injection template sets runAsNonRoot: false on that container.
-POD_SECURITY_CONTEXT = k8s.core.v1.PodSecurityContextArgs(
-    run_as_non_root=True,
-    seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
+from model.istio_objects import IstioObject, logical_name
+from model.versions import mirrored
+from model.workloads import (
+    POD_SECURITY_CONTEXT,
+    AppSet,
+    Port,
+    Workload,
+    container_security_context,
+    readiness_probe,
 )
-
-
-def container_security_context(
-    read_only_root: bool = True, run_as_user: int | None = None
-) -> k8s.core.v1.SecurityContextArgs:
-    """No privilege escalation, no capabilities, a read-only root filesystem unless the image must write."""
-    return k8s.core.v1.SecurityContextArgs(
-        allow_privilege_escalation=False,
-        capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
-        read_only_root_filesystem=read_only_root,
-        run_as_user=run_as_user,
-    )
 
 
 def deployment(workload: Workload, namespace: str, opts: pulumi.ResourceOptions) -> k8s.apps.v1.Deployment:
@@ -207,25 +105,6 @@ def injected_namespace(name: str, opts: pulumi.ResourceOptions) -> k8s.core.v1.N
     )
 
 
-@dataclass(frozen=True)
-class ServiceSpec:
-    app: str
-    ports: tuple[Port, ...]
-
-
-@dataclass(frozen=True)
-class AppSet:
-    """Workloads with their Services and ServiceAccounts ((name, account label) pairs), in one injected namespace."""
-
-    namespace: str
-    workloads: tuple[Workload, ...]
-    services: tuple[ServiceSpec, ...]
-    service_accounts: tuple[tuple[str, str], ...]
-
-    def scheduled(self) -> list[Scheduled]:
-        return [workload.scheduled(sidecar=True) for workload in self.workloads]
-
-
 def declare_app_set(
     apps: AppSet,
     provider: k8s.Provider,
@@ -246,3 +125,16 @@ def declare_app_set(
     for workload in apps.workloads:
         deployment(replace(workload, image=mirrored(workload.image, image_registry)), apps.namespace, in_namespace)
     return namespace
+
+
+def declare(obj: IstioObject, opts: pulumi.ResourceOptions) -> k8s.apiextensions.CustomResource:
+    """Turns a built Istio object into a Pulumi custom resource."""
+    body = {key: value for key, value in obj.items() if key not in ("apiVersion", "kind", "metadata")}
+    return k8s.apiextensions.CustomResource(
+        logical_name(obj),
+        api_version=obj["apiVersion"],
+        kind=obj["kind"],
+        metadata=k8s.meta.v1.ObjectMetaArgs(**obj["metadata"]),
+        opts=opts,
+        **body,
+    )

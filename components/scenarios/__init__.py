@@ -1,1 +1,0 @@
-"""The traffic-management scenarios: one small builder per scenario, returning plain data."""

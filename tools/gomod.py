@@ -1,0 +1,27 @@
+"""Go modules through the Go module proxy, checked against Go's checksum database and kept in Go's module cache:
+how the reference data and the end-to-end run's tools get their sources."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+
+class GoModuleError(RuntimeError):
+    """A module version the Go module proxy here does not serve (or Go could not fetch)."""
+
+
+def module_dir(module: str, version: str, cwd: Path = Path(".")) -> Path:
+    """`module@version` in Go's module cache, downloaded and checked against Go's checksum database if missing."""
+    command = ["go", "mod", "download", "-json", f"{module}@{version}"]
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    try:
+        info = json.loads(result.stdout)
+    except json.JSONDecodeError:
+        info = {"Error": result.stderr.strip()}
+    if result.returncode != 0 or "Dir" not in info:
+        raise GoModuleError(
+            f"{module}@{version} cannot be had through the Go module proxy: {info.get('Error', '').strip()}"
+        )
+    return Path(info["Dir"])

@@ -1,0 +1,72 @@
+"""What `pulumi up` would declare, as data: the program run under the mocks with the assembled configuration,
+turned into the plan document and the Kubernetes manifests (SPEC §5). `python -m tools.render` writes them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tools.preview.offline import Run, run_program
+from tools.preview.stack_config import ROOT, as_runtime_strings, assemble
+
+# Resources that are Kubernetes objects sent as they are (Helm releases and the provider are not).
+NOT_MANIFESTS = ("pulumi:providers:kubernetes", "kubernetes:helm.sh/v3:Release")
+
+
+@dataclass(frozen=True)
+class Rendering:
+    plan: dict[str, Any]
+    manifests: list[dict[str, Any]]
+    warnings: list[str]
+
+
+def render(
+    stack: str = "dev",
+    preset: Path | None = None,
+    overrides: Sequence[str] = (),
+    root: Path = ROOT,
+) -> Rendering:
+    """Runs the program offline with the assembled configuration; raises ConfigError or UsageError."""
+    project, config = assemble(stack, preset, overrides, root)
+    run = run_program(project.name, stack, as_runtime_strings(config), root)
+    return Rendering(plan=plan_document(run, config), manifests=manifests(run), warnings=run.warnings)
+
+
+def plan_document(run: Run, config: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "project": run.project,
+        "stack": run.stack,
+        "config": dict(sorted(config.items())),
+        "resources": [
+            {
+                "urn": resource.urn,
+                "type": resource.type,
+                "name": resource.name,
+                "parent": resource.parent,
+                "provider": resource.provider,
+                "dependsOn": resource.depends_on,
+                "inputs": resource.inputs,
+                **({"read": True} if resource.read else {}),
+                **({"deletedWith": resource.deleted_with} if resource.deleted_with else {}),
+                **({"secretOutputs": resource.secret_outputs} if resource.secret_outputs else {}),
+                **({"ignoreChanges": resource.ignore_changes} if resource.ignore_changes else {}),
+            }
+            for resource in run.resources
+        ],
+        "outputs": run.outputs,
+    }
+
+
+def manifests(run: Run) -> list[dict[str, Any]]:
+    """Every Kubernetes object the program declares, sorted by kind, namespace and name."""
+    objects = [
+        resource.inputs
+        for resource in run.resources
+        if resource.type.startswith("kubernetes:") and resource.type not in NOT_MANIFESTS and not resource.read
+    ]
+    return sorted(
+        objects,
+        key=lambda obj: (obj["kind"], obj["metadata"].get("namespace", ""), obj["metadata"]["name"]),
+    )

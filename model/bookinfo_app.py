@@ -27,7 +27,7 @@ PRODUCTPAGE = Size(cpu="30m", memory="384Mi", cpu_limit="300m", memory_limit="76
 REVIEWS = Size(cpu="50m", memory="256Mi", cpu_limit="500m", memory_limit="1Gi")
 
 # The versions each service runs; the DestinationRules name a subset for each of them.
-VERSIONS = {"productpage": ("v1",), "details": ("v1",), "reviews": ("v1", "v2", "v3"), "ratings": ("v1",)}
+VERSIONS = {"productpage": ("v1",), "reviews": ("v1", "v2", "v3"), "ratings": ("v1",), "details": ("v1",)}
 
 
 def service_account_name(app: str) -> str:

@@ -9,10 +9,15 @@ from fractions import Fraction
 
 import re2
 
+from model.bookinfo_app import VERSIONS
 from model.config import ConfigParser
+from model.sample_apps import TCP_ECHO_PREFIXES
 
-REVIEWS_SUBSETS = ("v1", "v2", "v3")
-TCP_ECHO_SUBSETS = ("v1", "v2")
+REVIEWS_SUBSETS = VERSIONS["reviews"]
+TCP_ECHO_SUBSETS = tuple(TCP_ECHO_PREFIXES)
+# An abort's HTTP status (Istio's CRD: 200-599) and a share of requests in percent.
+HTTP_STATUS_RANGE = (200, 599)
+PERCENT_RANGE = (0, 100)
 FAULT_TARGETS = ("user", "everyone")
 
 DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|h|m|s)")
@@ -134,8 +139,8 @@ def load_parameters(config: ConfigParser) -> ScenarioParameters:
             f"allowed: subset=weight pairs over {', '.join(TCP_ECHO_SUBSETS)} summing to 100, e.g. v1=80,v2=20",
         ),
         fault_delay=config.parsed("faultDelay", duration, durations),
-        fault_abort_status=config.integer("faultAbortStatus", minimum=200, maximum=599),
-        fault_percentage=config.integer("faultPercentage", minimum=0, maximum=100),
+        fault_abort_status=config.integer("faultAbortStatus", *HTTP_STATUS_RANGE),
+        fault_percentage=config.integer("faultPercentage", *PERCENT_RANGE),
         fault_target=config.one_of("faultTarget", FAULT_TARGETS),
         reviews_timeout=config.parsed("reviewsTimeout", duration, durations),
         ratings_delay=config.parsed("ratingsDelay", duration, durations),
@@ -146,7 +151,7 @@ def load_parameters(config: ConfigParser) -> ScenarioParameters:
             f"allowed: an RE2 regular expression of 1-{REGEX_MAX_LENGTH} characters such as .*Firefox.*",
         ),
         header_subset=config.one_of("headerSubset", REVIEWS_SUBSETS),
-        mirror_percentage=config.integer("mirrorPercentage", minimum=0, maximum=100),
+        mirror_percentage=config.integer("mirrorPercentage", *PERCENT_RANGE),
         egress_host=config.parsed(
             "egressHost", external_host, "allowed: a DNS host name outside the cluster such as edition.cnn.com"
         ),

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from model import istio_objects as istio
-from model.bookinfo_app import NAMESPACE
+from model.bookinfo_app import NAMESPACE, VERSIONS
 from model.parameters import ScenarioParameters, milliseconds
 from scenarios.plan import ScenarioPlan
 
-SERVICES = ("productpage", "reviews", "ratings", "details")
 Rule = dict[str, Any]
 
 
@@ -30,7 +29,7 @@ def end_user(user: str) -> list[Rule]:
 
 def with_routes(*replacements: istio.IstioObject) -> tuple[istio.IstioObject, ...]:
     """Every Bookinfo service routed to v1, except the services `replacements` route otherwise."""
-    by_host = {service: routes(service, to(service, "v1")) for service in SERVICES}
+    by_host = {service: routes(service, to(service, "v1")) for service in VERSIONS}
     by_host.update({obj["metadata"]["name"]: obj for obj in replacements})
     return tuple(by_host.values())
 

@@ -13,16 +13,18 @@ from model.mesh import (
     ISTIO_NAMESPACE,
 )
 from model.parameters import ScenarioParameters
-from scenarios.plan import ScenarioPlan
-from scenarios.sample_apps import (
+from model.sample_apps import (
     HTTPBIN_PORT,
+    HTTPBIN_VERSIONS,
     TCP_ECHO_PORT,
+    TCP_ECHO_PREFIXES,
     circuit_breaking_samples,
     curl_samples,
     httpbin_samples,
     mirroring_samples,
     tcp_echo_samples,
 )
+from scenarios.plan import ScenarioPlan
 
 HTTPBIN_HOST = "httpbin.example.com"
 
@@ -56,7 +58,7 @@ def mirroring(p: ScenarioParameters) -> ScenarioPlan:
     }
     return ScenarioPlan(
         (
-            istio.destination_rule("httpbin", namespace, "httpbin", ("v1", "v2")),
+            istio.destination_rule("httpbin", namespace, "httpbin", HTTPBIN_VERSIONS),
             istio.virtual_service("httpbin", namespace, ["httpbin"], http=[rule]),
         ),
         mirroring_samples(namespace),
@@ -70,7 +72,7 @@ def tcp_traffic_shifting(p: ScenarioParameters) -> ScenarioPlan:
     return ScenarioPlan(
         (
             istio.gateway(gateway, namespace, INGRESS_SELECTOR, [istio.server(INGRESS_TCP_PORT, "tcp", "TCP", ["*"])]),
-            istio.destination_rule("tcp-echo-destination", namespace, "tcp-echo", ("v1", "v2")),
+            istio.destination_rule("tcp-echo-destination", namespace, "tcp-echo", tuple(TCP_ECHO_PREFIXES)),
             istio.virtual_service(
                 "tcp-echo",
                 namespace,

@@ -7,7 +7,13 @@ import re
 
 import pytest
 
-from model.parameters import REGEX_MAX_LENGTH
+from model.parameters import (
+    HTTP_STATUS_RANGE,
+    PERCENT_RANGE,
+    REGEX_MAX_LENGTH,
+    REVIEWS_SUBSETS,
+    TCP_ECHO_SUBSETS,
+)
 from model.project import load_project
 from model.settings import CLUSTER_NAME_MAX, NODE_COUNT_MAX
 from tools.docs import SCENARIOS_DOC, with_table
@@ -61,6 +67,7 @@ def test_every_api_the_stack_calls_is_enabled_by_the_one_script_both_set_ups_run
 
 # Each enforced limit, and how the documentation must state it (Pulumi.yaml's description and the README's row).
 DURATION = "whole milliseconds from 1ms"
+PERCENT = f"({PERCENT_RANGE[0]}-{PERCENT_RANGE[1]})"
 LIMITS = {
     "clusterName": f"at most {CLUSTER_NAME_MAX} characters",
     "nodeCount": f"from 1 to {NODE_COUNT_MAX}",
@@ -69,6 +76,11 @@ LIMITS = {
     "ratingsDelay": DURATION,
     "headerRegex": f"RE2 syntax, 1-{REGEX_MAX_LENGTH} characters",
     "egressHost": "outside the cluster",
+    "reviewsWeights": f"over {', '.join(REVIEWS_SUBSETS)} summing to 100",
+    "tcpEchoWeights": f"over {', '.join(TCP_ECHO_SUBSETS)} summing to 100",
+    "faultAbortStatus": f"({HTTP_STATUS_RANGE[0]}-{HTTP_STATUS_RANGE[1]})",
+    "faultPercentage": PERCENT,
+    "mirrorPercentage": PERCENT,
 }
 README_LIMITS = {
     **LIMITS,

@@ -10,9 +10,9 @@ import re2
 
 from model.mesh import EGRESS_GATEWAY, ISTIO_NAMESPACE
 from model.parameters import ScenarioParameters
+from model.sample_apps import HTTPBIN_PORT
 from model.workloads import AppSet
 from scenarios.plan import ScenarioPlan
-from scenarios.sample_apps import HTTPBIN_PORT
 from scenarios.task_routes import HTTPBIN_HOST
 from tools.preview.stack_config import UsageError
 from tools.verify.clients import USER_AGENT, EchoLine, HttpbinGet, PageVisit, Visit

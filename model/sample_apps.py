@@ -1,4 +1,4 @@
-"""The sample workloads the non-Bookinfo scenarios need, as plain data (the Samples component declares them)."""
+"""The sample workloads the non-Bookinfo scenarios need, as plain data (the SampleWorkloads component declares them)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ HTTPBIN_PORT = 8000
 NON_ROOT = 65532
 CURL_USER = 100
 TCP_ECHO_PORT = 9000
+# httpbin's versions (mirroring runs both), and tcp-echo's with the prefix each puts before the echo.
+HTTPBIN_VERSIONS = ("v1", "v2")
+TCP_ECHO_PREFIXES = {"v1": "one", "v2": "two"}
 
 # Makes Envoy serve the circuit-breaker statistics the task reads (upstream fortio-deploy.yaml's annotation).
 FORTIO_PROXY_CONFIG = (
@@ -104,7 +107,7 @@ def circuit_breaking_samples(namespace: str) -> AppSet:
 def mirroring_samples(namespace: str) -> AppSet:
     return AppSet(
         namespace=namespace,
-        workloads=(httpbin("v1"), httpbin("v2"), curl()),
+        workloads=(*(httpbin(version) for version in HTTPBIN_VERSIONS), curl()),
         services=(HTTPBIN_SERVICE, ServiceSpec("curl", (Port("http", 80),))),
         service_accounts=(("httpbin", "httpbin"), ("curl", "curl")),
     )
@@ -113,7 +116,7 @@ def mirroring_samples(namespace: str) -> AppSet:
 def tcp_echo_samples(namespace: str) -> AppSet:
     return AppSet(
         namespace=namespace,
-        workloads=(tcp_echo("v1", "one"), tcp_echo("v2", "two")),
+        workloads=tuple(tcp_echo(version, prefix) for version, prefix in TCP_ECHO_PREFIXES.items()),
         services=(ServiceSpec("tcp-echo", (Port("tcp", TCP_ECHO_PORT), Port("tcp-other", 9001))),),
         service_accounts=(),
     )

@@ -16,7 +16,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components import helm
-from components.declare import declare
+from components.declare import child, declare
 from components.jaeger import (
     JAEGER,
     JAEGER_BASE_PATH,
@@ -250,7 +250,6 @@ def kiali_values(grafana: bool, jaeger: bool, image_registry: str | None) -> dic
 class ObservabilityAddonsArgs:
     settings: AddonSettings
     target: TargetSettings
-    provider: k8s.Provider
     istiod: pulumi.Resource
     namespace: k8s.core.v1.Namespace
 
@@ -264,7 +263,6 @@ class ObservabilityAddons(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ObservabilityAddonsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("istio-demo:addons:ObservabilityAddons", name, None, opts)
-        self._cluster_provider = args.provider
         self._mirror = args.target.chart_mirror
         registry = args.target.image_registry
         settings = args.settings
@@ -305,20 +303,17 @@ class ObservabilityAddons(pulumi.ComponentResource):
 
         self.register_outputs({"dashboards": self.dashboards})
 
-    def _child(self, after: list[pulumi.Resource]) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, provider=self._cluster_provider, depends_on=after)
-
     def _release(
         self, release: str, chart: Chart, values: dict[str, Any], after: list[pulumi.Resource]
     ) -> k8s.helm.v3.Release:
-        return helm.release(release, chart, NAMESPACE, values, self._child(after), self._mirror)
+        return helm.release(release, chart, NAMESPACE, values, child(self, *after), self._mirror)
 
     def _grafana_admin(self, namespace: k8s.core.v1.Namespace) -> k8s.core.v1.Secret:
         """A password generated once and kept in the state, and the Secret the chart reads it from."""
         password = random.RandomPassword(
             "grafana-admin-password",
             random.RandomPasswordArgs(length=24, special=False),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=child(self),
         )
         self.grafana_admin_password = pulumi.Output.secret(password.result)
         return k8s.core.v1.Secret(
@@ -328,13 +323,13 @@ class ObservabilityAddons(pulumi.ComponentResource):
             ),
             type="Opaque",
             string_data={"admin-user": GRAFANA_ADMIN_USER, "admin-password": self.grafana_admin_password},
-            opts=self._child([namespace]),
+            opts=child(self, namespace),
         )
 
     def _jaeger(self, namespace: k8s.core.v1.Namespace, istiod: pulumi.Resource, image_registry: str | None) -> None:
         """Jaeger's ConfigMap, Deployment and Services, and the Telemetry that sends every span to it."""
-        in_namespace = self._child([namespace])
+        in_namespace = child(self, namespace)
         config = jaeger_config_map(in_namespace)
-        jaeger_deployment(image_registry, self._child([namespace, config]))
+        jaeger_deployment(image_registry, child(self, namespace, config))
         services = [jaeger_service(name, in_namespace) for name in JAEGER_SERVICES]
-        declare(mesh_tracing(), self._child([istiod, *services]))
+        declare(mesh_tracing(), child(self, istiod, *services))

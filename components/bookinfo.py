@@ -7,14 +7,13 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.declare import declare, declare_app_set
+from components.declare import child, declare, declare_app_set
 from model.bookinfo_app import APPS, NAMESPACE, ingress_objects
 from model.workloads import Scheduled
 
 
 @dataclass(frozen=True)
 class BookinfoArgs:
-    provider: k8s.Provider
     istiod: pulumi.Resource
     image_registry: str | None = None
 
@@ -27,9 +26,9 @@ class Bookinfo(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: BookinfoArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("istio-demo:bookinfo:Bookinfo", name, None, opts)
-        self.namespace = declare_app_set(APPS, args.provider, args.istiod, self, args.image_registry)
+        self.namespace = declare_app_set(APPS, args.istiod, self, args.image_registry)
 
-        routing = pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[self.namespace, args.istiod])
+        routing = child(self, self.namespace, args.istiod)
         for obj in ingress_objects():
             declare(obj, routing)
 

@@ -20,6 +20,12 @@ from model.workloads import (
 )
 
 
+def child(parent: pulumi.Resource, *after: pulumi.Resource) -> pulumi.ResourceOptions:
+    """A component's child: parented to it, so it takes the Kubernetes provider the component was given
+    (`providers=`), and created after `after`."""
+    return pulumi.ResourceOptions(parent=parent, depends_on=list(after))
+
+
 def deployment(workload: Workload, namespace: str, opts: pulumi.ResourceOptions) -> k8s.apps.v1.Deployment:
     """A one-replica hardened Deployment of `workload`, with emptyDir volumes for the paths it writes to.
 
@@ -106,18 +112,12 @@ def injected_namespace(name: str, opts: pulumi.ResourceOptions) -> k8s.core.v1.N
 
 
 def declare_app_set(
-    apps: AppSet,
-    provider: k8s.Provider,
-    istiod: pulumi.Resource,
-    parent: pulumi.Resource,
-    image_registry: str | None,
+    apps: AppSet, istiod: pulumi.Resource, parent: pulumi.Resource, image_registry: str | None
 ) -> k8s.core.v1.Namespace:
     """The namespace and everything in it, images from `image_registry` if set; the namespace waits for istiod,
     whose webhook injects the sidecars (pods created before it would run without one)."""
-    namespace = injected_namespace(
-        apps.namespace, pulumi.ResourceOptions(parent=parent, provider=provider, depends_on=[istiod])
-    )
-    in_namespace = pulumi.ResourceOptions(parent=parent, provider=provider, depends_on=[namespace])
+    namespace = injected_namespace(apps.namespace, child(parent, istiod))
+    in_namespace = child(parent, namespace)
     for name, account in apps.service_accounts:
         service_account(name, account, apps.namespace, in_namespace)
     for spec in apps.services:

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import helm
+from components.declare import child
 from model.mesh import (
     EGRESS_GATEWAY,
     EGRESS_PORTS,
@@ -28,7 +29,6 @@ from model.workloads import Scheduled
 class IstioMeshArgs:
     settings: MeshSettings
     target: TargetSettings
-    provider: k8s.Provider
 
 
 def istiod_values(platform: str, image_registry: str | None) -> dict[str, Any]:
@@ -75,7 +75,6 @@ class IstioMesh(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: IstioMeshArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("istio-demo:istio:IstioMesh", name, None, opts)
-        self._cluster_provider = args.provider
         self._istio_version = args.settings.istio_version
         self._mirror = args.target.chart_mirror
         target = args.target
@@ -83,7 +82,7 @@ class IstioMesh(pulumi.ComponentResource):
         self.namespace = k8s.core.v1.Namespace(
             ISTIO_NAMESPACE,
             metadata=k8s.meta.v1.ObjectMetaArgs(name=ISTIO_NAMESPACE),
-            opts=self._child(),
+            opts=child(self),
         )
         self.base = self._release("istio-base", "base", {"defaultRevision": "default"}, after=[self.namespace])
         self.istiod = self._release(
@@ -106,7 +105,7 @@ class IstioMesh(pulumi.ComponentResource):
             ingress_service = k8s.core.v1.Service.get(
                 f"{INGRESS_GATEWAY}-service",
                 pulumi.Output.concat(release.namespace, "/", release.name),
-                opts=self._child(after=[self.ingress_gateway]),
+                opts=child(self, self.ingress_gateway),
             )
             self.ingress_ip = ingress_service.status.apply(load_balancer_address)
 
@@ -117,9 +116,6 @@ class IstioMesh(pulumi.ComponentResource):
         ]
         self.register_outputs({"ingressIp": self.ingress_ip} if self.ingress_ip else {})
 
-    def _child(self, after: list[pulumi.Resource] | None = None) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, provider=self._cluster_provider, depends_on=after or [])
-
     def _release(
         self, release: str, chart: str, values: dict[str, Any], after: list[pulumi.Resource]
     ) -> k8s.helm.v3.Release:
@@ -128,6 +124,6 @@ class IstioMesh(pulumi.ComponentResource):
             Chart(chart, self._istio_version, ISTIO_CHART_REPOSITORY),
             ISTIO_NAMESPACE,
             values,
-            self._child(after=after),
+            child(self, *after),
             self._mirror,
         )

@@ -52,23 +52,26 @@ def program() -> None:
     registry = settings.target.image_registry
 
     provider = cluster_provider(settings)
-    mesh = IstioMesh("istio", IstioMeshArgs(settings.mesh, settings.target, provider))
+
+    def on_cluster() -> pulumi.ResourceOptions:
+        """A component's options: the cluster's Kubernetes provider, which its children inherit."""
+        return pulumi.ResourceOptions(providers=[provider])
+
+    mesh = IstioMesh("istio", IstioMeshArgs(settings.mesh, settings.target), on_cluster())
     addons = ObservabilityAddons(
-        "addons", ObservabilityAddonsArgs(settings.addons, settings.target, provider, mesh.istiod, mesh.namespace)
+        "addons",
+        ObservabilityAddonsArgs(settings.addons, settings.target, mesh.istiod, mesh.namespace),
+        on_cluster(),
     )
-    bookinfo = Bookinfo("bookinfo", BookinfoArgs(provider, mesh.istiod, registry))
+    bookinfo = Bookinfo("bookinfo", BookinfoArgs(mesh.istiod, registry), on_cluster())
     samples = (
-        SampleWorkloads("samples", SampleWorkloadsArgs(plan.samples, provider, mesh.istiod, registry))
+        SampleWorkloads("samples", SampleWorkloadsArgs(plan.samples, mesh.istiod, registry), on_cluster())
         if plan.samples
         else None
     )
-    MeshSecurity("security", MeshSecurityArgs(settings.security, provider, mesh.istiod, bookinfo.namespace))
-    TrafficScenario(
-        "scenario",
-        TrafficScenarioArgs(
-            plan, provider, mesh.istiod, [bookinfo.namespace] + ([samples.namespace] if samples else [])
-        ),
-    )
+    MeshSecurity("security", MeshSecurityArgs(settings.security, mesh.istiod, bookinfo.namespace), on_cluster())
+    namespaces = [bookinfo.namespace] + ([samples.namespace] if samples else [])
+    TrafficScenario("scenario", TrafficScenarioArgs(plan, mesh.istiod, namespaces), on_cluster())
 
     export_productpage(settings, mesh)
     pulumi.export("scenario", settings.scenario)

@@ -14,7 +14,6 @@ from model.workloads import AppSet, Scheduled
 @dataclass(frozen=True)
 class SampleWorkloadsArgs:
     samples: AppSet
-    provider: k8s.Provider
     istiod: pulumi.Resource
     image_registry: str | None = None
 
@@ -27,6 +26,6 @@ class SampleWorkloads(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: SampleWorkloadsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("istio-demo:samples:SampleWorkloads", name, None, opts)
-        self.namespace = declare_app_set(args.samples, args.provider, args.istiod, self, args.image_registry)
+        self.namespace = declare_app_set(args.samples, args.istiod, self, args.image_registry)
         self.scheduled = args.samples.scheduled()
         self.register_outputs({"namespace": args.samples.namespace})

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as k8s
 
-from components.declare import declare
+from components.declare import child, declare
 from model import bookinfo_app
 from model import istio_objects as istio
 from model.mesh import INGRESS_GATEWAY, ISTIO_NAMESPACE
@@ -59,7 +58,6 @@ def bookinfo_authorization() -> list[istio.IstioObject]:
 @dataclass(frozen=True)
 class MeshSecurityArgs:
     settings: SecuritySettings
-    provider: k8s.Provider
     istiod: pulumi.Resource
     bookinfo_namespace: pulumi.Resource
 
@@ -71,12 +69,10 @@ class MeshSecurity(pulumi.ComponentResource):
         super().__init__("istio-demo:security:MeshSecurity", name, None, opts)
         declare(
             mesh_mtls(args.settings.mtls_mode),
-            pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[args.istiod]),
+            child(self, args.istiod),
         )
         policies = bookinfo_authorization() if args.settings.authorization else []
-        in_bookinfo = pulumi.ResourceOptions(
-            parent=self, provider=args.provider, depends_on=[args.istiod, args.bookinfo_namespace]
-        )
+        in_bookinfo = child(self, args.istiod, args.bookinfo_namespace)
         for policy in policies:
             declare(policy, in_bookinfo)
         self.register_outputs(

@@ -6,16 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_kubernetes as k8s
 
-from components.declare import declare
+from components.declare import child, declare
 from scenarios.plan import ScenarioPlan
 
 
 @dataclass(frozen=True)
 class TrafficScenarioArgs:
     plan: ScenarioPlan
-    provider: k8s.Provider
     istiod: pulumi.Resource
     namespaces: Sequence[pulumi.Resource]
 
@@ -25,9 +23,7 @@ class TrafficScenario(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: TrafficScenarioArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("istio-demo:scenarios:TrafficScenario", name, None, opts)
-        routing = pulumi.ResourceOptions(
-            parent=self, provider=args.provider, depends_on=[args.istiod, *args.namespaces]
-        )
+        routing = child(self, args.istiod, *args.namespaces)
         for obj in args.plan.objects:
             declare(obj, routing)
         self.register_outputs({"routing": list(args.plan.routing)})

@@ -16,17 +16,8 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components import helm
-from components.declare import child, declare
-from components.jaeger import (
-    JAEGER,
-    JAEGER_BASE_PATH,
-    JAEGER_QUERY_GRPC_URL,
-    JAEGER_SERVICES,
-    jaeger_config_map,
-    jaeger_deployment,
-    jaeger_service,
-    mesh_tracing,
-)
+from components.declare import Children
+from components.jaeger import JAEGER, JAEGER_BASE_PATH, JAEGER_QUERY_GRPC_URL, Jaeger, JaegerArgs
 from model.mesh import ISTIO_NAMESPACE
 from model.settings import AddonSettings, TargetSettings
 from model.versions import (
@@ -264,6 +255,7 @@ class ObservabilityAddons(pulumi.ComponentResource):
     def __init__(self, name: str, args: ObservabilityAddonsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("istio-demo:addons:ObservabilityAddons", name, None, opts)
         self._mirror = args.target.chart_mirror
+        self._children = Children(self, name)
         registry = args.target.image_registry
         settings = args.settings
         self.dashboards = {}
@@ -297,7 +289,11 @@ class ObservabilityAddons(pulumi.ComponentResource):
             self.dashboards["kiali"] = KIALI_UI.output()
             self.scheduled.append(Scheduled("kiali", KIALI.cpu, KIALI.memory))
         if settings.jaeger:
-            self._jaeger(args.namespace, args.istiod, registry)
+            Jaeger(
+                self._children.name("jaeger"),
+                JaegerArgs(args.namespace, args.istiod, registry, formerly_under=self),
+                pulumi.ResourceOptions(parent=self),
+            )
             self.dashboards["jaeger"] = JAEGER_UI.output()
             self.scheduled.append(Scheduled("jaeger", JAEGER.cpu, JAEGER.memory))
 
@@ -306,30 +302,22 @@ class ObservabilityAddons(pulumi.ComponentResource):
     def _release(
         self, release: str, chart: Chart, values: dict[str, Any], after: list[pulumi.Resource]
     ) -> k8s.helm.v3.Release:
-        return helm.release(release, chart, NAMESPACE, values, child(self, *after), self._mirror)
+        return helm.release(release, chart, NAMESPACE, values, self._children, after, self._mirror)
 
     def _grafana_admin(self, namespace: k8s.core.v1.Namespace) -> k8s.core.v1.Secret:
         """A password generated once and kept in the state, and the Secret the chart reads it from."""
         password = random.RandomPassword(
-            "grafana-admin-password",
+            self._children.name("grafana-admin-password"),
             random.RandomPasswordArgs(length=24, special=False),
-            opts=child(self),
+            opts=self._children.opts("grafana-admin-password"),
         )
         self.grafana_admin_password = pulumi.Output.secret(password.result)
         return k8s.core.v1.Secret(
-            f"{NAMESPACE}-{GRAFANA_ADMIN_SECRET}",
+            self._children.name(f"{NAMESPACE}-{GRAFANA_ADMIN_SECRET}"),
             metadata=k8s.meta.v1.ObjectMetaArgs(
                 name=GRAFANA_ADMIN_SECRET, namespace=NAMESPACE, labels={"app": "grafana"}
             ),
             type="Opaque",
             string_data={"admin-user": GRAFANA_ADMIN_USER, "admin-password": self.grafana_admin_password},
-            opts=child(self, namespace),
+            opts=self._children.opts(f"{NAMESPACE}-{GRAFANA_ADMIN_SECRET}", namespace),
         )
-
-    def _jaeger(self, namespace: k8s.core.v1.Namespace, istiod: pulumi.Resource, image_registry: str | None) -> None:
-        """Jaeger's ConfigMap, Deployment and Services, and the Telemetry that sends every span to it."""
-        in_namespace = child(self, namespace)
-        config = jaeger_config_map(in_namespace)
-        jaeger_deployment(image_registry, child(self, namespace, config))
-        services = [jaeger_service(name, in_namespace) for name in JAEGER_SERVICES]
-        declare(mesh_tracing(), child(self, istiod, *services))

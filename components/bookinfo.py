@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.declare import child, declare, declare_app_set
+from components.declare import Children, declare, declare_app_set
 from model.bookinfo_app import APPS, NAMESPACE, ingress_objects
 from model.workloads import Scheduled
 
@@ -26,11 +26,10 @@ class Bookinfo(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: BookinfoArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("istio-demo:bookinfo:Bookinfo", name, None, opts)
-        self.namespace = declare_app_set(APPS, args.istiod, self, args.image_registry)
-
-        routing = child(self, self.namespace, args.istiod)
+        children = Children(self, name)
+        self.namespace = declare_app_set(APPS, args.istiod, children, args.image_registry)
         for obj in ingress_objects():
-            declare(obj, routing)
+            declare(obj, children, self.namespace, args.istiod)
 
         self.scheduled = APPS.scheduled()
         self.register_outputs({"namespace": NAMESPACE})

@@ -3,7 +3,7 @@ ServiceAccount) in an injected namespace, and Istio's custom resources."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -20,13 +20,31 @@ from model.workloads import (
 )
 
 
-def child(parent: pulumi.Resource, *after: pulumi.Resource) -> pulumi.ResourceOptions:
-    """A component's child: parented to it, so it takes the Kubernetes provider the component was given
-    (`providers=`), and created after `after`."""
-    return pulumi.ResourceOptions(parent=parent, depends_on=list(after))
+@dataclass(frozen=True)
+class Children:
+    """How a component declares its children: parented to it, so they take the Kubernetes provider it was given
+    (`providers=`), and named `<prefix>-<name>` (the component's own name as the prefix), so the children of two
+    components cannot collide. A child whose name changed that way, or that moved here from `formerly_under`,
+    keeps its former name and parent as an alias: an existing stack keeps the resource instead of replacing it."""
+
+    parent: pulumi.Resource
+    prefix: str
+    formerly_under: pulumi.Resource | None = None
+
+    def name(self, name: str) -> str:
+        prefixed = name == self.prefix or name.startswith(f"{self.prefix}-")
+        return name if prefixed else f"{self.prefix}-{name}"
+
+    def opts(self, name: str, *after: pulumi.Resource) -> pulumi.ResourceOptions:
+        """Options of the child called `name` before it was prefixed, created after `after`."""
+        moved = self.name(name) != name or self.formerly_under is not None
+        former = pulumi.Alias(name=name, parent=self.formerly_under) if self.formerly_under else pulumi.Alias(name=name)
+        return pulumi.ResourceOptions(parent=self.parent, depends_on=list(after), aliases=[former] if moved else None)
 
 
-def deployment(workload: Workload, namespace: str, opts: pulumi.ResourceOptions) -> k8s.apps.v1.Deployment:
+def deployment(
+    workload: Workload, namespace: str, children: Children, *after: pulumi.Resource
+) -> k8s.apps.v1.Deployment:
     """A one-replica hardened Deployment of `workload`, with emptyDir volumes for the paths it writes to.
 
     The pod mounts no service account token: the app never calls the Kubernetes API, and Istio's
@@ -49,8 +67,9 @@ def deployment(workload: Workload, namespace: str, opts: pulumi.ResourceOptions)
         ]
         or None,
     )
+    local = f"{namespace}-{workload.name}"
     return k8s.apps.v1.Deployment(
-        f"{namespace}-{workload.name}",
+        children.name(local),
         metadata=k8s.meta.v1.ObjectMetaArgs(name=workload.name, namespace=namespace, labels=workload.labels),
         spec=k8s.apps.v1.DeploymentSpecArgs(
             replicas=1,
@@ -72,14 +91,16 @@ def deployment(workload: Workload, namespace: str, opts: pulumi.ResourceOptions)
                 ),
             ),
         ),
-        opts=opts,
+        opts=children.opts(local, *after),
     )
 
 
-def service(app: str, ports: tuple[Port, ...], namespace: str, opts: pulumi.ResourceOptions) -> k8s.core.v1.Service:
+def service(
+    app: str, ports: tuple[Port, ...], namespace: str, children: Children, *after: pulumi.Resource
+) -> k8s.core.v1.Service:
     """A ClusterIP Service selecting every version of `app`."""
     return k8s.core.v1.Service(
-        f"{namespace}-{app}",
+        children.name(f"{namespace}-{app}"),
         metadata=k8s.meta.v1.ObjectMetaArgs(name=app, namespace=namespace, labels={"app": app, "service": app}),
         spec=k8s.core.v1.ServiceSpecArgs(
             ports=[
@@ -88,53 +109,53 @@ def service(app: str, ports: tuple[Port, ...], namespace: str, opts: pulumi.Reso
             ],
             selector={"app": app},
         ),
-        opts=opts,
+        opts=children.opts(f"{namespace}-{app}", *after),
     )
 
 
 def service_account(
-    name: str, account: str, namespace: str, opts: pulumi.ResourceOptions
+    name: str, account: str, namespace: str, children: Children, *after: pulumi.Resource
 ) -> k8s.core.v1.ServiceAccount:
     return k8s.core.v1.ServiceAccount(
-        f"{namespace}-{name}",
+        children.name(f"{namespace}-{name}"),
         metadata=k8s.meta.v1.ObjectMetaArgs(name=name, namespace=namespace, labels={"account": account}),
-        opts=opts,
+        opts=children.opts(f"{namespace}-{name}", *after),
     )
 
 
-def injected_namespace(name: str, opts: pulumi.ResourceOptions) -> k8s.core.v1.Namespace:
+def injected_namespace(name: str, children: Children, *after: pulumi.Resource) -> k8s.core.v1.Namespace:
     """A namespace whose pods get an Istio sidecar."""
     return k8s.core.v1.Namespace(
-        name,
+        children.name(name),
         metadata=k8s.meta.v1.ObjectMetaArgs(name=name, labels={"istio-injection": "enabled"}),
-        opts=opts,
+        opts=children.opts(name, *after),
     )
 
 
 def declare_app_set(
-    apps: AppSet, istiod: pulumi.Resource, parent: pulumi.Resource, image_registry: str | None
+    apps: AppSet, istiod: pulumi.Resource, children: Children, image_registry: str | None
 ) -> k8s.core.v1.Namespace:
     """The namespace and everything in it, images from `image_registry` if set; the namespace waits for istiod,
     whose webhook injects the sidecars (pods created before it would run without one)."""
-    namespace = injected_namespace(apps.namespace, child(parent, istiod))
-    in_namespace = child(parent, namespace)
+    namespace = injected_namespace(apps.namespace, children, istiod)
     for name, account in apps.service_accounts:
-        service_account(name, account, apps.namespace, in_namespace)
+        service_account(name, account, apps.namespace, children, namespace)
     for spec in apps.services:
-        service(spec.app, spec.ports, apps.namespace, in_namespace)
+        service(spec.app, spec.ports, apps.namespace, children, namespace)
     for workload in apps.workloads:
-        deployment(replace(workload, image=mirrored(workload.image, image_registry)), apps.namespace, in_namespace)
+        image = mirrored(workload.image, image_registry)
+        deployment(replace(workload, image=image), apps.namespace, children, namespace)
     return namespace
 
 
-def declare(obj: IstioObject, opts: pulumi.ResourceOptions) -> k8s.apiextensions.CustomResource:
+def declare(obj: IstioObject, children: Children, *after: pulumi.Resource) -> k8s.apiextensions.CustomResource:
     """Turns a built Istio object into a Pulumi custom resource."""
     body = {key: value for key, value in obj.items() if key not in ("apiVersion", "kind", "metadata")}
     return k8s.apiextensions.CustomResource(
-        logical_name(obj),
+        children.name(logical_name(obj)),
         api_version=obj["apiVersion"],
         kind=obj["kind"],
         metadata=k8s.meta.v1.ObjectMetaArgs(**obj["metadata"]),
-        opts=opts,
+        opts=children.opts(logical_name(obj), *after),
         **body,
     )

@@ -7,6 +7,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.declare import Children
 from model.versions import Chart
 
 # Generous enough for a chart whose pods pull images on fresh nodes.
@@ -34,7 +35,8 @@ def release(
     chart: Chart,
     namespace: str,
     values: dict[str, Any],
-    opts: pulumi.ResourceOptions,
+    children: Children,
+    after: list[pulumi.Resource],
     mirror: str | None = None,
 ) -> k8s.helm.v3.Release:
     """A release named `name` of `chart` that never stays half-done.
@@ -45,7 +47,7 @@ def release(
     sets it on Helm's upgrade action, not on install): the objects a failed upgrade created are deleted.
     """
     return k8s.helm.v3.Release(
-        name,
+        children.name(name),
         k8s.helm.v3.ReleaseArgs(
             name=name,
             namespace=namespace,
@@ -55,5 +57,5 @@ def release(
             timeout=RELEASE_TIMEOUT_SECONDS,
             **chart_source(chart, mirror),
         ),
-        opts=opts,
+        opts=children.opts(name, *after),
     )

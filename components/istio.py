@@ -9,7 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import helm
-from components.declare import child
+from components.declare import Children
 from model.mesh import (
     EGRESS_GATEWAY,
     EGRESS_PORTS,
@@ -77,12 +77,13 @@ class IstioMesh(pulumi.ComponentResource):
         super().__init__("istio-demo:istio:IstioMesh", name, None, opts)
         self._istio_version = args.settings.istio_version
         self._mirror = args.target.chart_mirror
+        self._children = children = Children(self, name)
         target = args.target
 
         self.namespace = k8s.core.v1.Namespace(
-            ISTIO_NAMESPACE,
+            children.name(ISTIO_NAMESPACE),
             metadata=k8s.meta.v1.ObjectMetaArgs(name=ISTIO_NAMESPACE),
-            opts=child(self),
+            opts=children.opts(ISTIO_NAMESPACE),
         )
         self.base = self._release("istio-base", "base", {"defaultRevision": "default"}, after=[self.namespace])
         self.istiod = self._release(
@@ -103,9 +104,9 @@ class IstioMesh(pulumi.ComponentResource):
             # makes the read wait for the release (and for Helm's wait on the load balancer's address).
             release = self.ingress_gateway.status
             ingress_service = k8s.core.v1.Service.get(
-                f"{INGRESS_GATEWAY}-service",
+                children.name(f"{INGRESS_GATEWAY}-service"),
                 pulumi.Output.concat(release.namespace, "/", release.name),
-                opts=child(self, self.ingress_gateway),
+                opts=children.opts(f"{INGRESS_GATEWAY}-service", self.ingress_gateway),
             )
             self.ingress_ip = ingress_service.status.apply(load_balancer_address)
 
@@ -124,6 +125,7 @@ class IstioMesh(pulumi.ComponentResource):
             Chart(chart, self._istio_version, ISTIO_CHART_REPOSITORY),
             ISTIO_NAMESPACE,
             values,
-            child(self, *after),
+            self._children,
+            after,
             self._mirror,
         )

@@ -4,12 +4,14 @@ and the mesh-wide Telemetry that sends it every span."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
+from components.declare import Children, declare
 from model import istio_objects as istio
 from model.mesh import ISTIO_NAMESPACE
 from model.versions import JAEGER_IMAGE, mirrored
@@ -112,16 +114,18 @@ def jaeger_config_text() -> str:
     return yaml.safe_dump(jaeger_config(), sort_keys=False)
 
 
-def jaeger_config_map(opts: pulumi.ResourceOptions) -> k8s.core.v1.ConfigMap:
+def jaeger_config_map(children: Children, *after: pulumi.Resource) -> k8s.core.v1.ConfigMap:
     return k8s.core.v1.ConfigMap(
-        f"{NAMESPACE}-jaeger",
+        children.name(f"{NAMESPACE}-jaeger"),
         metadata=k8s.meta.v1.ObjectMetaArgs(name="jaeger", namespace=NAMESPACE, labels=JAEGER_LABELS),
         data={"config.yaml": jaeger_config_text()},
-        opts=opts,
+        opts=children.opts(f"{NAMESPACE}-jaeger", *after),
     )
 
 
-def jaeger_deployment(image_registry: str | None, opts: pulumi.ResourceOptions) -> k8s.apps.v1.Deployment:
+def jaeger_deployment(
+    image_registry: str | None, children: Children, *after: pulumi.Resource
+) -> k8s.apps.v1.Deployment:
     """Jaeger all-in-one, one replica; the config's hash on the pod template rolls it when the config changes."""
     config_hash = hashlib.sha256(jaeger_config_text().encode()).hexdigest()
     container = k8s.core.v1.ContainerArgs(
@@ -139,7 +143,7 @@ def jaeger_deployment(image_registry: str | None, opts: pulumi.ResourceOptions) 
         security_context=container_security_context(),
     )
     return k8s.apps.v1.Deployment(
-        f"{NAMESPACE}-jaeger",
+        children.name(f"{NAMESPACE}-jaeger"),
         metadata=k8s.meta.v1.ObjectMetaArgs(name="jaeger", namespace=NAMESPACE, labels=JAEGER_LABELS),
         spec=k8s.apps.v1.DeploymentSpecArgs(
             replicas=1,
@@ -167,14 +171,14 @@ def jaeger_deployment(image_registry: str | None, opts: pulumi.ResourceOptions) 
                 ),
             ),
         ),
-        opts=opts,
+        opts=children.opts(f"{NAMESPACE}-jaeger", *after),
     )
 
 
-def jaeger_service(name: str, opts: pulumi.ResourceOptions) -> k8s.core.v1.Service:
+def jaeger_service(name: str, children: Children, *after: pulumi.Resource) -> k8s.core.v1.Service:
     labels, ports = JAEGER_SERVICES[name]
     return k8s.core.v1.Service(
-        f"{NAMESPACE}-{name}",
+        children.name(f"{NAMESPACE}-{name}"),
         metadata=k8s.meta.v1.ObjectMetaArgs(name=name, namespace=NAMESPACE, labels=labels),
         spec=k8s.core.v1.ServiceSpecArgs(
             type="ClusterIP",
@@ -184,10 +188,32 @@ def jaeger_service(name: str, opts: pulumi.ResourceOptions) -> k8s.core.v1.Servi
             ],
             selector=JAEGER_LABELS,
         ),
-        opts=opts,
+        opts=children.opts(f"{NAMESPACE}-{name}", *after),
     )
 
 
 def mesh_tracing() -> istio.IstioObject:
     """The root-namespace Telemetry: every request traced to the demo profile's `jaeger` provider."""
     return istio.tracing_telemetry("mesh-default", NAMESPACE, TRACING_PROVIDER, TRACING_SAMPLING_PERCENTAGE)
+
+
+@dataclass(frozen=True)
+class JaegerArgs:
+    namespace: k8s.core.v1.Namespace
+    istiod: pulumi.Resource
+    image_registry: str | None
+    # The add-ons component: these objects' parent before Jaeger was a component of its own (kept as an alias).
+    formerly_under: pulumi.Resource
+
+
+class Jaeger(pulumi.ComponentResource):
+    """Jaeger all-in-one (its ConfigMap, Deployment and Services) and the mesh's Telemetry that sends every span to it."""
+
+    def __init__(self, name: str, args: JaegerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("istio-demo:addons:Jaeger", name, None, opts)
+        children = Children(self, name, formerly_under=args.formerly_under)
+        config = jaeger_config_map(children, args.namespace)
+        jaeger_deployment(args.image_registry, children, args.namespace, config)
+        services = [jaeger_service(service, children, args.namespace) for service in JAEGER_SERVICES]
+        declare(mesh_tracing(), children, args.istiod, *services)
+        self.register_outputs({"services": list(JAEGER_SERVICES)})

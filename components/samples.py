@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.declare import declare_app_set
+from components.declare import Children, declare_app_set
 from model.workloads import AppSet, Scheduled
 
 
@@ -26,6 +26,6 @@ class SampleWorkloads(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: SampleWorkloadsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("istio-demo:samples:SampleWorkloads", name, None, opts)
-        self.namespace = declare_app_set(args.samples, args.istiod, self, args.image_registry)
+        self.namespace = declare_app_set(args.samples, args.istiod, Children(self, name), args.image_registry)
         self.scheduled = args.samples.scheduled()
         self.register_outputs({"namespace": args.samples.namespace})

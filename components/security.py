@@ -7,7 +7,7 @@ from typing import Any
 
 import pulumi
 
-from components.declare import child, declare
+from components.declare import Children, declare
 from model import bookinfo_app
 from model import istio_objects as istio
 from model.mesh import INGRESS_GATEWAY, ISTIO_NAMESPACE
@@ -67,14 +67,11 @@ class MeshSecurity(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MeshSecurityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("istio-demo:security:MeshSecurity", name, None, opts)
-        declare(
-            mesh_mtls(args.settings.mtls_mode),
-            child(self, args.istiod),
-        )
+        children = Children(self, name)
+        declare(mesh_mtls(args.settings.mtls_mode), children, args.istiod)
         policies = bookinfo_authorization() if args.settings.authorization else []
-        in_bookinfo = child(self, args.istiod, args.bookinfo_namespace)
         for policy in policies:
-            declare(policy, in_bookinfo)
+            declare(policy, children, args.istiod, args.bookinfo_namespace)
         self.register_outputs(
             {"mtlsMode": args.settings.mtls_mode, "authorizationPolicies": [p["metadata"]["name"] for p in policies]}
         )

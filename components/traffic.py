@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pulumi
 
-from components.declare import child, declare
+from components.declare import Children, declare
 from scenarios.plan import ScenarioPlan
 
 
@@ -23,7 +23,7 @@ class TrafficScenario(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: TrafficScenarioArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("istio-demo:scenarios:TrafficScenario", name, None, opts)
-        routing = child(self, args.istiod, *args.namespaces)
+        children = Children(self, name)
         for obj in args.plan.objects:
-            declare(obj, routing)
+            declare(obj, children, args.istiod, *args.namespaces)
         self.register_outputs({"routing": list(args.plan.routing)})

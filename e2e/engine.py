@@ -108,16 +108,18 @@ def stop_engine_processes() -> None:
 class Engine:
     """One stack of the project on a local backend, driven by the real CLI and engine."""
 
-    def __init__(self, work: Path, program: Callable[[], None]) -> None:
+    def __init__(self, work: Path, program: Callable[[], None], fresh: bool = True) -> None:
+        """The stack in `work`: a new one (`fresh`), or the one already there, as another program left it."""
         stop_engine_processes()  # of a run that was killed before it could clean up
         self.home = cache_root() / "pulumi-home"
         self.home.mkdir(parents=True, exist_ok=True)
         install_provider(self.home)
         state = work / "state"
         project_dir = work / "project"
-        shutil.rmtree(work, ignore_errors=True)
-        state.mkdir(parents=True)
-        project_dir.mkdir(parents=True)
+        if fresh:
+            shutil.rmtree(work, ignore_errors=True)
+        state.mkdir(parents=True, exist_ok=True)
+        project_dir.mkdir(parents=True, exist_ok=True)
         shutil.copy(PROJECT_FILE, project_dir / "Pulumi.yaml")
         self.stack = auto.create_or_select_stack(
             stack_name=STACK,

@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from components.program import program
-from e2e import analyze, charts, checks
+from e2e import analyze, charts, checks, upgrade, versions
 from e2e import cluster as control_plane
 from e2e.engine import STACK, Changes, Engine, stop_engine_processes
 from e2e.toolchain import TOOLS, ensure_all
@@ -256,6 +256,40 @@ def cycle(report: Report, stack: ExitStack) -> None:
         return changes, leftovers
 
     report.run("destroy", destroy)
+    upgrade_cycle(report, kube, configs[SCENARIOS[0]], predicted[SCENARIOS[0]])
+
+
+def upgrade_cycle(report: Report, kube: control_plane.Cluster, overrides: tuple[str, ...], after: Rendering) -> None:
+    """The stack created by the program of versions.UPGRADE_FROM, then previewed and `up`ped by this checkout:
+    nothing replaced or deleted, the API server as this checkout's offline preview says; then destroyed."""
+    work = BUILD / "upgrade"
+
+    def base_up() -> tuple[None, list[str]]:
+        tree = upgrade.base_tree(ROOT, versions.UPGRADE_FROM, BUILD / "upgrade-base")
+        created = upgrade.base_up(tree, work, config_of(overrides))
+        return None, [] if created["create"] else ["the earlier program created nothing"]
+
+    report.run("upgrade:created-by-earlier", base_up)
+    engine = Engine(work, program, fresh=False)
+    engine.configure(config_of(overrides))
+
+    def preview() -> tuple[Changes, list[str]]:
+        changes = engine.preview()
+        return changes, upgrade.kept(changes)
+
+    def up() -> tuple[Changes, list[str]]:
+        changes = engine.up()
+        return changes, upgrade.kept(changes) + checks.compare_with_cluster(kube, after)
+
+    def destroy() -> tuple[Changes, list[str]]:
+        changes = engine.destroy()
+        leftovers = checks.absent(kube, after.manifests)
+        engine.remove()
+        return changes, leftovers
+
+    report.run("upgrade:preview", preview)
+    report.run("upgrade:up", up)
+    report.run("upgrade:destroy", destroy)
 
 
 def config_of(overrides: tuple[str, ...]) -> dict[str, str]:

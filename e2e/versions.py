@@ -29,3 +29,8 @@ ISTIO_REPLACEMENTS = {
     "github.com/envoyproxy/go-control-plane/envoy": "v1.37.1-0.20260713214202-ca8ce173c36f",
     "github.com/envoyproxy/go-control-plane/contrib": "v1.36.1-0.20260713214202-ca8ce173c36f",
 }
+# The upgrade check: the run creates a stack with the program as it was at this commit of the project, then
+# `up`s it with the checkout under test, which must replace and delete nothing. The last commit before the
+# components' children were renamed (prefixed with their component's name, aliased to their former names) and
+# Jaeger became a component of its own.
+UPGRADE_FROM = "9324dfad38d6e2744f0de9f0aa50e2ce7ce768da"

@@ -12,7 +12,10 @@ def resources(rendering: Rendering, type_: str) -> list[dict[str, Any]]:
 
 
 def resource(rendering: Rendering, type_: str, name: str) -> dict[str, Any]:
-    matches = [r for r in resources(rendering, type_) if r["name"] == name]
+    """The resource of `type_` named `name`: a Helm release by its release name, any other by its logical name."""
+    matches = [
+        r for r in resources(rendering, type_) if (r["inputs"]["name"] if type_ == RELEASE else r["name"]) == name
+    ]
     assert len(matches) == 1, f"expected one {type_} named {name}, found {len(matches)}"
     return matches[0]
 

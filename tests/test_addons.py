@@ -21,12 +21,15 @@ PASSWORD_TYPE = "random:index/randomPassword:RandomPassword"
 SERVICE = "kubernetes:core/v1:Service"
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 TELEMETRY = "kubernetes:telemetry.istio.io/v1:Telemetry"
+JAEGER = "istio-demo:addons:Jaeger"
 NO_SIDECAR = {"sidecar.istio.io/inject": "false"}
 
 
 def addon_resources(rendering) -> list[dict]:
-    component = urn_of(rendering, ADDONS, "addons")
-    return [r for r in rendering.plan["resources"] if r["parent"] == component]
+    """Every resource of the add-ons component, those of its Jaeger component included."""
+    parents = {urn_of(rendering, ADDONS, "addons")}
+    parents |= {r["urn"] for r in rendering.plan["resources"] if r["type"] == JAEGER and r["parent"] in parents}
+    return [r for r in rendering.plan["resources"] if r["parent"] in parents]
 
 
 def values(rendering, release: str) -> dict:
@@ -57,7 +60,7 @@ def test_release_installs_the_pinned_chart_in_istio_system(default, release, cha
 
 DEPENDENCIES = [
     ("prometheus", [(RELEASE, "istiod")]),
-    ("grafana", [(RELEASE, "istiod"), (RELEASE, "prometheus"), (SECRET_TYPE, "istio-system-grafana-admin")]),
+    ("grafana", [(RELEASE, "istiod"), (RELEASE, "prometheus"), (SECRET_TYPE, "addons-istio-system-grafana-admin")]),
     ("kiali", [(RELEASE, "istiod"), (RELEASE, "prometheus")]),
 ]
 
@@ -68,20 +71,21 @@ def test_release_waits_for_istiod_and_what_it_reads(default, release, after):
 
 
 # What each add-on declares (type, logical name).
-PROMETHEUS_SET = {(RELEASE, "prometheus")}
+PROMETHEUS_SET = {(RELEASE, "addons-prometheus")}
 GRAFANA_SET = {
-    (RELEASE, "grafana"),
-    (SECRET_TYPE, "istio-system-grafana-admin"),
-    (PASSWORD_TYPE, "grafana-admin-password"),
+    (RELEASE, "addons-grafana"),
+    (SECRET_TYPE, "addons-istio-system-grafana-admin"),
+    (PASSWORD_TYPE, "addons-grafana-admin-password"),
 }
-KIALI_SET = {(RELEASE, "kiali")}
+KIALI_SET = {(RELEASE, "addons-kiali")}
 JAEGER_SET = {
-    (CONFIG_MAP, "istio-system-jaeger"),
-    (DEPLOYMENT, "istio-system-jaeger"),
-    (SERVICE, "istio-system-tracing"),
-    (SERVICE, "istio-system-zipkin"),
-    (SERVICE, "istio-system-jaeger-collector"),
-    (TELEMETRY, "telemetry-istio-system-mesh-default"),
+    (JAEGER, "addons-jaeger"),
+    (CONFIG_MAP, "addons-jaeger-istio-system-jaeger"),
+    (DEPLOYMENT, "addons-jaeger-istio-system-jaeger"),
+    (SERVICE, "addons-jaeger-istio-system-tracing"),
+    (SERVICE, "addons-jaeger-istio-system-zipkin"),
+    (SERVICE, "addons-jaeger-istio-system-jaeger-collector"),
+    (TELEMETRY, "addons-jaeger-telemetry-istio-system-mesh-default"),
 }
 
 
@@ -89,7 +93,7 @@ def test_every_addon_resource_is_a_child_of_the_component_using_the_cluster_prov
     provider = urn_of(default, "pulumi:providers:kubernetes", "gke-k8s")
     children = addon_resources(default)
     assert {(r["type"], r["name"]) for r in children} == PROMETHEUS_SET | GRAFANA_SET | KIALI_SET | JAEGER_SET
-    assert {r["provider"] for r in children if r["type"] != PASSWORD_TYPE} == {provider}
+    assert {r["provider"] for r in children if r["type"] not in (PASSWORD_TYPE, JAEGER)} == {provider}
 
 
 # --- The values that wire the add-ons together --------------------------------------------------------
@@ -251,13 +255,16 @@ def test_grafana_admin_credentials_are_a_secret_the_chart_reads(default):
         "type": "Opaque",
         "stringData": {"admin-user": SECRET, "admin-password": SECRET},
     }
-    assert resource(default, SECRET_TYPE, "istio-system-grafana-admin")["dependsOn"] == sorted(
+    assert resource(default, SECRET_TYPE, "addons-istio-system-grafana-admin")["dependsOn"] == sorted(
         [
-            urn_of(default, PASSWORD_TYPE, "grafana-admin-password"),
+            urn_of(default, PASSWORD_TYPE, "addons-grafana-admin-password"),
             urn_of(default, "kubernetes:core/v1:Namespace", "istio-system"),
         ]
     )
-    assert resource(default, PASSWORD_TYPE, "grafana-admin-password")["inputs"] == {"length": 24, "special": False}
+    assert resource(default, PASSWORD_TYPE, "addons-grafana-admin-password")["inputs"] == {
+        "length": 24,
+        "special": False,
+    }
 
 
 def test_the_mocks_synthesise_the_password_deterministically():
@@ -273,7 +280,7 @@ def test_the_mocks_synthesise_the_password_deterministically():
 
 
 def test_the_password_never_appears_in_plain_text(default):
-    password = synthetic_password("grafana-admin-password", 24)
+    password = synthetic_password("addons-grafana-admin-password", 24)
     assert default.plan["outputs"]["grafanaAdminPassword"] == SECRET
     assert password not in json.dumps(default.plan)
     assert password not in yaml.safe_dump_all(default.manifests)
@@ -345,9 +352,9 @@ def test_jaeger_deployment_is_the_upstream_pod_without_sidecar_rolled_on_config_
 
 
 def test_jaeger_deployment_waits_for_its_namespace_and_config(default):
-    assert resource(default, DEPLOYMENT, "istio-system-jaeger")["dependsOn"] == sorted(
+    assert resource(default, DEPLOYMENT, "addons-jaeger-istio-system-jaeger")["dependsOn"] == sorted(
         [
-            urn_of(default, CONFIG_MAP, "istio-system-jaeger"),
+            urn_of(default, CONFIG_MAP, "addons-jaeger-istio-system-jaeger"),
             urn_of(default, "kubernetes:core/v1:Namespace", "istio-system"),
         ]
     )
@@ -382,14 +389,16 @@ def test_telemetry_traces_every_request_to_jaeger(default):
         "metadata": {"name": "mesh-default", "namespace": "istio-system"},
         "spec": {"tracing": [{"providers": [{"name": "jaeger"}], "randomSamplingPercentage": 100}]},
     }
-    collector_and_istiod = [(SERVICE, f"istio-system-{s}") for s in ("tracing", "zipkin", "jaeger-collector")]
-    assert resource(default, TELEMETRY, "telemetry-istio-system-mesh-default")["dependsOn"] == sorted(
+    collector_and_istiod = [
+        (SERVICE, f"addons-jaeger-istio-system-{s}") for s in ("tracing", "zipkin", "jaeger-collector")
+    ]
+    assert resource(default, TELEMETRY, "addons-jaeger-telemetry-istio-system-mesh-default")["dependsOn"] == sorted(
         urn_of(default, *dep) for dep in [*collector_and_istiod, (RELEASE, "istiod")]
     )
 
 
 def test_every_addon_object_is_schema_valid(default):
-    objects = [r["inputs"] for r in addon_resources(default) if r["type"] not in (RELEASE, PASSWORD_TYPE)]
+    objects = [r["inputs"] for r in addon_resources(default) if r["type"] not in (RELEASE, PASSWORD_TYPE, JAEGER)]
     assert len(objects) == 7
     assert {obj["kind"] + "/" + obj["metadata"]["name"]: violations(obj) for obj in objects} == {
         obj["kind"] + "/" + obj["metadata"]["name"]: [] for obj in objects

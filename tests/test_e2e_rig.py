@@ -38,14 +38,14 @@ def test_expected_changes_of_a_scenario_switch_are_the_scenarios_objects_only():
     assert expected["delete"] == set() and expected["change"] == set()
     assert {urn.split("::")[-1] for urn in expected["create"]} == {
         "samples",
-        "mirroring",
-        "mirroring-curl",
-        "mirroring-httpbin",
-        "mirroring-curl-v1",
-        "mirroring-httpbin-v1",
-        "mirroring-httpbin-v2",
-        "destinationrule-mirroring-httpbin",
-        "virtualservice-mirroring-httpbin",
+        "samples-mirroring",
+        "samples-mirroring-curl",
+        "samples-mirroring-httpbin",
+        "samples-mirroring-curl-v1",
+        "samples-mirroring-httpbin-v1",
+        "samples-mirroring-httpbin-v2",
+        "scenario-destinationrule-mirroring-httpbin",
+        "scenario-virtualservice-mirroring-httpbin",
     }
 
 

@@ -24,11 +24,11 @@ def without_platform_and_ingress_type(releases: list[dict]) -> dict[str, dict]:
     for release in releases:
         inputs = {**release["inputs"], "values": dict(release["inputs"]["values"])}
         values = inputs["values"]
-        if release["name"] == "istiod":
+        if inputs["name"] == "istiod":
             values.pop("global", None)
-        if release["name"] == "istio-ingressgateway":
+        if inputs["name"] == "istio-ingressgateway":
             values["service"] = {**values["service"], "type": None}
-        result[release["name"]] = inputs
+        result[inputs["name"]] = inputs
     return result
 
 
@@ -184,7 +184,7 @@ def test_image_registry_moves_every_image_the_stack_runs():
     for obj in plan.manifests:
         for container in obj.get("spec", {}).get("template", {}).get("spec", {}).get("containers", []):
             assert container["image"].startswith(f"{registry}/"), container["image"]
-    values = {r["name"]: r["inputs"]["values"] for r in resources(plan, RELEASE)}
+    values = {r["inputs"]["name"]: r["inputs"]["values"] for r in resources(plan, RELEASE)}
     assert values["istiod"]["global"]["hub"] == f"{registry}/istio"
     assert values["prometheus"]["server"]["image"]["repository"] == f"{registry}/prom/prometheus"
     assert values["prometheus"]["configmapReload"]["prometheus"]["image"]["repository"] == (

@@ -93,7 +93,11 @@ def istio_releases(rendering) -> list[dict]:
 
 def test_egress_gateway_toggle_removes_only_its_release():
     without = rendered(("egressGateway=false",))
-    assert sorted(r["name"] for r in istio_releases(without)) == ["istio-base", "istio-ingressgateway", "istiod"]
+    assert sorted(r["inputs"]["name"] for r in istio_releases(without)) == [
+        "istio-base",
+        "istio-ingressgateway",
+        "istiod",
+    ]
 
 
 def test_istio_version_is_the_chart_version_of_every_istio_release():

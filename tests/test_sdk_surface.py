@@ -12,6 +12,7 @@ from tools.preview.stack_config import ROOT
 
 # (module, name): what uses it. Everything tools/preview/sdk.py imports, and what the program itself reads.
 SURFACE = {
+    ("pulumi.runtime.proto.alias_pb2", "Alias"): "a resource's former names, recorded in plan.json",
     ("pulumi.runtime.mocks", "MockCallArgs"): "the preview's synthetic cloud answers provider functions",
     ("pulumi.runtime.mocks", "MockMonitor"): "the preview records every registration through it",
     ("pulumi.runtime.mocks", "MockResourceArgs"): "the preview's synthetic cloud answers resources",

@@ -55,6 +55,7 @@ class Registration:
     deleted_with: str | None = None
     secret_outputs: list[str] = field(default_factory=list)
     ignore_changes: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)  # the URNs the resource had before, as aliases name them
 
 
 @dataclass
@@ -175,6 +176,14 @@ class RecordingMonitor(sdk.MockMonitor):
         with worker_loop_closed():
             return super().Invoke(request)
 
+    def _alias_urn(self, alias: sdk.Alias, request: sdk.RegisterResourceRequest | sdk.ReadResourceRequest) -> str:
+        """The URN an alias names: given whole, or as a spec whose unset parts are the resource's own."""
+        if alias.WhichOneof("alias") == "urn":
+            return alias.urn
+        spec = alias.spec
+        parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+        return self.make_urn(parent, spec.type or request.type, spec.name or request.name)
+
     def _record(self, request: sdk.RegisterResourceRequest | sdk.ReadResourceRequest, urn: str, read: bool) -> None:
         raw = request.properties if isinstance(request, sdk.ReadResourceRequest) else request.object
         self.run.resources.append(
@@ -190,6 +199,7 @@ class RecordingMonitor(sdk.MockMonitor):
                 deleted_with=getattr(request, "deletedWith", "") or None,
                 secret_outputs=sorted(getattr(request, "additionalSecretOutputs", [])),
                 ignore_changes=sorted(getattr(request, "ignoreChanges", [])),
+                aliases=sorted(self._alias_urn(alias, request) for alias in getattr(request, "aliases", [])),
             )
         )
 

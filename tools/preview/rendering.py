@@ -52,6 +52,7 @@ def plan_document(run: Run, config: dict[str, Any]) -> dict[str, Any]:
                 **({"deletedWith": resource.deleted_with} if resource.deleted_with else {}),
                 **({"secretOutputs": resource.secret_outputs} if resource.secret_outputs else {}),
                 **({"ignoreChanges": resource.ignore_changes} if resource.ignore_changes else {}),
+                **({"aliases": resource.aliases} if resource.aliases else {}),
             }
             for resource in run.resources
         ],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks, set_mocks
+from pulumi.runtime.proto.alias_pb2 import Alias
 from pulumi.runtime.proto.provider_pb2 import InvokeResponse
 from pulumi.runtime.proto.resource_pb2 import (
     ReadResourceRequest,
@@ -30,6 +31,7 @@ __all__ = [
     "SECRET_SIGNATURE",
     "SIGNATURE_KEY",
     "UNKNOWN",
+    "Alias",
     "InvokeResponse",
     "MockCallArgs",
     "MockMonitor",

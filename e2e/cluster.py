@@ -244,10 +244,30 @@ def start() -> Cluster:
         raise ClusterError(f"kwokctl create cluster failed: {result.stderr.strip()[-2000:]}")
     cluster = Cluster(kubeconfig=workdir() / "clusters" / NAME / "kubeconfig.yaml")
     cluster.apply([node(index) for index in range(NODE_COUNT)])
+    # Ready before anything is scheduled: a pod the scheduler finds no node for waits in its back-off queue.
+    cluster.kubectl(
+        "wait",
+        "--for=condition=Ready",
+        "node",
+        "--all",
+        f"--timeout={START_TIMEOUT_SECONDS}s",
+        timeout=START_TIMEOUT_SECONDS + 10,
+    )
     cluster.apply(gke_system_objects())
     wait_for_stand_ins(cluster)
     cluster.serve_load_balancers()
     return cluster
+
+
+def unmet_conditions(pod: dict[str, Any]) -> str:
+    """Why a pod is not running, as its conditions say (the scheduler's message when it found no node)."""
+    conditions = pod.get("status", {}).get("conditions", [])
+    unmet = [
+        f"{c['type']}: {c.get('reason', '')} {c.get('message', '')}".strip()
+        for c in conditions
+        if c.get("status") != "True"
+    ]
+    return "; ".join(unmet) or pod.get("status", {}).get("phase", "no status")
 
 
 def wait_for_stand_ins(cluster: Cluster) -> None:
@@ -259,7 +279,10 @@ def wait_for_stand_ins(cluster: Cluster) -> None:
         if len(running) == expected:
             return
         time.sleep(1)
-    raise ClusterError(f"GKE's system pods did not all run ({len(running)} of {expected}): is the node pool too small?")
+    waiting = [f"{pod['metadata']['name']} ({unmet_conditions(pod)})" for pod in pods if pod not in running]
+    raise ClusterError(
+        f"GKE's system pods did not all run ({len(running)} of {expected}); waiting: {', '.join(waiting) or 'none created'}"
+    )
 
 
 def stop(cluster: Cluster | None) -> None:

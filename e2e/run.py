@@ -264,10 +264,11 @@ def upgrade_cycle(report: Report, kube: control_plane.Cluster, overrides: tuple[
     nothing replaced or deleted, the API server as this checkout's offline preview says; then destroyed."""
     work = BUILD / "upgrade"
 
-    def base_up() -> tuple[None, list[str]]:
+    def base_up() -> tuple[Changes, list[str]]:
         tree = upgrade.base_tree(ROOT, versions.UPGRADE_FROM, BUILD / "upgrade-base")
-        created = upgrade.base_up(tree, work, config_of(overrides))
-        return None, [] if created["create"] else ["the earlier program created nothing"]
+        reported = upgrade.base_up(tree, work, config_of(overrides))
+        changes = Changes(**{operation: set(urns) for operation, urns in reported.items()})
+        return changes, [] if changes.create else ["the earlier program created nothing"]
 
     report.run("upgrade:created-by-earlier", base_up)
     engine = Engine(work, program, fresh=False)

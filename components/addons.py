@@ -307,17 +307,15 @@ class ObservabilityAddons(pulumi.ComponentResource):
     def _grafana_admin(self, namespace: k8s.core.v1.Namespace) -> k8s.core.v1.Secret:
         """A password generated once and kept in the state, and the Secret the chart reads it from."""
         password = random.RandomPassword(
-            self._children.name("grafana-admin-password"),
-            random.RandomPasswordArgs(length=24, special=False),
-            opts=self._children.opts("grafana-admin-password"),
+            **self._children.child("grafana-admin-password"),
+            args=random.RandomPasswordArgs(length=24, special=False),
         )
         self.grafana_admin_password = pulumi.Output.secret(password.result)
         return k8s.core.v1.Secret(
-            self._children.name(f"{NAMESPACE}-{GRAFANA_ADMIN_SECRET}"),
+            **self._children.child(f"{NAMESPACE}-{GRAFANA_ADMIN_SECRET}", namespace),
             metadata=k8s.meta.v1.ObjectMetaArgs(
                 name=GRAFANA_ADMIN_SECRET, namespace=NAMESPACE, labels={"app": "grafana"}
             ),
             type="Opaque",
             string_data={"admin-user": GRAFANA_ADMIN_USER, "admin-password": self.grafana_admin_password},
-            opts=self._children.opts(f"{NAMESPACE}-{GRAFANA_ADMIN_SECRET}", namespace),
         )

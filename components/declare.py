@@ -4,6 +4,7 @@ ServiceAccount) in an injected namespace, and Istio's custom resources."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TypedDict
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -18,6 +19,13 @@ from model.workloads import (
     container_security_context,
     readiness_probe,
 )
+
+
+class Declared(TypedDict):
+    """A child's name and options, unpacked into its constructor: `Service(**children.child("x"), ...)`."""
+
+    resource_name: str
+    opts: pulumi.ResourceOptions
 
 
 @dataclass(frozen=True)
@@ -35,11 +43,12 @@ class Children:
         prefixed = name == self.prefix or name.startswith(f"{self.prefix}-")
         return name if prefixed else f"{self.prefix}-{name}"
 
-    def opts(self, name: str, *after: pulumi.Resource) -> pulumi.ResourceOptions:
-        """Options of the child called `name` before it was prefixed, created after `after`."""
+    def child(self, name: str, *after: pulumi.Resource) -> Declared:
+        """The child called `name` before it was prefixed, created after `after`: its name and options."""
         moved = self.name(name) != name or self.formerly_under is not None
         former = pulumi.Alias(name=name, parent=self.formerly_under) if self.formerly_under else pulumi.Alias(name=name)
-        return pulumi.ResourceOptions(parent=self.parent, depends_on=list(after), aliases=[former] if moved else None)
+        opts = pulumi.ResourceOptions(parent=self.parent, depends_on=list(after), aliases=[former] if moved else None)
+        return {"resource_name": self.name(name), "opts": opts}
 
 
 def deployment(
@@ -69,7 +78,7 @@ def deployment(
     )
     local = f"{namespace}-{workload.name}"
     return k8s.apps.v1.Deployment(
-        children.name(local),
+        **children.child(local, *after),
         metadata=k8s.meta.v1.ObjectMetaArgs(name=workload.name, namespace=namespace, labels=workload.labels),
         spec=k8s.apps.v1.DeploymentSpecArgs(
             replicas=1,
@@ -91,7 +100,6 @@ def deployment(
                 ),
             ),
         ),
-        opts=children.opts(local, *after),
     )
 
 
@@ -100,7 +108,7 @@ def service(
 ) -> k8s.core.v1.Service:
     """A ClusterIP Service selecting every version of `app`."""
     return k8s.core.v1.Service(
-        children.name(f"{namespace}-{app}"),
+        **children.child(f"{namespace}-{app}", *after),
         metadata=k8s.meta.v1.ObjectMetaArgs(name=app, namespace=namespace, labels={"app": app, "service": app}),
         spec=k8s.core.v1.ServiceSpecArgs(
             ports=[
@@ -109,7 +117,6 @@ def service(
             ],
             selector={"app": app},
         ),
-        opts=children.opts(f"{namespace}-{app}", *after),
     )
 
 
@@ -117,18 +124,16 @@ def service_account(
     name: str, account: str, namespace: str, children: Children, *after: pulumi.Resource
 ) -> k8s.core.v1.ServiceAccount:
     return k8s.core.v1.ServiceAccount(
-        children.name(f"{namespace}-{name}"),
+        **children.child(f"{namespace}-{name}", *after),
         metadata=k8s.meta.v1.ObjectMetaArgs(name=name, namespace=namespace, labels={"account": account}),
-        opts=children.opts(f"{namespace}-{name}", *after),
     )
 
 
 def injected_namespace(name: str, children: Children, *after: pulumi.Resource) -> k8s.core.v1.Namespace:
     """A namespace whose pods get an Istio sidecar."""
     return k8s.core.v1.Namespace(
-        children.name(name),
+        **children.child(name, *after),
         metadata=k8s.meta.v1.ObjectMetaArgs(name=name, labels={"istio-injection": "enabled"}),
-        opts=children.opts(name, *after),
     )
 
 
@@ -152,10 +157,9 @@ def declare(obj: IstioObject, children: Children, *after: pulumi.Resource) -> k8
     """Turns a built Istio object into a Pulumi custom resource."""
     body = {key: value for key, value in obj.items() if key not in ("apiVersion", "kind", "metadata")}
     return k8s.apiextensions.CustomResource(
-        children.name(logical_name(obj)),
+        **children.child(logical_name(obj), *after),
         api_version=obj["apiVersion"],
         kind=obj["kind"],
         metadata=k8s.meta.v1.ObjectMetaArgs(**obj["metadata"]),
-        opts=children.opts(logical_name(obj), *after),
         **body,
     )

@@ -47,8 +47,8 @@ def release(
     sets it on Helm's upgrade action, not on install): the objects a failed upgrade created are deleted.
     """
     return k8s.helm.v3.Release(
-        children.name(name),
-        k8s.helm.v3.ReleaseArgs(
+        **children.child(name, *after),
+        args=k8s.helm.v3.ReleaseArgs(
             name=name,
             namespace=namespace,
             values=values,
@@ -57,5 +57,4 @@ def release(
             timeout=RELEASE_TIMEOUT_SECONDS,
             **chart_source(chart, mirror),
         ),
-        opts=children.opts(name, *after),
     )

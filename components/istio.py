@@ -81,9 +81,8 @@ class IstioMesh(pulumi.ComponentResource):
         target = args.target
 
         self.namespace = k8s.core.v1.Namespace(
-            children.name(ISTIO_NAMESPACE),
+            **children.child(ISTIO_NAMESPACE),
             metadata=k8s.meta.v1.ObjectMetaArgs(name=ISTIO_NAMESPACE),
-            opts=children.opts(ISTIO_NAMESPACE),
         )
         self.base = self._release("istio-base", "base", {"defaultRevision": "default"}, after=[self.namespace])
         self.istiod = self._release(
@@ -104,9 +103,8 @@ class IstioMesh(pulumi.ComponentResource):
             # makes the read wait for the release (and for Helm's wait on the load balancer's address).
             release = self.ingress_gateway.status
             ingress_service = k8s.core.v1.Service.get(
-                children.name(f"{INGRESS_GATEWAY}-service"),
-                pulumi.Output.concat(release.namespace, "/", release.name),
-                opts=children.opts(f"{INGRESS_GATEWAY}-service", self.ingress_gateway),
+                **children.child(f"{INGRESS_GATEWAY}-service", self.ingress_gateway),
+                id=pulumi.Output.concat(release.namespace, "/", release.name),
             )
             self.ingress_ip = ingress_service.status.apply(load_balancer_address)
 

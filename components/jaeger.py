@@ -116,10 +116,9 @@ def jaeger_config_text() -> str:
 
 def jaeger_config_map(children: Children, *after: pulumi.Resource) -> k8s.core.v1.ConfigMap:
     return k8s.core.v1.ConfigMap(
-        children.name(f"{NAMESPACE}-jaeger"),
+        **children.child(f"{NAMESPACE}-jaeger", *after),
         metadata=k8s.meta.v1.ObjectMetaArgs(name="jaeger", namespace=NAMESPACE, labels=JAEGER_LABELS),
         data={"config.yaml": jaeger_config_text()},
-        opts=children.opts(f"{NAMESPACE}-jaeger", *after),
     )
 
 
@@ -143,7 +142,7 @@ def jaeger_deployment(
         security_context=container_security_context(),
     )
     return k8s.apps.v1.Deployment(
-        children.name(f"{NAMESPACE}-jaeger"),
+        **children.child(f"{NAMESPACE}-jaeger", *after),
         metadata=k8s.meta.v1.ObjectMetaArgs(name="jaeger", namespace=NAMESPACE, labels=JAEGER_LABELS),
         spec=k8s.apps.v1.DeploymentSpecArgs(
             replicas=1,
@@ -171,14 +170,13 @@ def jaeger_deployment(
                 ),
             ),
         ),
-        opts=children.opts(f"{NAMESPACE}-jaeger", *after),
     )
 
 
 def jaeger_service(name: str, children: Children, *after: pulumi.Resource) -> k8s.core.v1.Service:
     labels, ports = JAEGER_SERVICES[name]
     return k8s.core.v1.Service(
-        children.name(f"{NAMESPACE}-{name}"),
+        **children.child(f"{NAMESPACE}-{name}", *after),
         metadata=k8s.meta.v1.ObjectMetaArgs(name=name, namespace=NAMESPACE, labels=labels),
         spec=k8s.core.v1.ServiceSpecArgs(
             type="ClusterIP",
@@ -188,7 +186,6 @@ def jaeger_service(name: str, children: Children, *after: pulumi.Resource) -> k8
             ],
             selector=JAEGER_LABELS,
         ),
-        opts=children.opts(f"{NAMESPACE}-{name}", *after),
     )
 
 

@@ -29,7 +29,7 @@ class UpgradeError(RuntimeError):
 
 
 def base_tree(root: Path, commit: str, into: Path) -> Path:
-    """The files of `commit` of the repository at `root`, written to `into` (with this checkout's venv)."""
+    """The files of `commit` of the repository at `root`, written to `into` (run later with this interpreter)."""
     shutil.rmtree(into, ignore_errors=True)
     into.mkdir(parents=True)
     archive = subprocess.run(["git", "-C", str(root), "archive", commit], capture_output=True, check=False)

@@ -8,10 +8,13 @@ import tarfile
 import pytest
 import yaml
 
-from e2e import charts, checks, cluster
+from e2e import charts, checks, cluster, upgrade
+from e2e.cluster import unmet_conditions
+from e2e.engine import Changes
 from e2e.run import as_engine, config_of
 from model.capacity import SYSTEM_DAEMONSETS, SYSTEM_PER_CLUSTER, allocatable, requested
 from tests.conftest import rendered
+from tools.preview.stack_config import ROOT
 
 
 @pytest.mark.parametrize(
@@ -107,3 +110,32 @@ def test_packaged_chart_carries_the_pinned_version_and_the_release_hub(tmp_path)
     assert names == ["istiod/Chart.yaml", "istiod/templates/a.yaml", "istiod/values.yaml"]
     assert (chart["version"], chart["appVersion"]) == ("1.30.3", "1.30.3")
     assert values["_internal_defaults_do_not_set"]["global"] == {"hub": "docker.io/istio", "tag": "1.30.3"}
+
+
+def test_the_upgrade_check_refuses_replacements_and_deletions_only():
+    changes = Changes(create={"urn:new"}, update={"urn:changed"}, delete={"urn:gone"}, replace={"urn:replaced"})
+    assert upgrade.kept(changes) == ["replace urn:replaced", "delete urn:gone"]
+    assert upgrade.kept(Changes(create={"urn:new-component"})) == []
+
+
+def test_the_upgrade_check_says_when_the_earlier_commit_is_not_in_the_clone(tmp_path):
+    with pytest.raises(upgrade.UpgradeError, match=r"is not in this clone .*a full clone, not a shallow one"):
+        upgrade.base_tree(ROOT, "0" * 40, tmp_path / "base")
+
+
+def test_a_stand_in_that_does_not_run_says_why():
+    pod = {
+        "status": {
+            "phase": "Pending",
+            "conditions": [
+                {
+                    "type": "PodScheduled",
+                    "status": "False",
+                    "reason": "Unschedulable",
+                    "message": "0/4 nodes are available",
+                }
+            ],
+        }
+    }
+    assert unmet_conditions(pod) == "PodScheduled: Unschedulable 0/4 nodes are available"
+    assert unmet_conditions({"status": {"phase": "Pending"}}) == "Pending"

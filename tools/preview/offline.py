@@ -159,7 +159,7 @@ class RecordingMonitor(sdk.MockMonitor):
         with worker_loop_closed():
             response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
-            self._record(request, response.urn, read=False)
+            self._record(request, response.urn)
         return response
 
     def ReadResource(  # ruff: ignore[invalid-function-name] (gRPC method name)
@@ -167,7 +167,7 @@ class RecordingMonitor(sdk.MockMonitor):
     ) -> sdk.ReadResourceResponse:
         with worker_loop_closed():
             response = super().ReadResource(request)
-        self._record(request, response.urn, read=True)
+        self._record(request, response.urn)
         return response
 
     def Invoke(  # ruff: ignore[invalid-function-name] (gRPC method name)
@@ -184,8 +184,11 @@ class RecordingMonitor(sdk.MockMonitor):
         parent = "" if spec.noParent else (spec.parentUrn or request.parent)
         return self.make_urn(parent, spec.type or request.type, spec.name or request.name)
 
-    def _record(self, request: sdk.RegisterResourceRequest | sdk.ReadResourceRequest, urn: str, read: bool) -> None:
-        raw = request.properties if isinstance(request, sdk.ReadResourceRequest) else request.object
+    def _record(self, request: sdk.RegisterResourceRequest | sdk.ReadResourceRequest, urn: str) -> None:
+        if isinstance(request, sdk.ReadResourceRequest):
+            read, raw = True, request.properties
+        else:
+            read, raw = False, request.object
         self.run.resources.append(
             Registration(
                 urn=urn,

@@ -17,6 +17,11 @@ T = TypeVar("T")
 INTEGER_DIGITS_MAX = 18
 
 
+def too_many_digits(text: str) -> bool:
+    """Whether integer text (sign and leading zeros aside) has more digits than any setting can use."""
+    return len(text.strip().lstrip("+-").lstrip("0")) > INTEGER_DIGITS_MAX
+
+
 def config_text(value: object) -> str:
     """A configuration value as the engine hands it to a program: text, objects and arrays as JSON."""
     if isinstance(value, bool):
@@ -113,7 +118,7 @@ class ConfigParser:
         value = self.text(key)
         if not re.fullmatch(r"-?[0-9]+", value.strip()):
             raise ConfigError(self._prefix + key, f"{value!r} is not an integer", allowed)
-        if len(value.strip().lstrip("-").lstrip("0")) > INTEGER_DIGITS_MAX:
+        if too_many_digits(value):
             raise ConfigError(self._prefix + key, f"{value[:12]}... ({len(value)} characters) is out of range", allowed)
         number = int(value)
         if number < minimum or (maximum is not None and number > maximum):

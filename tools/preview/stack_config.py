@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from model.config import INTEGER_DIGITS_MAX, config_text
+from model.config import config_text, too_many_digits
 from model.project import Project, load_project
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,7 +53,7 @@ def _integer_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
     """An integer, or its text when it has more digits than any setting allows (the settings then refuse it by
     key; Python would refuse to convert more than 4,300 digits at all)."""
     text = loader.construct_scalar(node)
-    if len(re.sub(r"[^0-9a-fA-F]", "", text)) > INTEGER_DIGITS_MAX:
+    if too_many_digits(text):
         return text
     return loader.construct_yaml_int(node)
 
@@ -99,7 +99,7 @@ def parse_value(text: str) -> Any:
         return yaml.load(text, Loader=PulumiYamlLoader)
     if text in ("true", "false"):
         return text == "true"
-    if re.fullmatch(rf"-?(?:0|[1-9][0-9]{{0,{INTEGER_DIGITS_MAX - 1}}})", text):
+    if re.fullmatch(r"-?(?:0|[1-9][0-9]*)", text) and not too_many_digits(text):
         return int(text)
     return text
 

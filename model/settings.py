@@ -43,7 +43,7 @@ GKE_ONLY = ("clusterName", "nodeCount", "machineType", "spotNodes", "releaseChan
 EXISTING_ONLY = ("kubeContext", "kubeconfig")
 
 
-class Scenario(Protocol):
+class ScenarioNeeds(Protocol):
     """What the settings read of a scenario's record (scenarios.catalog.Scenario, handed in as the catalog)."""
 
     @property
@@ -208,7 +208,7 @@ def load_security(project: ConfigParser) -> SecuritySettings:
 def load_settings(
     project_config: RawConfig,
     gcp_config: RawConfig,
-    catalog: Mapping[str, Scenario],
+    catalog: Mapping[str, ScenarioNeeds],
     configured: Iterable[str] = (),
 ) -> Settings:
     """Parses and validates every key, refusing any `configured` key of the project that Pulumi.yaml does not
@@ -247,7 +247,7 @@ def changed_keys(project: ConfigParser, keys: tuple[str, ...]) -> list[str]:
     return [key for key in keys if project.text(key) != config_text(declared.default(key))]
 
 
-def parameter_warnings(project: ConfigParser, catalog: Mapping[str, Scenario], scenario: str) -> tuple[str, ...]:
+def parameter_warnings(project: ConfigParser, catalog: Mapping[str, ScenarioNeeds], scenario: str) -> tuple[str, ...]:
     """Warnings for parameters set away from their defaults that the active scenario does not read."""
     reads = catalog[scenario].parameters
     keys = tuple(

@@ -33,6 +33,7 @@ SURFACE = {
     ("pulumi.runtime.settings", "set_root_resource"): "a fresh stack for each render in one process",
     ("pulumi.runtime.stack", "Stack"): "the stack resource and its outputs",
     ("pulumi.runtime.stack", "run_pulumi_func"): "runs the program as the engine would",
+    ("pulumi.runtime.config", "set_all_config"): "hands the assembled configuration to the program",
     ("pulumi.runtime.config", "CONFIG"): "model.config.configured_keys: every key handed to the program",
     ("pulumi.runtime", "get_config_env"): "model.config.configured_keys: keys handed through the environment",
 }
@@ -50,7 +51,12 @@ def test_the_preview_takes_the_sdk_internals_from_its_one_module_only():
     imported = set()
     for path in sorted(ROOT.glob("tools/**/*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                runtime = [alias.name for alias in node.names if alias.name.startswith("pulumi.runtime")]
+                assert not runtime, f"{path.relative_to(ROOT)} imports {runtime}"
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("pulumi.runtime"):
                 assert path.name == "sdk.py", f"{path.relative_to(ROOT)} imports from {node.module}"
                 imported |= {(node.module, alias.name) for alias in node.names}
+            if isinstance(node, ast.Attribute) and ast.unparse(node).startswith("pulumi.runtime."):
+                assert path.name == "sdk.py", f"{path.relative_to(ROOT)} uses {ast.unparse(node)}"
     assert imported <= set(SURFACE)

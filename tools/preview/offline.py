@@ -261,7 +261,7 @@ def run_program(project: str, stack: str, config: dict[str, str], root: Path) ->
 
     with own_event_loop() as loop:  # before the mocks, which make futures on the current loop
         sdk.set_root_resource(None)  # type: ignore[arg-type]  # the SDK's own reset between programs
-        pulumi.runtime.set_all_config(config, [])
+        sdk.set_all_config(config, [])
         monitor = RecordingMonitor(run)
         logger = logging.getLogger(f"istio-demo.offline.{id(run)}")
         logger.propagate = False

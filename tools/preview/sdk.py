@@ -7,6 +7,7 @@ installed SDK and names the one an upgrade moved or removed.
 from __future__ import annotations
 
 from pulumi.runtime import rpc
+from pulumi.runtime.config import set_all_config
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks, set_mocks
 from pulumi.runtime.proto.alias_pb2 import Alias
 from pulumi.runtime.proto.provider_pb2 import InvokeResponse
@@ -45,6 +46,7 @@ __all__ = [
     "Stack",
     "get_root_resource",
     "run_pulumi_func",
+    "set_all_config",
     "set_mocks",
     "set_root_resource",
 ]

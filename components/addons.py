@@ -289,6 +289,7 @@ class ObservabilityAddons(pulumi.ComponentResource):
             self.dashboards["kiali"] = KIALI_UI.output()
             self.scheduled.append(Scheduled("kiali", KIALI.cpu, KIALI.memory))
         if settings.jaeger:
+            # A new resource (no former name to alias), parent of the objects that were this component's.
             Jaeger(
                 self._children.name("jaeger"),
                 JaegerArgs(args.namespace, args.istiod, registry, formerly_under=self),

@@ -29,7 +29,7 @@ class Bookinfo(pulumi.ComponentResource):
         children = Children(self, name)
         self.namespace = declare_app_set(APPS, args.istiod, children, args.image_registry)
         for obj in ingress_objects():
-            declare(obj, children, self.namespace, args.istiod)
+            declare(obj.manifest(), children, self.namespace, args.istiod)
 
         self.scheduled = APPS.scheduled()
         self.register_outputs({"namespace": NAMESPACE})

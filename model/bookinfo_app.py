@@ -3,7 +3,8 @@ that expose it through the ingress gateway."""
 
 from __future__ import annotations
 
-from model import istio_objects as istio
+from model import istio_routing as istio
+from model.crd import CustomObject
 from model.mesh import INGRESS_HTTP_PORT, INGRESS_SELECTOR
 from model.versions import bookinfo_image
 from model.workloads import AppSet, Port, ServiceSpec, Size, Workload
@@ -94,24 +95,32 @@ APPS = AppSet(
 )
 
 
-def ingress_objects() -> list[istio.IstioObject]:
+def ingress_objects() -> list[CustomObject]:
     """The Gateway, the productpage VirtualService and one DestinationRule per service."""
-    entry = istio.gateway(
-        GATEWAY, NAMESPACE, INGRESS_SELECTOR, [istio.server(INGRESS_HTTP_PORT, "http", "HTTP", ["*"])]
+    entry = istio.Gateway(
+        GATEWAY,
+        NAMESPACE,
+        selector=INGRESS_SELECTOR,
+        servers=(istio.Server(istio.Port(INGRESS_HTTP_PORT, "http", "HTTP"), ("*",)),),
     )
-    paths = [
-        {"uri": {"exact": "/productpage"}},
-        {"uri": {"prefix": "/static"}},
-        {"uri": {"exact": "/login"}},
-        {"uri": {"exact": "/logout"}},
-        {"uri": {"prefix": "/api/v1/products"}},
-    ]
-    frontend = istio.virtual_service(
+    paths = (
+        istio.StringMatch("exact", "/productpage"),
+        istio.StringMatch("prefix", "/static"),
+        istio.StringMatch("exact", "/login"),
+        istio.StringMatch("exact", "/logout"),
+        istio.StringMatch("prefix", "/api/v1/products"),
+    )
+    frontend = istio.VirtualService(
         "bookinfo",
         NAMESPACE,
-        ["*"],
-        gateways=[GATEWAY],
-        http=[{"match": paths, "route": [istio.route("productpage", port=PORT)]}],
+        hosts=("*",),
+        gateways=(GATEWAY,),
+        http=(
+            istio.HTTPRoute((istio.to("productpage", port=PORT),), tuple(istio.HTTPMatch(uri=path) for path in paths)),
+        ),
     )
-    rules = [istio.destination_rule(app, NAMESPACE, app, versions) for app, versions in VERSIONS.items()]
+    rules = [
+        istio.DestinationRule(app, NAMESPACE, host=app, subsets=tuple(map(istio.version_subset, versions)))
+        for app, versions in VERSIONS.items()
+    ]
     return [entry, frontend, *rules]

@@ -1,87 +1,114 @@
-"""Routing in words, read off the Istio objects themselves so the words cannot drift from what is deployed."""
+"""Routing in words, read off the typed routing objects so the words cannot drift from what is deployed."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Mapping
 
-from model.istio_objects import IstioObject
+from model.crd import CustomObject, serialise
+from model.istio_routing import (
+    DestinationRule,
+    HTTPMatch,
+    HTTPRoute,
+    L4Match,
+    RouteDestination,
+    StringMatch,
+    TCPRoute,
+    VirtualService,
+)
 
 
-def _short_host(host: str) -> str:
+def short_host(host: str) -> str:
     return host.split(".")[0] if host.endswith(".svc.cluster.local") else host
 
 
-def _match(match: dict[str, Any]) -> str:
+def _headers(headers: Mapping[str, StringMatch]) -> list[str]:
+    return [f"{name}={m.value}" if m.kind == "exact" else f"{name}~{m.value}" for name, m in headers.items()]
+
+
+def _match(match: HTTPMatch | L4Match) -> str:
     """One match block in words: all of its conditions must hold."""
-    parts = []
-    for header, rule in match.get("headers", {}).items():
-        parts += [f"{header}={value}" if kind == "exact" else f"{header}~{value}" for kind, value in rule.items()]
-    parts += [f"{kind} {value}" for kind, value in match.get("uri", {}).items()]
-    if "gateways" in match:
-        parts.append(f"from {', '.join(match['gateways'])}")
-    if "port" in match:
-        parts.append(f"port {match['port']}")
+    if isinstance(match, L4Match):
+        return f"port {match.port}"
+    parts = _headers(match.headers)
+    if match.uri is not None:
+        parts.append(f"{match.uri.kind} {match.uri.value}")
+    if match.gateways:
+        parts.append(f"from {', '.join(match.gateways)}")
+    if match.port is not None:
+        parts.append(f"port {match.port}")
     return " and ".join(parts)
 
 
-def _target(route: list[dict[str, Any]], hosts: list[str]) -> str:
+def _target(route: tuple[RouteDestination, ...], hosts: tuple[str, ...]) -> str:
     """Destinations: just the subset when it is a subset of the routed host itself."""
     names = []
     for destination in route:
-        target = destination["destination"]
-        host = _short_host(target["host"])
-        subset = target.get("subset")
-        name = subset if subset and target["host"] in hosts else "/".join(filter(None, [host, subset]))
-        if "port" in target:
-            name += f":{target['port']['number']}"
-        if "weight" in destination and len(route) > 1:
-            name += f" {destination['weight']}%"
+        target = destination.destination
+        subset = target.subset
+        name = subset if subset and target.host in hosts else "/".join(filter(None, [short_host(target.host), subset]))
+        if target.port is not None:
+            name += f":{target.port.number}"
+        if destination.weight is not None and len(route) > 1:
+            name += f" {destination.weight}%"
         names.append(name)
     return ", ".join(names)
 
 
-def _effects(rule: dict[str, Any]) -> str:
-    effects = []
-    fault = rule.get("fault", {})
-    if "delay" in fault:
-        effects.append(f"after a {fault['delay']['fixedDelay']} delay on {fault['delay']['percentage']['value']}%")
-    if "abort" in fault:
-        effects.append(f"aborted with HTTP {fault['abort']['httpStatus']} on {fault['abort']['percentage']['value']}%")
-    if "timeout" in rule:
-        effects.append(f"timeout {rule['timeout']}")
-    if "mirror" in rule:
-        mirror = rule["mirror"].get("subset") or rule["mirror"]["host"]
-        effects.append(f"mirrored to {mirror} ({rule.get('mirrorPercentage', {}).get('value', 100)}%)")
-    return "".join(f", {effect}" for effect in effects)
+def effects(rule: HTTPRoute) -> list[str]:
+    """What a rule does besides routing: faults, timeout, mirroring."""
+    found = []
+    fault = rule.fault
+    if fault is not None and fault.delay is not None:
+        found.append(f"after a {fault.delay.fixed_delay} delay on {fault.delay.percentage.value}%")
+    if fault is not None and fault.abort is not None:
+        found.append(f"aborted with HTTP {fault.abort.http_status} on {fault.abort.percentage.value}%")
+    if rule.timeout is not None:
+        found.append(f"timeout {rule.timeout}")
+    if rule.mirror is not None:
+        percent = rule.mirror_percentage.value if rule.mirror_percentage is not None else 100
+        found.append(f"mirrored to {rule.mirror.subset or rule.mirror.host} ({percent}%)")
+    return found
 
 
-def _virtual_service(spec: dict[str, Any]) -> str:
-    clauses: list[str] = []
-    for rule in spec.get("http", []) + spec.get("tcp", []):
-        condition = " or ".join(_match(match) for match in rule.get("match", []))
-        lead = condition if condition else ("otherwise" if clauses else "")
-        clauses.append(f"{lead} -> {_target(rule['route'], spec['hosts'])}{_effects(rule)}".strip())
-    hosts = ", ".join(_short_host(host) for host in spec["hosts"])
-    via = f" (via {', '.join(spec['gateways'])})" if spec.get("gateways") else ""
-    return f"{hosts}{via}: {'; '.join(clauses)}"
+def clauses(rules: Iterable[tuple[Iterable[str], str]]) -> str:
+    """Rules as `condition -> target`, tried in order: a rule without a condition after others is `otherwise`."""
+    words: list[str] = []
+    for conditions, target in rules:
+        condition = " or ".join(conditions)
+        lead = condition if condition else ("otherwise" if words else "")
+        words.append(f"{lead} -> {target}".strip())
+    return "; ".join(words)
 
 
-def _flatten(prefix: str, value: Any) -> list[str]:
+def _rule(rule: HTTPRoute | TCPRoute, hosts: tuple[str, ...]) -> tuple[list[str], str]:
+    target = _target(rule.route, hosts)
+    extra = effects(rule) if isinstance(rule, HTTPRoute) else []
+    return [_match(match) for match in rule.match], "".join([target, *(f", {effect}" for effect in extra)])
+
+
+def _virtual_service(vs: VirtualService) -> str:
+    hosts = ", ".join(short_host(host) for host in vs.hosts)
+    via = f" (via {', '.join(vs.gateways)})" if vs.gateways else ""
+    rules: tuple[HTTPRoute | TCPRoute, ...] = (*vs.http, *vs.tcp)
+    return f"{hosts}{via}: {clauses(_rule(rule, vs.hosts) for rule in rules)}"
+
+
+def _flatten(prefix: str, value: object) -> list[str]:
     if isinstance(value, dict):
         return [item for key, inner in value.items() for item in _flatten(f"{prefix}.{key}".lstrip("."), inner)]
     return [f"{prefix}={value}"]
 
 
-def _destination_rule(spec: dict[str, Any]) -> str:
-    return f"{_short_host(spec['host'])}: {', '.join(_flatten('', spec['trafficPolicy']))}"
+def _destination_rule(rule: DestinationRule) -> str:
+    return f"{short_host(rule.host)}: {', '.join(_flatten('', serialise(rule.traffic_policy)))}"
 
 
-def describe(objects: tuple[IstioObject, ...]) -> tuple[str, ...]:
+def describe(objects: tuple[CustomObject, ...]) -> tuple[str, ...]:
     """One line per VirtualService, and per DestinationRule that sets a traffic policy."""
     lines = []
     for obj in objects:
-        if obj["kind"] == "VirtualService":
-            lines.append(_virtual_service(obj["spec"]))
-        elif obj["kind"] == "DestinationRule" and "trafficPolicy" in obj["spec"]:
-            lines.append(_destination_rule(obj["spec"]))
+        if isinstance(obj, VirtualService):
+            lines.append(_virtual_service(obj))
+        elif isinstance(obj, DestinationRule) and obj.traffic_policy is not None:
+            lines.append(_destination_rule(obj))
     return tuple(lines)

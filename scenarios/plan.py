@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from model.istio_objects import IstioObject
+from model.crd import CustomObject
 from model.workloads import AppSet
 from scenarios.describe import describe
 
 
 @dataclass(frozen=True)
 class ScenarioPlan:
-    objects: tuple[IstioObject, ...] = ()
+    objects: tuple[CustomObject, ...] = ()
     samples: AppSet | None = None
     notes: tuple[str, ...] = ()
 

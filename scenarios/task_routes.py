@@ -2,7 +2,30 @@
 
 from __future__ import annotations
 
-from model import istio_objects as istio
+from model.istio_routing import (
+    ConnectionPool,
+    Destination,
+    DestinationRule,
+    Gateway,
+    HTTPMatch,
+    HTTPRoute,
+    HTTPSettings,
+    L4Match,
+    OutlierDetection,
+    Percent,
+    Port,
+    Server,
+    ServiceEntry,
+    StringMatch,
+    Subset,
+    TCPRoute,
+    TCPSettings,
+    TrafficPolicy,
+    VirtualService,
+    split,
+    to,
+    version_subset,
+)
 from model.mesh import (
     EGRESS_GATEWAY,
     EGRESS_HTTP_PORT,
@@ -31,35 +54,32 @@ HTTPBIN_HOST = "httpbin.example.com"
 
 def circuit_breaking(_: ScenarioParameters) -> ScenarioPlan:
     namespace = "circuit-breaking"
-    policy = {
-        "connectionPool": {
-            "tcp": {"maxConnections": 1},
-            "http": {"http1MaxPendingRequests": 1, "maxRequestsPerConnection": 1},
-        },
-        "outlierDetection": {
-            "consecutive5xxErrors": 1,
-            "interval": "1s",
-            "baseEjectionTime": "3m",
-            "maxEjectionPercent": 100,
-        },
-    }
+    policy = TrafficPolicy(
+        connection_pool=ConnectionPool(
+            tcp=TCPSettings(max_connections=1),
+            http=HTTPSettings(http1_max_pending_requests=1, max_requests_per_connection=1),
+        ),
+        outlier_detection=OutlierDetection(
+            consecutive_5xx_errors=1, interval="1s", base_ejection_time="3m", max_ejection_percent=100
+        ),
+    )
     return ScenarioPlan(
-        (istio.destination_rule("httpbin", namespace, "httpbin", traffic_policy=policy),),
+        (DestinationRule("httpbin", namespace, host="httpbin", traffic_policy=policy),),
         circuit_breaking_samples(namespace),
     )
 
 
 def mirroring(p: ScenarioParameters) -> ScenarioPlan:
     namespace = "mirroring"
-    rule = {
-        "route": [istio.route("httpbin", "v1", weight=100)],
-        "mirror": istio.destination("httpbin", "v2"),
-        "mirrorPercentage": istio.percentage(p.mirror_percentage),
-    }
+    rule = HTTPRoute(
+        route=(to("httpbin", "v1", weight=100),),
+        mirror=Destination("httpbin", "v2"),
+        mirror_percentage=Percent(p.mirror_percentage),
+    )
     return ScenarioPlan(
         (
-            istio.destination_rule("httpbin", namespace, "httpbin", HTTPBIN_VERSIONS),
-            istio.virtual_service("httpbin", namespace, ["httpbin"], http=[rule]),
+            DestinationRule("httpbin", namespace, host="httpbin", subsets=tuple(map(version_subset, HTTPBIN_VERSIONS))),
+            VirtualService("httpbin", namespace, hosts=("httpbin",), http=(rule,)),
         ),
         mirroring_samples(namespace),
     )
@@ -68,18 +88,22 @@ def mirroring(p: ScenarioParameters) -> ScenarioPlan:
 def tcp_traffic_shifting(p: ScenarioParameters) -> ScenarioPlan:
     namespace = "tcp-traffic-shifting"
     gateway = "tcp-echo-gateway"
-    split = istio.split("tcp-echo", p.tcp_echo_weights, port=TCP_ECHO_PORT)
+    rule = TCPRoute(split("tcp-echo", p.tcp_echo_weights, port=TCP_ECHO_PORT), (L4Match(INGRESS_TCP_PORT),))
     return ScenarioPlan(
         (
-            istio.gateway(gateway, namespace, INGRESS_SELECTOR, [istio.server(INGRESS_TCP_PORT, "tcp", "TCP", ["*"])]),
-            istio.destination_rule("tcp-echo-destination", namespace, "tcp-echo", tuple(TCP_ECHO_PREFIXES)),
-            istio.virtual_service(
-                "tcp-echo",
+            Gateway(
+                gateway,
                 namespace,
-                ["*"],
-                gateways=[gateway],
-                tcp=[{"match": [{"port": INGRESS_TCP_PORT}], "route": split}],
+                selector=INGRESS_SELECTOR,
+                servers=(Server(Port(INGRESS_TCP_PORT, "tcp", "TCP"), ("*",)),),
             ),
+            DestinationRule(
+                "tcp-echo-destination",
+                namespace,
+                host="tcp-echo",
+                subsets=tuple(map(version_subset, TCP_ECHO_PREFIXES)),
+            ),
+            VirtualService("tcp-echo", namespace, hosts=("*",), gateways=(gateway,), tcp=(rule,)),
         ),
         tcp_echo_samples(namespace),
     )
@@ -89,17 +113,20 @@ def httpbin_ingress(p: ScenarioParameters) -> ScenarioPlan:
     """Only the listed paths reach httpbin; the gateway answers 404 for anything else on this host."""
     namespace = "httpbin-ingress"
     gateway = "httpbin-gateway"
-    prefixes = ["/headers"] + (["/status"] if p.httpbin_status_path else [])
-    rule = {
-        "match": [{"uri": {"prefix": prefix}} for prefix in prefixes],
-        "route": [istio.route("httpbin", port=HTTPBIN_PORT)],
-    }
+    prefixes = ("/headers", "/status") if p.httpbin_status_path else ("/headers",)
+    rule = HTTPRoute(
+        route=(to("httpbin", port=HTTPBIN_PORT),),
+        match=tuple(HTTPMatch(uri=StringMatch("prefix", prefix)) for prefix in prefixes),
+    )
     return ScenarioPlan(
         (
-            istio.gateway(
-                gateway, namespace, INGRESS_SELECTOR, [istio.server(INGRESS_HTTP_PORT, "http", "HTTP", [HTTPBIN_HOST])]
+            Gateway(
+                gateway,
+                namespace,
+                selector=INGRESS_SELECTOR,
+                servers=(Server(Port(INGRESS_HTTP_PORT, "http", "HTTP"), (HTTPBIN_HOST,)),),
             ),
-            istio.virtual_service("httpbin", namespace, [HTTPBIN_HOST], gateways=[gateway], http=[rule]),
+            VirtualService("httpbin", namespace, hosts=(HTTPBIN_HOST,), gateways=(gateway,), http=(rule,)),
         ),
         httpbin_samples(namespace),
         notes=(f"{HTTPBIN_HOST}: any other path -> 404 from the ingress gateway",),
@@ -111,34 +138,32 @@ def egress_gateway(p: ScenarioParameters) -> ScenarioPlan:
     namespace = "egress-gateway"
     gateway = "istio-egressgateway"
     egress_service = f"{EGRESS_GATEWAY}.{ISTIO_NAMESPACE}.svc.cluster.local"
-    ports = [
-        {"number": 80, "name": "http-port", "protocol": "HTTP"},
-        {"number": 443, "name": "https", "protocol": "HTTPS"},
-    ]
-    rules = [
-        {
-            "match": [{"gateways": ["mesh"], "port": 80}],
-            "route": [istio.route(egress_service, "external", 100, port=80)],
-        },
-        {"match": [{"gateways": [gateway], "port": 80}], "route": [istio.route(p.egress_host, weight=100, port=80)]},
-    ]
+    rules = (
+        HTTPRoute((to(egress_service, "external", 100, port=80),), (HTTPMatch(gateways=("mesh",), port=80),)),
+        HTTPRoute((to(p.egress_host, weight=100, port=80),), (HTTPMatch(gateways=(gateway,), port=80),)),
+    )
     return ScenarioPlan(
         (
-            istio.service_entry("external-host", namespace, p.egress_host, ports),
-            istio.gateway(
-                gateway, namespace, EGRESS_SELECTOR, [istio.server(EGRESS_HTTP_PORT, "http", "HTTP", [p.egress_host])]
-            ),
-            istio.istio_object(
-                "DestinationRule",
-                "egressgateway-for-external-host",
+            ServiceEntry(
+                "external-host",
                 namespace,
-                {"host": egress_service, "subsets": [{"name": "external"}]},
+                hosts=(p.egress_host,),
+                ports=(Port(80, "http-port", "HTTP"), Port(443, "https", "HTTPS")),
             ),
-            istio.virtual_service(
+            Gateway(
+                gateway,
+                namespace,
+                selector=EGRESS_SELECTOR,
+                servers=(Server(Port(EGRESS_HTTP_PORT, "http", "HTTP"), (p.egress_host,)),),
+            ),
+            DestinationRule(
+                "egressgateway-for-external-host", namespace, host=egress_service, subsets=(Subset("external"),)
+            ),
+            VirtualService(
                 "external-host-through-egress-gateway",
                 namespace,
-                [p.egress_host],
-                gateways=[gateway, "mesh"],
+                hosts=(p.egress_host,),
+                gateways=(gateway, "mesh"),
                 http=rules,
             ),
         ),

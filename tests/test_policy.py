@@ -10,6 +10,17 @@ import ast
 
 import pytest
 
+from model.istio_routing import (
+    Destination,
+    DestinationRule,
+    HTTPRoute,
+    MirrorPolicy,
+    RouteDestination,
+    TCPRoute,
+    VirtualService,
+    to,
+    version_subset,
+)
 from policy import validators
 from tests.conftest import rendered
 from tools.preview.stack_config import ROOT
@@ -22,27 +33,26 @@ DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 CLUSTER = "gcp:container/cluster:Cluster"
 
 
-def destination(host: str, subset: str | None = None, weight: int | None = None) -> dict:
-    route: dict = {"destination": {"host": host, **({"subset": subset} if subset else {})}}
-    return {**route, **({"weight": weight} if weight is not None else {})}
+def destination(host: str, subset: str | None = None, weight: int | None = None) -> RouteDestination:
+    return to(host, subset, weight)
 
 
 def virtual_service(namespace: str = "bookinfo", **protocols) -> dict:
-    return {"metadata": {"name": "vs", "namespace": namespace}, "spec": {"hosts": ["reviews"], **protocols}}
+    return VirtualService("vs", namespace, hosts=("reviews",), **protocols).manifest()
 
 
-def http(*routes: dict, **extra) -> dict:
+def http(*routes: RouteDestination, **extra) -> dict:
     """A VirtualService in bookinfo with one HTTP rule over `routes`."""
-    return virtual_service(http=[{"route": list(routes), **extra}])
+    return virtual_service(http=(HTTPRoute(routes, **extra),))
 
 
-def tcp(*routes: dict, namespace: str = "bookinfo") -> dict:
-    return virtual_service(namespace, tcp=[{"route": list(routes)}])
+def tcp(*routes: RouteDestination, namespace: str = "bookinfo") -> dict:
+    return virtual_service(namespace, tcp=(TCPRoute(routes),))
 
 
 def destination_rule(host: str, *subsets: str, namespace: str = "bookinfo") -> dict:
-    spec = {"host": host, "subsets": [{"name": s, "labels": {"version": s}} for s in subsets]}
-    return {"metadata": {"name": host.split(".")[0], "namespace": namespace}, "spec": spec}
+    subsets_ = tuple(map(version_subset, subsets))
+    return DestinationRule(host.split(".")[0], namespace, host=host, subsets=subsets_).manifest()
 
 
 def release(name: str, values: dict, chart: str = "gateway") -> dict:
@@ -209,7 +219,7 @@ def test_blocks_destroy(props, protect, expected):
     assert validators.blocks_destroy(CLUSTER, props, protect) == expected
 
 
-MIRRORS_V2 = {"mirrors": [{"destination": {"host": "httpbin", "subset": "v2"}}]}
+MIRRORS_V2 = {"mirrors": (MirrorPolicy(Destination("httpbin", "v2")),)}
 
 # (case, [(type, props)] of a stack, expected messages)
 SUBSET_CASES = [
@@ -231,7 +241,7 @@ SUBSET_CASES = [
     (
         "mirror defined",
         [
-            (VS, http(destination("httpbin", "v1"), mirror={"host": "httpbin", "subset": "v2"})),
+            (VS, http(destination("httpbin", "v1"), mirror=Destination("httpbin", "v2"))),
             (DR, destination_rule("httpbin", "v1", "v2")),
         ],
         [],

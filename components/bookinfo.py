@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components.declare import Children, declare, declare_app_set
-from model.bookinfo_app import APPS, NAMESPACE, ingress_objects
+from model.bookinfo_app import APPS, NAMESPACE, VERSIONS, gateway_api_ingress_objects, ingress_objects
 from model.workloads import Scheduled
 
 
@@ -16,6 +17,8 @@ from model.workloads import Scheduled
 class BookinfoArgs:
     istiod: pulumi.Resource
     image_registry: str | None = None
+    gateway_api: bool = False  # route with the Gateway API: its ingress and a Service per version
+    routing_after: Sequence[pulumi.Resource] = ()  # what the routing objects wait for (the Gateway API's CRDs)
 
 
 class Bookinfo(pulumi.ComponentResource):
@@ -27,9 +30,10 @@ class Bookinfo(pulumi.ComponentResource):
     def __init__(self, name: str, args: BookinfoArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("istio-demo:bookinfo:Bookinfo", name, None, opts)
         children = Children(self, name)
-        self.namespace = declare_app_set(APPS, args.istiod, children, args.image_registry)
-        for obj in ingress_objects():
-            declare(obj.manifest(), children, self.namespace, args.istiod)
+        apps = APPS.with_version_services(*VERSIONS) if args.gateway_api else APPS
+        self.namespace = declare_app_set(apps, args.istiod, children, args.image_registry)
+        for obj in gateway_api_ingress_objects() if args.gateway_api else ingress_objects():
+            declare(obj.manifest(), children, self.namespace, args.istiod, *args.routing_after)
 
         self.scheduled = APPS.scheduled()
         self.register_outputs({"namespace": NAMESPACE})

@@ -14,7 +14,7 @@ from model.versions import mirrored
 from model.workloads import (
     POD_SECURITY_CONTEXT,
     AppSet,
-    Port,
+    ServiceSpec,
     Workload,
     container_security_context,
     readiness_probe,
@@ -103,19 +103,18 @@ def deployment(
     )
 
 
-def service(
-    app: str, ports: tuple[Port, ...], namespace: str, children: Children, *after: pulumi.Resource
-) -> k8s.core.v1.Service:
-    """A ClusterIP Service selecting every version of `app`."""
+def service(spec: ServiceSpec, namespace: str, children: Children, *after: pulumi.Resource) -> k8s.core.v1.Service:
+    """A ClusterIP Service selecting every version of its app, or one version."""
+    labels = {"app": spec.app, "service": spec.name}
     return k8s.core.v1.Service(
-        **children.child(f"{namespace}-{app}", *after),
-        metadata=k8s.meta.v1.ObjectMetaArgs(name=app, namespace=namespace, labels={"app": app, "service": app}),
+        **children.child(f"{namespace}-{spec.name}", *after),
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=spec.name, namespace=namespace, labels=labels),
         spec=k8s.core.v1.ServiceSpecArgs(
             ports=[
                 k8s.core.v1.ServicePortArgs(name=port.name, port=port.port, target_port=port.target_port)
-                for port in ports
+                for port in spec.ports
             ],
-            selector={"app": app},
+            selector=spec.selector,
         ),
     )
 
@@ -146,7 +145,7 @@ def declare_app_set(
     for name, account in apps.service_accounts:
         service_account(name, account, apps.namespace, children, namespace)
     for spec in apps.services:
-        service(spec.app, spec.ports, apps.namespace, children, namespace)
+        service(spec, apps.namespace, children, namespace)
     for workload in apps.workloads:
         image = mirrored(workload.image, image_registry)
         deployment(replace(workload, image=image), apps.namespace, children, namespace)

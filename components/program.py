@@ -9,6 +9,7 @@ import pulumi_kubernetes as k8s
 from components.addons import ObservabilityAddons, ObservabilityAddonsArgs
 from components.bookinfo import Bookinfo, BookinfoArgs
 from components.existing import ExistingCluster, ExistingClusterArgs
+from components.gateway_api import GatewayApiCrds, GatewayApiCrdsArgs
 from components.gke import GkeCluster, GkeClusterArgs
 from components.istio import IstioMesh, IstioMeshArgs
 from components.samples import SampleWorkloads, SampleWorkloadsArgs
@@ -33,6 +34,14 @@ def cluster_provider(settings: Settings) -> k8s.Provider:
     return ExistingCluster("cluster", ExistingClusterArgs(target.kube_context, target.kubeconfig)).provider
 
 
+def gateway_api_crds(settings: Settings, opts: pulumi.ResourceOptions) -> list[pulumi.Resource]:
+    """The Gateway API's CRDs, if the stack routes with it and the cluster does not bring its own."""
+    source = settings.mesh.gateway_api_crds
+    if not settings.mesh.gateway_api or source is None:
+        return []
+    return [GatewayApiCrds("gateway-api", GatewayApiCrdsArgs(source), opts)]
+
+
 def export_productpage(settings: Settings, mesh: IstioMesh) -> None:
     """How to reach the product page: the load balancer's URL, or a port-forward and its local URL."""
     if mesh.ingress_ip is not None:
@@ -48,7 +57,7 @@ def program() -> None:
     settings = load_settings(pulumi.Config(), pulumi.Config("gcp"), CATALOG, configured_keys())
     for warning in settings.warnings:
         pulumi.log.warn(warning)
-    plan = CATALOG[settings.scenario].build(settings.parameters)
+    plan = CATALOG[settings.scenario].plan(settings.mesh.routing_api, settings.parameters)
     registry = settings.target.image_registry
 
     provider = cluster_provider(settings)
@@ -63,7 +72,12 @@ def program() -> None:
         ObservabilityAddonsArgs(settings.addons, settings.target, mesh.istiod, mesh.namespace),
         on_cluster(),
     )
-    bookinfo = Bookinfo("bookinfo", BookinfoArgs(mesh.istiod, registry), on_cluster())
+    routing_after = gateway_api_crds(settings, on_cluster())
+    bookinfo = Bookinfo(
+        "bookinfo",
+        BookinfoArgs(mesh.istiod, registry, settings.mesh.gateway_api, routing_after),
+        on_cluster(),
+    )
     samples = (
         SampleWorkloads("samples", SampleWorkloadsArgs(plan.samples, mesh.istiod, registry), on_cluster())
         if plan.samples
@@ -71,7 +85,7 @@ def program() -> None:
     )
     MeshSecurity("security", MeshSecurityArgs(settings.security, mesh.istiod, bookinfo.namespace), on_cluster())
     namespaces = [bookinfo.namespace] + ([samples.namespace] if samples else [])
-    TrafficScenario("scenario", TrafficScenarioArgs(plan, mesh.istiod, namespaces), on_cluster())
+    TrafficScenario("scenario", TrafficScenarioArgs(plan, mesh.istiod, namespaces, routing_after), on_cluster())
 
     export_productpage(settings, mesh)
     pulumi.export("scenario", settings.scenario)

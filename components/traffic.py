@@ -16,6 +16,7 @@ class TrafficScenarioArgs:
     plan: ScenarioPlan
     istiod: pulumi.Resource
     namespaces: Sequence[pulumi.Resource]
+    routing_after: Sequence[pulumi.Resource] = ()  # the Gateway API's CRDs, under routingApi=gateway-api
 
 
 class TrafficScenario(pulumi.ComponentResource):
@@ -25,5 +26,5 @@ class TrafficScenario(pulumi.ComponentResource):
         super().__init__("istio-demo:scenarios:TrafficScenario", name, None, opts)
         children = Children(self, name)
         for obj in args.plan.objects:
-            declare(obj.manifest(), children, args.istiod, *args.namespaces)
+            declare(obj.manifest(), children, args.istiod, *args.namespaces, *args.routing_after)
         self.register_outputs({"routing": list(args.plan.routing)})

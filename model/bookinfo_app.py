@@ -3,9 +3,10 @@ that expose it through the ingress gateway."""
 
 from __future__ import annotations
 
+from model import gateway_api
 from model import istio_routing as istio
 from model.crd import CustomObject
-from model.mesh import INGRESS_HTTP_PORT, INGRESS_SELECTOR
+from model.mesh import INGRESS_GATEWAY, INGRESS_HTTP_PORT, INGRESS_SELECTOR
 from model.versions import bookinfo_image
 from model.workloads import AppSet, Port, ServiceSpec, Size, Workload
 
@@ -124,3 +125,30 @@ def ingress_objects() -> list[CustomObject]:
         for app, versions in VERSIONS.items()
     ]
     return [entry, frontend, *rules]
+
+
+def gateway_api_ingress_objects() -> list[CustomObject]:
+    """The Gateway API's ingress: a Gateway bound to the ingress gateway's deployment and the productpage
+    HTTPRoute (upstream's samples/bookinfo/gateway-api/bookinfo-gateway.yaml, bound instead of deployed)."""
+    entry = gateway_api.Gateway(
+        GATEWAY,
+        NAMESPACE,
+        addresses=gateway_api.bound_to(INGRESS_GATEWAY),
+        listeners=(
+            gateway_api.Listener("http", gateway_api.HTTP_PORT, "HTTP", allowed_routes=gateway_api.SAME_NAMESPACE),
+        ),
+    )
+    paths = (
+        gateway_api.PathMatch("Exact", "/productpage"),
+        gateway_api.PathMatch("PathPrefix", "/static"),
+        gateway_api.PathMatch("Exact", "/login"),
+        gateway_api.PathMatch("Exact", "/logout"),
+        gateway_api.PathMatch("PathPrefix", "/api/v1/products"),
+    )
+    rule = gateway_api.HTTPRouteRule(
+        (gateway_api.BackendRef("productpage", PORT),), tuple(gateway_api.RouteMatch(path=path) for path in paths)
+    )
+    frontend = gateway_api.HTTPRoute(
+        "bookinfo", NAMESPACE, parent_refs=(gateway_api.ParentRef(GATEWAY),), rules=(rule,)
+    )
+    return [entry, frontend]

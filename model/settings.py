@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from model.config import ConfigError, ConfigParser, RawConfig, config_text, refuse_unknown
-from model.parameters import ScenarioParameters, load_parameters
+from model.gateway_api import DURATION_MAX_MS, HEADER_NAME_MAX
+from model.parameters import ScenarioParameters, load_parameters, milliseconds
 from model.project import load_project
+from model.versions import GATEWAY_API_CRDS_URL
 
 # GKE allows 40 characters for cluster and node pool names, and the node pool is named `<clusterName>-nodes`.
 GKE_NAME_MAX = 40
@@ -24,6 +26,7 @@ VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
 RELEASE_CHANNELS = ("RAPID", "REGULAR", "STABLE")
 MTLS_MODES = ("PERMISSIVE", "STRICT")
 TARGETS = ("gke", "existing")
+ROUTING_APIS = ("istio", "gateway-api")
 # Istio's platform values (manifests/helm-profiles/platform-*.yaml); `none` sets no platform.
 PLATFORMS = ("none", "gke", "k3d", "k3s", "microk8s", "minikube", "openshift")
 SERVICE_TYPES = ("LoadBalancer", "NodePort", "ClusterIP")
@@ -37,6 +40,7 @@ REGISTRY = re.compile(
     r"^(?:localhost|[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)+)(?::[0-9]{1,5})?"
     r"(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$"
 )
+GATEWAY_API_CRDS = re.compile(r"^(?:https?://[^\s/?#]+(?:/[^\s?#]*)?|/[^\s]*|cluster)$")
 CHART_MIRROR = re.compile(r"^(?:(?:https?|oci)://[^\s/?#]+(?:/[^\s?#]*)?|/[^\s]*)$")
 # Keys only the gke target reads: set away from their defaults on an existing cluster they are ignored, with a warning.
 GKE_ONLY = ("clusterName", "nodeCount", "machineType", "spotNodes", "releaseChannel", "deletionProtection")
@@ -91,6 +95,12 @@ class TargetSettings:
 class MeshSettings:
     istio_version: str
     egress_gateway: bool
+    routing_api: str
+    gateway_api_crds: str | None  # where to read the CRDs from; None: the cluster has them
+
+    @property
+    def gateway_api(self) -> bool:
+        return self.routing_api == "gateway-api"
 
 
 @dataclass(frozen=True)
@@ -178,9 +188,16 @@ def load_target(project: ConfigParser) -> TargetSettings:
 
 
 def load_mesh(project: ConfigParser) -> MeshSettings:
+    crds = project.optional_matching(
+        "gatewayApiCrds",
+        GATEWAY_API_CRDS,
+        "allowed: empty (the release on GitHub), an http(s):// mirror, an absolute directory, or `cluster`",
+    )
     return MeshSettings(
         istio_version=project.matching("istioVersion", VERSION, "allowed: a version x.y.z such as 1.30.3"),
         egress_gateway=project.boolean("egressGateway"),
+        routing_api=project.one_of("routingApi", ROUTING_APIS),
+        gateway_api_crds=None if crds == "cluster" else (crds or GATEWAY_API_CRDS_URL).rstrip("/"),
     )
 
 
@@ -225,6 +242,8 @@ def load_settings(
             "scenario", f"{scenario} needs the egress gateway", "set egressGateway=true or pick another scenario"
         )
     parameters = load_parameters(project)
+    if mesh.gateway_api:
+        refuse_beyond_gateway_api(parameters)
     return Settings(
         target=target,
         cluster=load_cluster(project, gcp, target),
@@ -239,6 +258,22 @@ def load_settings(
             + target_warnings(project, target)
         ),
     )
+
+
+def refuse_beyond_gateway_api(parameters: ScenarioParameters) -> None:
+    """Values valid for Istio's objects that the Gateway API's CRDs would refuse."""
+    if milliseconds(parameters.reviews_timeout) > DURATION_MAX_MS:
+        raise ConfigError(
+            "reviewsTimeout",
+            f"{parameters.reviews_timeout} is longer than a Gateway API duration can be",
+            "allowed with routingApi=gateway-api: at most 99999h59m59.999s",
+        )
+    if len(parameters.header_name) > HEADER_NAME_MAX:
+        raise ConfigError(
+            "headerName",
+            f"{len(parameters.header_name)} characters is longer than the Gateway API allows",
+            f"allowed with routingApi=gateway-api: at most {HEADER_NAME_MAX} characters",
+        )
 
 
 def changed_keys(project: ConfigParser, keys: tuple[str, ...]) -> list[str]:

@@ -65,4 +65,27 @@ ISTIO_DASHBOARDS_URL = "https://raw.githubusercontent.com/istio/istio/1.30.3/man
 
 # The Kubernetes minor version GKE's REGULAR channel runs (default for new clusters, 2026):
 # manifests are validated against this version's OpenAPI schema.
+# The Gateway API release Istio 1.30.3 supports, and where its CRDs are published: `config/crd` of the release
+# tag, `standard/` (TCPRoute only in `experimental/`). The offline render and the end-to-end run read the same
+# files from the Go module sigs.k8s.io/gateway-api at this version.
+GATEWAY_API_VERSION = "v1.5.1"
+GATEWAY_API_MODULE = "sigs.k8s.io/gateway-api"
+GATEWAY_API_CRDS_URL = f"https://raw.githubusercontent.com/kubernetes-sigs/gateway-api/{GATEWAY_API_VERSION}/config/crd"
+GATEWAY_API_STANDARD_CRDS = (
+    "gatewayclasses",
+    "gateways",
+    "httproutes",
+    "grpcroutes",
+    "referencegrants",
+    "backendtlspolicies",
+    "listenersets",
+    "tlsroutes",
+)
+GATEWAY_API_EXPERIMENTAL_CRDS = ("tcproutes",)
+GATEWAY_API_CRD_FILES = tuple(
+    f"{channel}/gateway.networking.k8s.io_{name}.yaml"
+    for channel, names in (("standard", GATEWAY_API_STANDARD_CRDS), ("experimental", GATEWAY_API_EXPERIMENTAL_CRDS))
+    for name in names
+)
+
 KUBERNETES_SCHEMA_VERSION = "1.35.0"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pulumi_kubernetes as k8s
 
@@ -121,8 +121,20 @@ def container_security_context(
 
 @dataclass(frozen=True)
 class ServiceSpec:
+    """A Service for every version of `app`, or, with `version`, for that version alone (named `<app>-<version>`,
+    as Bookinfo's bookinfo-versions.yaml does for the Gateway API's routes)."""
+
     app: str
     ports: tuple[Port, ...]
+    version: str | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.app}-{self.version}" if self.version else self.app
+
+    @property
+    def selector(self) -> dict[str, str]:
+        return {"app": self.app, "version": self.version} if self.version else {"app": self.app}
 
 
 @dataclass(frozen=True)
@@ -133,6 +145,13 @@ class AppSet:
     workloads: tuple[Workload, ...]
     services: tuple[ServiceSpec, ...]
     service_accounts: tuple[tuple[str, str], ...]
+
+    def with_version_services(self, *apps: str) -> AppSet:
+        """This set plus a Service per version of each of `apps`, for routes that name versions by Service."""
+        by_app = {spec.app: spec for spec in self.services if spec.version is None}
+        versions = [(w.app, w.version) for w in self.workloads if w.app in apps]
+        extra = tuple(ServiceSpec(app, by_app[app].ports, version) for app, version in versions)
+        return replace(self, services=self.services + extra)
 
     def scheduled(self) -> list[Scheduled]:
         return [workload.scheduled(sidecar=True) for workload in self.workloads]

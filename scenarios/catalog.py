@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from model.parameters import ScenarioParameters
 from scenarios import bookinfo_routes as bookinfo
+from scenarios import gateway_api_routes as gateway_api
 from scenarios import task_routes as tasks
 from scenarios.plan import ScenarioPlan
 
@@ -28,12 +29,17 @@ def no_caveats(_: ScenarioParameters) -> tuple[str, ...]:
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    build: Builder
+    build: Builder  # with routingApi=istio
+    build_gateway_api: Builder  # with routingApi=gateway-api
     changes: str  # docs: what it changes, with the tutorial's defaults
     shows: str  # docs: what you should see
     parameters: tuple[str, ...] = ()  # the configuration keys it reads
     caveats: Caveats = no_caveats  # warnings for valid values that make it show nothing
     needs_egress_gateway: bool = False
+
+    def plan(self, routing_api: str, parameters: ScenarioParameters) -> ScenarioPlan:
+        """The scenario's objects and samples, in the routing API `routing_api` names."""
+        return (self.build_gateway_api if routing_api == "gateway-api" else self.build)(parameters)
 
     @property
     def preset(self) -> str:
@@ -45,18 +51,21 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "round-robin",
         round_robin,
+        round_robin,
         changes="nothing routes reviews",
         shows="refresh the product page: no stars, black, red, in turn",
     ),
     Scenario(
         "all-v1",
         bookinfo.all_v1,
+        gateway_api.all_v1,
         changes="VirtualServices send productpage, reviews, ratings and details to v1",
         shows="never any stars",
     ),
     Scenario(
         "user-routing",
         bookinfo.user_routing,
+        gateway_api.user_routing,
         changes="all-v1, plus reviews: header `end-user` = `jason` → v2, otherwise v1",
         shows="logged in as jason: black stars every time; logged out or as anyone else: no stars",
         parameters=("user",),
@@ -64,6 +73,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "fault-delay",
         bookinfo.fault_delay,
+        gateway_api.fault_delay,
         changes="user-routing, plus ratings: a 7s delay on 100% of jason's requests",
         shows=(
             'as jason the page takes about 6s and then says "Sorry, product reviews are currently unavailable for'
@@ -76,6 +86,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "fault-abort",
         bookinfo.fault_abort,
+        gateway_api.fault_abort,
         changes="user-routing, plus ratings aborts 100% of jason's requests with HTTP 500",
         shows='as jason: "Ratings service is currently unavailable"; others see no stars',
         parameters=("user", "faultAbortStatus", "faultPercentage", "faultTarget"),
@@ -84,6 +95,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "traffic-shifting",
         bookinfo.traffic_shifting,
+        gateway_api.traffic_shifting,
         changes="all-v1, plus reviews split by weight (v1 50 / v3 50)",
         shows=(
             "about half the refreshes show red stars, the rest none; try `reviewsWeights=v1=80,v2=20`, then `v3=100`"
@@ -93,6 +105,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "request-timeout",
         bookinfo.request_timeout,
+        gateway_api.request_timeout,
         changes="all-v1, plus reviews → v2 with a 0.5s timeout and ratings delayed 2s",
         shows=(
             'the page returns in about 1s (productpage retries once) with "Sorry, product reviews are currently '
@@ -104,6 +117,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "header-routing",
         bookinfo.header_routing,
+        gateway_api.header_routing,
         changes="all-v1, plus reviews: `user-agent` matching `.*Firefox.*` → v2, others → v1",
         shows=(
             'black stars in Firefox, none in other browsers; `curl -s -A Firefox "$URL" \\| grep -c '
@@ -115,6 +129,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "circuit-breaking",
         tasks.circuit_breaking,
+        gateway_api.circuit_breaking,
         changes=(
             "namespace `circuit-breaking` with httpbin and fortio; DestinationRule on httpbin: 1 connection, 1 "
             "pending request, 1 request per connection, eject after one 5xx (1s interval, 3m ejection, up to "
@@ -130,6 +145,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "mirroring",
         tasks.mirroring,
+        gateway_api.mirroring,
         changes="namespace `mirroring` with httpbin v1, v2 and curl; all traffic to v1, mirrored to v2 (100%)",
         shows=(
             "`kubectl -n mirroring exec deploy/curl-v1 -- curl -sS http://httpbin:8000/headers` answers from v1; "
@@ -141,6 +157,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "tcp-traffic-shifting",
         tasks.tcp_traffic_shifting,
+        gateway_api.tcp_traffic_shifting,
         changes=(
             'namespace `tcp-traffic-shifting` with tcp-echo v1 ("one") and v2 ("two"); a TCP Gateway on the '
             "ingress gateway's 31400; v1 80 / v2 20"
@@ -154,6 +171,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "httpbin-ingress",
         tasks.httpbin_ingress,
+        gateway_api.httpbin_ingress,
         changes=(
             "namespace `httpbin-ingress` with httpbin; Gateway and VirtualService for host `httpbin.example.com` "
             "routing only `/headers` (and `/status` if asked)"
@@ -167,6 +185,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "egress-gateway",
         tasks.egress_gateway,
+        gateway_api.egress_gateway,
         changes=(
             "namespace `egress-gateway` with curl; ServiceEntry for `edition.cnn.com`, an egress Gateway, "
             "DestinationRule and VirtualService sending port 80 from the mesh through `istio-egressgateway`"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from model import gateway_api
 from model.crd import CustomObject, serialise
 from model.istio_routing import (
     DestinationRule,
@@ -103,12 +104,69 @@ def _destination_rule(rule: DestinationRule) -> str:
     return f"{short_host(rule.host)}: {', '.join(_flatten('', serialise(rule.traffic_policy)))}"
 
 
+def _backends(refs: tuple[gateway_api.BackendRef, ...], service: str | None) -> str:
+    """Backends: just the version when it is a version's Service of the routed Service itself."""
+    names = []
+    for ref in refs:
+        version = service is not None and ref.name.startswith(f"{service}-")
+        name = ref.name.removeprefix(f"{service}-") if version else ref.name
+        if ref.namespace:
+            name += f".{ref.namespace}"
+        if not version and ref.port is not None:
+            name += f":{ref.port}"
+        if ref.weight is not None and len(refs) > 1:
+            name += f" {ref.weight}%"
+        names.append(name)
+    return ", ".join(names)
+
+
+def _route_match(match: gateway_api.RouteMatch) -> str:
+    parts = [
+        f"{header.name}={header.value}" if header.type == "Exact" else f"{header.name}~{header.value}"
+        for header in match.headers
+    ]
+    if match.path is not None:
+        parts.append(f"{'exact' if match.path.type == 'Exact' else 'prefix'} {match.path.value}")
+    return " and ".join(parts)
+
+
+def _route_effects(rule: gateway_api.HTTPRouteRule, service: str | None) -> list[str]:
+    found = [f"timeout {rule.timeouts.request}"] if rule.timeouts is not None else []
+    for mirror in (f.request_mirror for f in rule.filters):
+        found.append(f"mirrored to {_backends((mirror.backend_ref,), service)} ({mirror.percent}%)")
+    return found
+
+
+def _parents(route: gateway_api.HTTPRoute | gateway_api.TCPRoute) -> tuple[str | None, str]:
+    """The Service a mesh route is for (None for a Gateway's route), and the route's subject in words."""
+    parent = route.parent_refs[0]
+    if parent.kind == "Service":
+        return parent.name, parent.name
+    hosts = ", ".join(route.hostnames) if isinstance(route, gateway_api.HTTPRoute) and route.hostnames else "*"
+    return None, f"{hosts} (via {parent.kind or 'Gateway'} {parent.name})"
+
+
+def _gateway_route(route: gateway_api.HTTPRoute | gateway_api.TCPRoute) -> str:
+    service, subject = _parents(route)
+    rules = []
+    for rule in route.rules:
+        target = _backends(rule.backend_refs, service)
+        if isinstance(rule, gateway_api.HTTPRouteRule):
+            extra = "".join(f", {effect}" for effect in _route_effects(rule, service))
+            rules.append(([_route_match(match) for match in rule.matches], target + extra))
+        else:
+            rules.append(([], target))
+    return f"{subject}: {clauses(rules)}"
+
+
 def describe(objects: tuple[CustomObject, ...]) -> tuple[str, ...]:
-    """One line per VirtualService, and per DestinationRule that sets a traffic policy."""
+    """One line per VirtualService and Gateway API route, and per DestinationRule that sets a traffic policy."""
     lines = []
     for obj in objects:
         if isinstance(obj, VirtualService):
             lines.append(_virtual_service(obj))
+        elif isinstance(obj, gateway_api.HTTPRoute | gateway_api.TCPRoute):
+            lines.append(_gateway_route(obj))
         elif isinstance(obj, DestinationRule) and obj.traffic_policy is not None:
             lines.append(_destination_rule(obj))
     return tuple(lines)

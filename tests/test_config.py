@@ -182,6 +182,8 @@ FIXED_DEFAULTS = {
     "istioVersion": "1.30.3",
     "egressGateway": True,
     "scenario": "round-robin",
+    "routingApi": "istio",
+    "gatewayApiCrds": "",
     "user": "jason",
     "reviewsWeights": "v1=50,v3=50",
     "tcpEchoWeights": "v1=80,v2=20",

@@ -39,7 +39,7 @@ def _virtual_service(route: dict) -> dict:
         ),
         (
             {"apiVersion": "networking.istio.io/v1", "kind": "Sidecarz", "metadata": {"name": "x"}, "spec": {}},
-            "no Istio CRD serves Sidecarz",
+            "no CRD serves Sidecarz",
         ),
         (
             {

@@ -7,6 +7,8 @@ import json
 import subprocess
 from pathlib import Path
 
+from model.versions import GATEWAY_API_MODULE, GATEWAY_API_VERSION
+
 
 class GoModuleError(RuntimeError):
     """A module version the Go module proxy here does not serve (or Go could not fetch)."""
@@ -25,3 +27,9 @@ def module_dir(module: str, version: str, cwd: Path = Path(".")) -> Path:
             f"{module}@{version} cannot be had through the Go module proxy: {info.get('Error', '').strip()}"
         )
     return Path(info["Dir"])
+
+
+def gateway_api_crd_dir() -> Path:
+    """The Gateway API release's config/crd (standard/ and experimental/), from its Go module at the pinned version:
+    the same files the stack reads from the release on GitHub."""
+    return module_dir(GATEWAY_API_MODULE, GATEWAY_API_VERSION) / "config" / "crd"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tools.gomod import gateway_api_crd_dir
 from tools.preview.offline import Run, run_program
 from tools.preview.stack_config import ROOT, as_runtime_strings, assemble
 
@@ -30,8 +31,16 @@ def render(
 ) -> Rendering:
     """Runs the program offline with the assembled configuration; raises ConfigError or UsageError."""
     project, config = assemble(stack, preset, overrides, root)
-    run = run_program(project.name, stack, as_runtime_strings(config), root)
+    run = run_program(project.name, stack, offline_sources(project.name, as_runtime_strings(config)), root)
     return Rendering(plan=plan_document(run, config), manifests=manifests(run), warnings=run.warnings)
+
+
+def offline_sources(namespace: str, runtime: dict[str, str]) -> dict[str, str]:
+    """The configuration with the Gateway API's CRDs read from its Go module (no network) unless a source is set."""
+    crds = f"{namespace}:gatewayApiCrds"
+    if runtime.get(f"{namespace}:routingApi") == "gateway-api" and not runtime.get(crds):
+        return {**runtime, crds: str(gateway_api_crd_dir())}
+    return runtime
 
 
 def plan_document(run: Run, config: dict[str, Any]) -> dict[str, Any]:

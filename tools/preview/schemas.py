@@ -2,10 +2,11 @@
 
 Built-in kinds go through `kubernetes-validate` (strict: unknown fields fail) at the Kubernetes version GKE's
 REGULAR channel runs. Istio kinds go through the OpenAPI schema of Istio's own CRDs (crd-all.gen.yaml of the
-pinned Istio release), made strict the way the API server's strict field validation is: an object schema
+pinned Istio release), the Gateway API's through its v1.5.1 CRDs (the files the stack installs), made strict the way the API server's strict field validation is: an object schema
 that lists its properties and does not preserve unknown fields rejects any other field. The CRDs' CEL rules
 (`x-kubernetes-validations`, e.g. durations of at least 1ms) are not evaluated here; the configuration
-parser refuses the values they would.
+parser refuses the values they would, and the end-to-end run applies every object to a real API server, which
+evaluates them all.
 """
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ import kubernetes_validate
 import yaml
 
 from model.project import load_project
-from model.versions import KUBERNETES_SCHEMA_VERSION
+from model.versions import GATEWAY_API_CRD_FILES, KUBERNETES_SCHEMA_VERSION
+from tools.gomod import gateway_api_crd_dir
 from tools.preview.stack_config import ROOT
 
 ISTIO_GROUPS = ("networking.istio.io", "security.istio.io", "telemetry.istio.io")
+GATEWAY_API_GROUP = "gateway.networking.k8s.io"
+VALUE_CHECKS = ("oneOf", "anyOf", "allOf", "not")
 
 
 def shared_upstream_dir() -> Path:
@@ -43,7 +47,9 @@ def strict(schema: Any) -> Any:
         return [strict(item) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    result = {key: strict(value) for key, value in schema.items()}
+    # oneOf/anyOf/allOf/not only add value checks to a structural schema (Kubernetes forbids new fields in them),
+    # so they are left open
+    result = {key: value if key in VALUE_CHECKS else strict(value) for key, value in schema.items()}
     closed = (
         "properties" in schema
         and "additionalProperties" not in schema
@@ -54,18 +60,16 @@ def strict(schema: Any) -> Any:
     return result
 
 
-@functools.lru_cache(maxsize=1)
-def istio_schemas() -> dict[tuple[str, str], dict[str, Any]]:
-    """(apiVersion, kind) -> strict schema of the whole object, from the pinned CRDs."""
-    path = upstream_dir() / "manifests" / "charts" / "base" / "files" / "crd-all.gen.yaml"
-    if not path.is_file():
-        raise FileNotFoundError(f"Istio CRDs not found at {path}; set ISTIO_UPSTREAM to the reference data")
+def crd_schemas(crds: list[Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(apiVersion, kind) -> strict schema of the whole object, for every served version of `crds`."""
     schemas: dict[tuple[str, str], dict[str, Any]] = {}
-    for crd in yaml.safe_load_all(path.read_text()):
+    for crd in crds:
         if not crd or crd.get("kind") != "CustomResourceDefinition":
             continue
         group, kind = crd["spec"]["group"], crd["spec"]["names"]["kind"]
         for version in crd["spec"]["versions"]:
+            if not version.get("served", True):
+                continue
             schema = copy.deepcopy(version["schema"]["openAPIV3Schema"])
             schema["properties"].update(
                 {"apiVersion": {"type": "string"}, "kind": {"type": "string"}, "metadata": {"type": "object"}}
@@ -74,13 +78,31 @@ def istio_schemas() -> dict[tuple[str, str], dict[str, Any]]:
     return schemas
 
 
+@functools.lru_cache(maxsize=1)
+def istio_schemas() -> dict[tuple[str, str], dict[str, Any]]:
+    """Istio's kinds, from the pinned CRDs."""
+    path = upstream_dir() / "manifests" / "charts" / "base" / "files" / "crd-all.gen.yaml"
+    if not path.is_file():
+        raise FileNotFoundError(f"Istio CRDs not found at {path}; set ISTIO_UPSTREAM to the reference data")
+    return crd_schemas(list(yaml.safe_load_all(path.read_text())))
+
+
+@functools.lru_cache(maxsize=1)
+def gateway_api_schemas() -> dict[tuple[str, str], dict[str, Any]]:
+    """The Gateway API's kinds, from the CRDs the stack installs (read from the release's Go module)."""
+    directory = gateway_api_crd_dir()
+    return crd_schemas([yaml.safe_load((directory / file).read_text()) for file in GATEWAY_API_CRD_FILES])
+
+
 def violations(obj: dict[str, Any]) -> list[str]:
     """Why `obj` would be refused under strict validation; empty when it is valid."""
     api_version, kind = obj.get("apiVersion", ""), obj.get("kind", "")
-    if api_version.split("/")[0] in ISTIO_GROUPS:
-        schema = istio_schemas().get((api_version, kind))
+    group = api_version.split("/")[0]
+    if group in (*ISTIO_GROUPS, GATEWAY_API_GROUP):
+        schemas = gateway_api_schemas() if group == GATEWAY_API_GROUP else istio_schemas()
+        schema = schemas.get((api_version, kind))
         if schema is None:
-            return [f"no Istio CRD serves {kind} at {api_version}"]
+            return [f"no CRD serves {kind} at {api_version}"]
         validator = jsonschema.Draft7Validator(schema)
         return [
             f"{'.'.join(map(str, error.path)) or '<root>'}: {error.message}" for error in validator.iter_errors(obj)

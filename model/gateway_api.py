@@ -1,0 +1,207 @@
+"""The Kubernetes Gateway API's objects as typed data (v1.5.1, the version Istio 1.30.3 supports): Gateway,
+HTTPRoute, TCPRoute and ReferenceGrant, with only the fields the project sets. Each serialises (model.crd) to
+the names the CRDs use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from model.crd import CustomObject
+from model.mesh import ISTIO_NAMESPACE
+
+GATEWAY_API = "gateway.networking.k8s.io/v1"
+GATEWAY_API_ALPHA = "gateway.networking.k8s.io/v1alpha2"  # TCPRoute: experimental channel only
+ISTIO_CLASS = "istio"
+HTTP_PORT = 80  # the gateway Services' HTTP port: a bound Gateway's listeners use its Service's ports
+# The CRDs' limits: a duration is at most four parts of at most five digits each (GEP-2257), so the longest
+# that gateway_duration writes is 99999h59m59s999ms; a header name is at most 256 characters.
+DURATION_MAX_MS = ((99_999 * 60 + 59) * 60 + 59) * 1000 + 999
+HEADER_NAME_MAX = 256
+
+
+@dataclass(frozen=True)
+class Address:
+    value: str
+    type: str = "Hostname"
+
+
+@dataclass(frozen=True)
+class RouteNamespaces:
+    from_: Literal["Same", "All"]
+
+
+@dataclass(frozen=True)
+class AllowedRoutes:
+    namespaces: RouteNamespaces
+
+
+@dataclass(frozen=True)
+class Listener:
+    name: str
+    port: int
+    protocol: Literal["HTTP", "TCP"]
+    hostname: str | None = None
+    allowed_routes: AllowedRoutes | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Gateway(CustomObject):
+    """A Gateway of class `istio`; with `addresses` naming an existing gateway Service, Istio binds the Gateway to
+    that deployment (Istio's "manual deployment") instead of deploying one of its own."""
+
+    API_VERSION: ClassVar[str] = GATEWAY_API
+    KIND: ClassVar[str] = "Gateway"
+
+    gateway_class_name: str = ISTIO_CLASS
+    addresses: tuple[Address, ...] = ()
+    listeners: tuple[Listener, ...]
+
+
+@dataclass(frozen=True)
+class ParentRef:
+    """What a route attaches to: a Gateway (the defaults), or a Service (`group=""`, `kind="Service"`: GAMMA)."""
+
+    name: str
+    group: str | None = None
+    kind: str | None = None
+    namespace: str | None = None
+    port: int | None = None
+    section_name: str | None = None
+
+
+def service_parent(name: str, port: int) -> ParentRef:
+    """A route attached to a Service: it routes the mesh's requests to that Service (GAMMA)."""
+    return ParentRef(name, group="", kind="Service", port=port)
+
+
+@dataclass(frozen=True)
+class BackendRef:
+    name: str
+    port: int | None = None
+    weight: int | None = None
+    group: str | None = None
+    kind: str | None = None
+    namespace: str | None = None
+
+
+@dataclass(frozen=True)
+class PathMatch:
+    type: Literal["Exact", "PathPrefix"]
+    value: str
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    name: str
+    value: str
+    type: Literal["Exact", "RegularExpression"] = "Exact"
+
+
+@dataclass(frozen=True)
+class RouteMatch:
+    path: PathMatch | None = None
+    headers: tuple[HeaderMatch, ...] = ()
+
+
+@dataclass(frozen=True)
+class RequestMirror:
+    backend_ref: BackendRef
+    percent: int | None = None
+
+
+@dataclass(frozen=True)
+class Filter:
+    type: Literal["RequestMirror"]
+    request_mirror: RequestMirror
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    request: str
+
+
+@dataclass(frozen=True)
+class HTTPRouteRule:
+    backend_refs: tuple[BackendRef, ...] = ()
+    matches: tuple[RouteMatch, ...] = ()
+    filters: tuple[Filter, ...] = ()
+    timeouts: Timeouts | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class HTTPRoute(CustomObject):
+    API_VERSION: ClassVar[str] = GATEWAY_API
+    KIND: ClassVar[str] = "HTTPRoute"
+
+    parent_refs: tuple[ParentRef, ...]
+    hostnames: tuple[str, ...] = ()
+    rules: tuple[HTTPRouteRule, ...]
+
+
+@dataclass(frozen=True)
+class TCPRouteRule:
+    backend_refs: tuple[BackendRef, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TCPRoute(CustomObject):
+    API_VERSION: ClassVar[str] = GATEWAY_API_ALPHA
+    KIND: ClassVar[str] = "TCPRoute"
+
+    parent_refs: tuple[ParentRef, ...]
+    rules: tuple[TCPRouteRule, ...]
+
+
+@dataclass(frozen=True)
+class GrantFrom:
+    group: str
+    kind: str
+    namespace: str
+
+
+@dataclass(frozen=True)
+class GrantTo:
+    group: str
+    kind: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReferenceGrant(CustomObject):
+    """Lets routes in another namespace name this namespace's Services as backends."""
+
+    API_VERSION: ClassVar[str] = GATEWAY_API
+    KIND: ClassVar[str] = "ReferenceGrant"
+
+    from_: tuple[GrantFrom, ...]
+    to: tuple[GrantTo, ...]
+
+
+def bound_to(service: str) -> tuple[Address, ...]:
+    """The address that binds a Gateway to the gateway chart's deployment behind `service` in istio-system."""
+    return (Address(f"{service}.{ISTIO_NAMESPACE}.svc.cluster.local"),)
+
+
+SAME_NAMESPACE = AllowedRoutes(RouteNamespaces("Same"))
+
+
+def versioned(service: str, version: str) -> str:
+    """The Service of one version of an app, as Bookinfo's bookinfo-versions.yaml names them: `reviews-v2`."""
+    return f"{service}-{version}"
+
+
+def split(service: str, weights: tuple[tuple[str, int], ...], port: int) -> tuple[BackendRef, ...]:
+    """Backends over the per-version Services by weight; a single version takes everything and needs no weight."""
+    if len(weights) == 1:
+        return (BackendRef(versioned(service, weights[0][0]), port),)
+    return tuple(BackendRef(versioned(service, version), port, weight) for version, weight in weights)
+
+
+def gateway_duration(milliseconds: int) -> str:
+    """Whole milliseconds as a Gateway API duration (GEP-2257: at most four `<1-5 digits><h|m|s|ms>` parts)."""
+    parts = []
+    for unit, size in (("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)):
+        amount, milliseconds = divmod(milliseconds, size)
+        if amount:
+            parts.append(f"{amount}{unit}")
+    return "".join(parts) or "0s"

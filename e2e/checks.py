@@ -98,9 +98,22 @@ def compare_with_cluster(cluster: Cluster, rendering: Rendering) -> list[str]:
     return problems
 
 
+# Kinds the stack retains on delete (the Gateway API's CRDs, as Helm keeps Istio's): removed from the stack, kept.
+RETAINED_KINDS = ("CustomResourceDefinition",)
+
+
+def retained(cluster: Cluster, manifests: Iterable[dict[str, Any]]) -> list[str]:
+    """Objects of retained kinds that the API server no longer has."""
+    kept = [obj for obj in manifests if obj["kind"] in RETAINED_KINDS]
+    live = live_objects(cluster, kept) if kept else {}
+    return [
+        f"{'/'.join(identity(obj))}: deleted, though retained on delete" for obj in kept if identity(obj) not in live
+    ]
+
+
 def absent(cluster: Cluster, gone: Iterable[dict[str, Any]]) -> list[str]:
-    """Objects that should no longer exist but do."""
-    gone = list(gone)
+    """Objects that should no longer exist but do (objects of retained kinds are left alone)."""
+    gone = [obj for obj in gone if obj["kind"] not in RETAINED_KINDS]
     if not gone:
         return []
     live = live_objects(cluster, gone)

@@ -31,6 +31,7 @@ from e2e.engine import STACK, Changes, Engine, stop_engine_processes
 from e2e.toolchain import TOOLS, ensure_all
 from scenarios.catalog import CATALOG
 from tools import upstream
+from tools.gomod import gateway_api_crd_dir
 from tools.preview.rendering import Rendering
 from tools.preview.stack_config import ROOT
 
@@ -46,6 +47,7 @@ BASE = (
     "jaeger=true",
 )
 SECURE = ("mtlsMode=STRICT", "authorization=true")
+GATEWAY_API = "gateway-api/"  # the prefix of the configurations and steps with routingApi=gateway-api
 SCENARIOS = list(CATALOG)
 
 
@@ -185,11 +187,15 @@ def cycle(report: Report, stack: ExitStack) -> None:
     target = (*BASE, f"kubeContext={kube.context}", f"kubeconfig={kube.kubeconfig}", f"chartMirror={state['mirror']}")
     configs: dict[str, tuple[str, ...]] = {scenario: (*target, f"scenario={scenario}") for scenario in SCENARIOS}
     configs.update({f"{scenario}+secure": (*target, f"scenario={scenario}", *SECURE) for scenario in SCENARIOS})
+    routed = (*target, "routingApi=gateway-api", f"gatewayApiCrds={gateway_api_crd_dir()}")
+    configs.update({f"{GATEWAY_API}{name}": (*routed, *configs[name][len(target) :]) for name in list(configs)})
     predicted = predictions(configs)
 
     report.run("analyze:seeded", lambda: (None, analyze.seeded_mistake_is_reported()))
     for scenario in SCENARIOS:
-        report.run(f"analyze:{scenario}", functools.partial(offline_analysis, scenario), fatal=False)
+        for prefix in ("", GATEWAY_API):
+            analysis = functools.partial(offline_analysis, f"{prefix}{scenario}")
+            report.run(f"{prefix}analyze:{scenario}", analysis, fatal=False)
 
     engine = Engine(BUILD / "engine", program)
     stack.callback(stop_engine_processes)
@@ -225,19 +231,31 @@ def cycle(report: Report, stack: ExitStack) -> None:
 
         return action
 
-    report.run(f"up:{SCENARIOS[0]}", apply(SCENARIOS[0]))
-    for scenario in SCENARIOS[1:]:
-        report.run(f"preview:{scenario}", preview(scenario))
-        report.run(f"up:{scenario}", apply(scenario))
-    last = SCENARIOS[-1]
-    report.run("up:strict", apply(f"{last}+secure"))
-    report.run("up:permissive", apply(last))
+    def scenario_cycle(prefix: str, switch_api: bool) -> None:
+        """`up` of every scenario, each switch previewed first; strict and permissive security; under `prefix`'s
+        routing API (optionally switching the API there and back); a no-op `up`, refresh and destroy."""
+
+        def named(scenario: str) -> str:
+            return f"{prefix}{scenario}"
+
+        report.run(f"{prefix}up:{SCENARIOS[0]}", apply(named(SCENARIOS[0])))
+        for scenario in SCENARIOS[1:]:
+            report.run(f"{prefix}preview:{scenario}", preview(named(scenario)))
+            report.run(f"{prefix}up:{scenario}", apply(named(scenario)))
+        last = SCENARIOS[-1]
+        report.run(f"{prefix}up:strict", apply(named(f"{last}+secure")))
+        report.run(f"{prefix}up:permissive", apply(named(last)))
+        if switch_api:
+            report.run("preview:routing-api=gateway-api", preview(f"{GATEWAY_API}{last}"))
+            report.run("up:routing-api=gateway-api", apply(f"{GATEWAY_API}{last}"))
+            report.run("up:routing-api=istio", apply(last))
+        report.run(f"{prefix}up:no-change", no_change)
+        report.run(f"{prefix}refresh", refresh, fatal=False)
+        report.run(f"{prefix}destroy", destroy)
 
     def no_change() -> tuple[Changes, list[str]]:
         changes = engine.up()
         return changes, [f"expected no change, the engine reported {changes.document()}"] if not changes.empty else []
-
-    report.run("up:no-change", no_change)
 
     def refresh() -> tuple[None, list[str]]:
         drift = engine.refresh()
@@ -246,16 +264,16 @@ def cycle(report: Report, stack: ExitStack) -> None:
         read = {as_engine(r["urn"]) for r in predicted[state["previous"]].plan["resources"] if r.get("read")}
         return None, [f"drift in {urn}: {properties}" for urn, properties in sorted(drift.items()) if urn not in read]
 
-    report.run("refresh", refresh, fatal=False)
-
     def destroy() -> tuple[Changes, list[str]]:
         changes = engine.destroy()
-        leftovers = checks.absent(kube, predicted[state["previous"]].manifests)
+        manifests = predicted[state.pop("previous")].manifests
+        leftovers = checks.absent(kube, manifests) + checks.retained(kube, manifests)
         leftovers += [f"helm release {name} still installed" for name in checks.helm_releases(kube)]
-        engine.remove()
         return changes, leftovers
 
-    report.run("destroy", destroy)
+    scenario_cycle("", switch_api=True)
+    scenario_cycle(GATEWAY_API, switch_api=False)
+    engine.remove()
     upgrade_cycle(report, kube, configs[SCENARIOS[0]], predicted[SCENARIOS[0]])
 
 

@@ -6,6 +6,7 @@ from fractions import Fraction as F
 
 import pytest
 
+from model.settings import ROUTING_APIS
 from scenarios.catalog import CATALOG
 from tests.standins import Reply, product_page
 from tools.preview.stack_config import UsageError, assemble
@@ -17,11 +18,18 @@ from tools.verify.routing import seconds
 from tools.verify.stack import settings
 
 
-def probes(scenario: str, *overrides: str, header_value: str | None = None) -> dict[str, Probe]:
-    chosen = settings(assemble("dev", None, (f"scenario={scenario}", *overrides))[1], None)
-    check = CHECKS[scenario](
-        CATALOG[scenario].build(chosen.parameters), chosen.parameters, Options(header_value=header_value)
-    )
+@pytest.fixture(params=ROUTING_APIS)
+def routing_api(request) -> str:
+    """Each test taking it runs under both routing APIs: the same traffic is expected of both."""
+    return request.param
+
+
+def probes(
+    scenario: str, *overrides: str, header_value: str | None = None, routing_api: str = "istio"
+) -> dict[str, Probe]:
+    chosen = settings(assemble("dev", None, (f"scenario={scenario}", f"routingApi={routing_api}", *overrides))[1], None)
+    plan = CATALOG[scenario].plan(chosen.mesh.routing_api, chosen.parameters)
+    check = CHECKS[scenario](plan, chosen.parameters, Options(header_value=header_value))
     assert not isinstance(check, InCluster)
     return {probe.name: probe for probe in check}
 
@@ -77,8 +85,8 @@ EXPECTATIONS = [
     EXPECTATIONS,
     ids=[f"{c[0]}-{'-'.join(c[1])}-{c[2]}" for c in EXPECTATIONS],
 )
-def test_product_page_expectation_follows_the_scenario_objects(scenario, overrides, probe, expected):
-    assert probes(scenario, *overrides)[probe].expected == expected
+def test_product_page_expectation_follows_the_scenario_objects(scenario, overrides, probe, expected, routing_api):
+    assert probes(scenario, *overrides, routing_api=routing_api)[probe].expected == expected
 
 
 PROBES = [
@@ -96,8 +104,8 @@ PROBES = [
 
 
 @pytest.mark.parametrize(("scenario", "names"), PROBES)
-def test_each_scenario_sends_the_clients_it_singles_out(scenario, names):
-    assert list(probes(scenario)) == names
+def test_each_scenario_sends_the_clients_it_singles_out(scenario, names, routing_api):
+    assert list(probes(scenario, routing_api=routing_api)) == names
 
 
 def test_every_scenario_of_the_catalog_has_a_check():
@@ -137,8 +145,8 @@ def test_header_routing_needs_a_value_that_matches_the_regex():
         (("tcpEchoWeights=v1=50,v2=50",), {"v1 (one)": F(1, 2), "v2 (two)": F(1, 2)}),
     ],
 )
-def test_tcp_echo_expectation_follows_the_weights(overrides, expected):
-    probe = probes("tcp-traffic-shifting", *overrides)["TCP port 31400"]
+def test_tcp_echo_expectation_follows_the_weights(overrides, expected, routing_api):
+    probe = probes("tcp-traffic-shifting", *overrides, routing_api=routing_api)["TCP port 31400"]
     assert probe.visit == EchoLine(31400, (("one", "v1"), ("two", "v2")))
     assert probe.expected == {O(label): share for label, share in expected.items()}
 
@@ -150,8 +158,8 @@ def test_tcp_echo_expectation_follows_the_weights(overrides, expected):
         (("httpbinStatusPath=true",), {"/headers": 200, "/status/200": 200, "/get": 404}),
     ],
 )
-def test_httpbin_answers_only_routed_paths(overrides, statuses):
-    found = probes("httpbin-ingress", *overrides)
+def test_httpbin_answers_only_routed_paths(overrides, statuses, routing_api):
+    found = probes("httpbin-ingress", *overrides, routing_api=routing_api)
     assert {probe.visit: probe.expected for probe in found.values()} == {
         HttpbinGet("httpbin.example.com", path): {O(f"HTTP {status}"): 1} for path, status in statuses.items()
     }

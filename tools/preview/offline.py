@@ -53,6 +53,7 @@ class Registration:
     inputs: dict[str, Any]
     read: bool = False
     deleted_with: str | None = None
+    retain_on_delete: bool = False
     secret_outputs: list[str] = field(default_factory=list)
     ignore_changes: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)  # the URNs the resource had before, as aliases name them
@@ -200,6 +201,7 @@ class RecordingMonitor(sdk.MockMonitor):
                 inputs=plain(json_format.MessageToDict(raw)),
                 read=read,
                 deleted_with=getattr(request, "deletedWith", "") or None,
+                retain_on_delete=bool(getattr(request, "retainOnDelete", False)),
                 secret_outputs=sorted(getattr(request, "additionalSecretOutputs", [])),
                 ignore_changes=sorted(getattr(request, "ignoreChanges", [])),
                 aliases=sorted(self._alias_urn(alias, request) for alias in getattr(request, "aliases", [])),

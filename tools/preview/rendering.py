@@ -59,6 +59,7 @@ def plan_document(run: Run, config: dict[str, Any]) -> dict[str, Any]:
                 "inputs": resource.inputs,
                 **({"read": True} if resource.read else {}),
                 **({"deletedWith": resource.deleted_with} if resource.deleted_with else {}),
+                **({"retainOnDelete": True} if resource.retain_on_delete else {}),
                 **({"secretOutputs": resource.secret_outputs} if resource.secret_outputs else {}),
                 **({"ignoreChanges": resource.ignore_changes} if resource.ignore_changes else {}),
                 **({"aliases": resource.aliases} if resource.aliases else {}),

@@ -1,6 +1,6 @@
 """The outcomes a scenario should produce, worked out from its own objects and the apps' fixed behaviour.
 
-The routing comes from the VirtualServices the scenario's builder returns (the objects `pulumi up` applies), so
+The routing comes from the routes (VirtualServices or Gateway API routes) the scenario's builder returns (the objects `pulumi up` applies), so
 a changed parameter changes the expectation with it; what Bookinfo, httpbin and tcp-echo do with the traffic
 comes from `facts`.
 """
@@ -15,7 +15,7 @@ from scenarios.plan import ScenarioPlan
 from tools.verify import outcomes
 from tools.verify.facts import BOOKINFO, BookinfoFacts, tcp_echo_prefix
 from tools.verify.outcomes import Expected, Outcome
-from tools.verify.routing import Fault, fault, http_rule, split, tcp_rule, timeout, virtual_service
+from tools.verify.routing import Fault, http_rule, routes, tcp_rule
 
 # One try of productpage at reviews: (share, outcome label or None when the try fails, seconds it takes).
 Try = tuple[Fraction, str | None, float]
@@ -33,11 +33,10 @@ def _even_over_pods(app: str) -> list[tuple[str, Fraction]]:
 
 
 def _ratings_fault(plan: ScenarioPlan, headers: Mapping[str, str]) -> Fault:
-    spec = virtual_service(plan, "ratings")
-    if spec is None:
+    if not routes(plan, "ratings"):
         return Fault()
-    rule = http_rule(spec, headers)
-    return fault(rule) if rule is not None else Fault(aborted=Fraction(1))  # no route: a 404, like an abort
+    rule = http_rule(plan, "ratings", headers)
+    return rule.fault if rule is not None else Fault(aborted=Fraction(1))  # no route: a 404, like an abort
 
 
 def _reviews_answer(version: str, ratings: Fault, facts: BookinfoFacts) -> list[Try]:
@@ -59,15 +58,14 @@ def _reviews_answer(version: str, ratings: Fault, facts: BookinfoFacts) -> list[
 def _reviews_try(plan: ScenarioPlan, headers: Mapping[str, str], facts: BookinfoFacts) -> list[Try]:
     """One call of productpage to reviews, routed and limited by the reviews rule that matches `headers`."""
     limit = facts.reviews_try_timeout
-    spec = virtual_service(plan, "reviews")
-    if spec is None:
+    if not routes(plan, "reviews"):
         versions = _even_over_pods("reviews")
     else:
-        rule = http_rule(spec, headers)
+        rule = http_rule(plan, "reviews", headers)
         if rule is None:
             return [(Fraction(1), None, 0.0)]  # no route: the sidecar answers 404 at once
-        versions = split(rule)
-        limit = min(limit, timeout(rule) or limit)
+        versions = list(rule.split)
+        limit = min(limit, rule.timeout or limit)
     ratings = _ratings_fault(plan, headers)
     tries: list[Try] = []
     for version, version_share in versions:
@@ -103,8 +101,7 @@ def product_page(plan: ScenarioPlan, headers: Mapping[str, str], facts: Bookinfo
 
 def httpbin_path(plan: ScenarioPlan, host: str, path: str) -> Expected:
     """httpbin answers 200 on a path a rule for `host` routes to it; the gateway answers 404 on any other."""
-    spec = virtual_service(plan, host)
-    routed = spec is not None and http_rule(spec, {}, path) is not None
+    routed = routes(plan, host) and http_rule(plan, host, {}, path) is not None
     return {Outcome(outcomes.http(200 if routed else 404)): Fraction(1)}
 
 
@@ -116,9 +113,8 @@ def echo_prefixes(plan: ScenarioPlan) -> dict[str, str]:
 
 def tcp_echo(plan: ScenarioPlan, port: int) -> Expected:
     """Which tcp-echo version echoes a connection arriving at the gateway's `port`, by the TCP rule's weights."""
-    spec = virtual_service(plan, "*")
-    rule = tcp_rule(spec, port) if spec is not None else None
+    rule = tcp_rule(plan, "tcp-echo", port)
     if rule is None:
         return {Outcome(outcomes.NO_RESPONSE): Fraction(1)}
     prefixes = echo_prefixes(plan)
-    return {Outcome(outcomes.echo(version, prefixes[version])): share for version, share in split(rule)}
+    return {Outcome(outcomes.echo(version, prefixes[version])): share for version, share in rule.split}

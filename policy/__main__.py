@@ -44,6 +44,12 @@ def validate_subsets(args: StackValidationArgs, report_violation: ReportViolatio
         report_violation(message, urn)
 
 
+def validate_backends(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    resources = [(resource.urn, resource.resource_type, resource.props) for resource in args.resources]
+    for urn, message in validators.missing_backends(resources):
+        report_violation(message, urn)
+
+
 def validate_destroy(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     for message in validators.blocks_destroy(args.resource_type, args.props, bool(args.opts.protect)):
         report_violation(message, None)
@@ -54,13 +60,19 @@ PolicyPack(
     policies=[
         per_resource(
             "virtual-service-weights-sum-to-100",
-            "Every VirtualService route that splits traffic gives weights summing to 100.",
+            "Every VirtualService route and Gateway API route rule that splits traffic gives weights summing to 100.",
             validators.route_weights,
         ),
         StackValidationPolicy(
             name="route-subsets-exist",
             description="Every subset a VirtualService routes or mirrors to is defined in its host's DestinationRule.",
             validate=validate_subsets,
+            enforcement_level=EnforcementLevel.MANDATORY,
+        ),
+        StackValidationPolicy(
+            name="route-backends-exist",
+            description="Every Service a Gateway API route sends or mirrors traffic to is declared by the stack.",
+            validate=validate_backends,
             enforcement_level=EnforcementLevel.MANDATORY,
         ),
         per_resource(

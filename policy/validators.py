@@ -16,6 +16,7 @@ RELEASE = "kubernetes:helm.sh/v3:Release"
 SERVICE = "kubernetes:core/v1:Service"
 POD_TEMPLATES = ("kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet")
 ISTIO_NETWORKING = "kubernetes:networking.istio.io/"
+GATEWAY_API_ROUTES = ("HTTPRoute", "TCPRoute")
 
 INGRESS_GATEWAY = ("istio-system", "istio-ingressgateway")
 PUBLIC_SERVICE_TYPES = ("LoadBalancer", "NodePort")
@@ -40,6 +41,12 @@ def is_istio(resource_type: str, kind: str) -> bool:
     return resource_type.startswith(ISTIO_NETWORKING) and resource_type.endswith(f":{kind}")
 
 
+def is_gateway_api_route(resource_type: str) -> bool:
+    return resource_type.startswith("kubernetes:gateway.networking.k8s.io/") and resource_type.endswith(
+        tuple(f":{kind}" for kind in GATEWAY_API_ROUTES)
+    )
+
+
 def release_name(props: Props) -> str:
     return str(props.get("name") or "")
 
@@ -48,7 +55,10 @@ def release_name(props: Props) -> str:
 
 
 def route_weights(resource_type: str, props: Props) -> list[str]:
-    """Every HTTP, TCP and TLS route of a VirtualService that splits traffic gives weights summing to 100."""
+    """Every HTTP, TCP and TLS route of a VirtualService, and every rule of a Gateway API route, that splits
+    traffic gives weights summing to 100 (the Gateway API's are relative; the stack writes them as percentages)."""
+    if is_gateway_api_route(resource_type):
+        return backend_weights(props)
     if not is_istio(resource_type, "VirtualService"):
         return []
     problems = []
@@ -60,6 +70,17 @@ def route_weights(resource_type: str, props: Props) -> list[str]:
             if weighted and total != 100:
                 name = field(rule, "name") or index
                 problems.append(f"{protocol} route {name}: destination weights sum to {total}, not 100")
+    return problems
+
+
+def backend_weights(props: Props) -> list[str]:
+    problems = []
+    for index, rule in enumerate(items(field(props, "spec", "rules"))):
+        backends = items(field(rule, "backendRefs"))
+        weighted = len(backends) > 1 or any(field(b, "weight") is not None for b in backends)
+        total = sum(field(b, "weight") or 0 for b in backends)
+        if weighted and total != 100:
+            problems.append(f"rule {field(rule, 'name') or index}: backend weights sum to {total}, not 100")
     return problems
 
 
@@ -108,6 +129,39 @@ def missing_subsets(resources: Iterable[tuple[str, str, Props]]) -> list[tuple[s
             host = str(field(destination, "host"))
             if subset and subset not in defined.get(service_key(host, namespace), set()):
                 problems.append((urn, f"route to {host} names subset {subset!r}, which no DestinationRule defines"))
+    return problems
+
+
+def missing_backends(resources: Iterable[tuple[str, str, Props]]) -> list[tuple[str, str]]:
+    """(urn, message) for each Service a Gateway API route sends (or mirrors) traffic to that the stack does not
+    declare, as a Service or as a gateway chart's release. `resources` are (urn, type, props) of the whole stack."""
+    resources = list(resources)
+    services = {
+        (field(props, "metadata", "namespace") or "default", field(props, "metadata", "name"))
+        for _, resource_type, props in resources
+        if resource_type == SERVICE
+    }
+    services |= {  # Istio's gateway chart makes a Service named after its release
+        (field(props, "namespace") or "default", release_name(props))
+        for _, resource_type, props in resources
+        if resource_type == RELEASE and field(props, "chart") == "gateway"
+    }
+    problems = []
+    for urn, resource_type, props in resources:
+        if not is_gateway_api_route(resource_type):
+            continue
+        namespace = field(props, "metadata", "namespace") or "default"
+        for rule in items(field(props, "spec", "rules")):
+            backends = items(field(rule, "backendRefs"))
+            backends += [field(f, "requestMirror", "backendRef") for f in items(field(rule, "filters"))]
+            for backend in backends:
+                if (field(backend, "kind") or "Service") != "Service" or field(backend, "group"):
+                    continue
+                key = (field(backend, "namespace") or namespace, field(backend, "name"))
+                if key not in services:
+                    problems.append(
+                        (urn, f"route to Service {'/'.join(map(str, key))}, which the stack does not declare")
+                    )
     return problems
 
 

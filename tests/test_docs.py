@@ -16,7 +16,7 @@ from model.parameters import (
 )
 from model.project import load_project
 from model.settings import CLUSTER_NAME_MAX, NODE_COUNT_MAX
-from tools.docs import SCENARIOS_DOC, with_table
+from tools.docs import SCENARIOS_DOC, with_tables
 from tools.preview.stack_config import ROOT
 
 
@@ -101,4 +101,4 @@ def test_documented_limits_are_the_enforced_ones(key):
 
 def test_the_scenario_table_is_written_from_the_catalog():
     text = SCENARIOS_DOC.read_text()
-    assert with_table(text) == text, "the table is stale: run `venv/bin/python -m tools.docs`"
+    assert with_tables(text) == text, "a table is stale: run `venv/bin/python -m tools.docs`"

@@ -10,6 +10,7 @@ import ast
 
 import pytest
 
+from model import gateway_api
 from model.istio_routing import (
     Destination,
     DestinationRule,
@@ -283,7 +284,110 @@ def test_missing_subsets(resources, expected):
 RESOURCE_CHECKS = [WEIGHTS, LB, ROOT_USER, DASHBOARDS]
 
 
-@pytest.mark.parametrize("overrides", [(), ("mtlsMode=STRICT", "authorization=true")])
+HTTPROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"
+TCPROUTE = "kubernetes:gateway.networking.k8s.io/v1alpha2:TCPRoute"
+
+
+def http_route(*backends: gateway_api.BackendRef, mirror: str | None = None) -> dict:
+    """An HTTPRoute in bookinfo attached to reviews, with one rule over `backends` (mirrored to `mirror`)."""
+    filters = (
+        (gateway_api.Filter("RequestMirror", gateway_api.RequestMirror(gateway_api.BackendRef(mirror, 9080))),)
+        if mirror
+        else ()
+    )
+    rule = gateway_api.HTTPRouteRule(backends, filters=filters)
+    parents = (gateway_api.service_parent("reviews", 9080),)
+    return gateway_api.HTTPRoute("reviews", "bookinfo", parent_refs=parents, rules=(rule,)).manifest()
+
+
+def tcp_route(*backends: gateway_api.BackendRef) -> dict:
+    rule = gateway_api.TCPRouteRule(backends)
+    return gateway_api.TCPRoute(
+        "tcp-echo", "bookinfo", parent_refs=(gateway_api.ParentRef("gw"),), rules=(rule,)
+    ).manifest()
+
+
+def backend(name: str, weight: int | None = None, **extra) -> gateway_api.BackendRef:
+    return gateway_api.BackendRef(name, 9080, weight, **extra)
+
+
+# (check, resource type, props, expected messages) for the Gateway API's routes
+GATEWAY_API_CASES = [
+    (WEIGHTS, HTTPROUTE, http_route(backend("reviews-v1")), []),
+    (WEIGHTS, HTTPROUTE, http_route(backend("reviews-v1", 90), backend("reviews-v2", 10)), []),
+    (WEIGHTS, TCPROUTE, tcp_route(backend("tcp-echo-v1", 80), backend("tcp-echo-v2", 20)), []),
+    (
+        WEIGHTS,
+        HTTPROUTE,
+        http_route(backend("reviews-v1", 90), backend("reviews-v2", 20)),
+        ["rule 0: backend weights sum to 110, not 100"],
+    ),
+    (WEIGHTS, TCPROUTE, tcp_route(backend("a"), backend("b")), ["rule 0: backend weights sum to 0, not 100"]),
+]
+
+
+@pytest.mark.parametrize(("check", "resource_type", "props", "expected"), GATEWAY_API_CASES)
+def test_gateway_api_route_weights(check, resource_type, props, expected):
+    assert check(resource_type, props) == expected
+
+
+def bookinfo_service(name: str, namespace: str = "bookinfo") -> tuple[str, dict]:
+    return (SERVICE, service(name, "ClusterIP", namespace))
+
+
+# (case, [(type, props)] of a stack, expected messages): the route is always the first resource
+BACKEND_CASES = [
+    ("declared", [(HTTPROUTE, http_route(backend("reviews-v1"))), bookinfo_service("reviews-v1")], []),
+    (
+        "another namespace, named",
+        [
+            (HTTPROUTE, http_route(backend("istio-egressgateway", namespace="istio-system"))),
+            (RELEASE, {**release("istio-egressgateway", {}), "namespace": "istio-system"}),
+        ],
+        [],
+    ),
+    (
+        "not a Service",
+        [(HTTPROUTE, http_route(backend("edition.cnn.com", group="networking.istio.io", kind="Hostname")))],
+        [],
+    ),
+    (
+        "missing",
+        [(HTTPROUTE, http_route(backend("reviews-v4"))), bookinfo_service("reviews-v1")],
+        ["route to Service bookinfo/reviews-v4, which the stack does not declare"],
+    ),
+    (
+        "mirror missing",
+        [(HTTPROUTE, http_route(backend("reviews-v1"), mirror="reviews-v2")), bookinfo_service("reviews-v1")],
+        ["route to Service bookinfo/reviews-v2, which the stack does not declare"],
+    ),
+    (
+        "same name, other namespace",
+        [(TCPROUTE, tcp_route(backend("tcp-echo-v1"))), bookinfo_service("tcp-echo-v1", "default")],
+        ["route to Service bookinfo/tcp-echo-v1, which the stack does not declare"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("resources", "expected"), [c[1:] for c in BACKEND_CASES], ids=[c[0] for c in BACKEND_CASES])
+def test_missing_backends(resources, expected):
+    stack = [(f"urn:{i}", resource_type, props) for i, (resource_type, props) in enumerate(resources)]
+    found = validators.missing_backends(stack)
+    assert [message for _, message in found] == expected
+    assert {urn for urn, _ in found} <= {"urn:0"}
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        (),
+        ("mtlsMode=STRICT", "authorization=true"),
+        *(
+            (("routingApi=gateway-api", f"scenario={name}", "egressGateway=true"))
+            for name in ("traffic-shifting", "mirroring", "tcp-traffic-shifting", "egress-gateway")
+        ),
+    ],
+)
 def test_our_stack_passes_every_policy(overrides):
     resources = [r for r in rendered(overrides).plan["resources"] if not r.get("read")]
     assert resources
@@ -295,6 +399,7 @@ def test_our_stack_passes_every_policy(overrides):
     ]
     found += [(r["name"], m) for r in resources for m in validators.blocks_destroy(r["type"], r["inputs"], False)]
     found += validators.missing_subsets((r["urn"], r["type"], r["inputs"]) for r in resources)
+    found += validators.missing_backends((r["urn"], r["type"], r["inputs"]) for r in resources)
     assert found == []
 
 
@@ -313,7 +418,7 @@ def test_the_pack_wires_every_check():
         for node in ast.walk(tree)
         if isinstance(node, ast.Attribute) and getattr(node.value, "id", "") == "validators"
     }
-    checks = {check.__name__ for check in RESOURCE_CHECKS} | {"missing_subsets", "blocks_destroy"}
+    checks = {check.__name__ for check in RESOURCE_CHECKS} | {"missing_subsets", "missing_backends", "blocks_destroy"}
     assert used == checks
 
 

@@ -1,14 +1,17 @@
-"""The scenario table of docs/scenarios.md, written from the catalog's records.
+"""The tables of docs/scenarios.md, written from the catalog's records and the objects its builders return.
 
-python -m tools.docs            # rewrite the table after changing a scenario's record
+python -m tools.docs            # rewrite the tables after changing a scenario's record or builder
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
+from model.crd import CustomObject
 from scenarios.catalog import CATALOG, Scenario
-from tools.preview.stack_config import ROOT
+from tools.preview.stack_config import ROOT, assemble
+from tools.verify.stack import settings
 
 SCENARIOS_DOC = ROOT / "docs" / "scenarios.md"
 HEADER = (
@@ -28,17 +31,47 @@ def scenario_table() -> list[str]:
     return [*HEADER, *(row(scenario) for scenario in CATALOG.values())]
 
 
-def with_table(text: str) -> str:
-    """`text` with the lines of its scenario table (from the header to the first blank line) replaced."""
+GATEWAY_API_GROUP = "gateway.networking.k8s.io/"
+OBJECTS_HEADER = (
+    "| scenario | `routingApi=istio` | `routingApi=gateway-api` |",
+    "|---|---|---|",
+)
+
+
+def objects_cell(objects: Sequence[CustomObject], mark_istio: bool) -> str:
+    """Kinds with the names of their objects; with `mark_istio`, the Istio kinds marked as such."""
+    by_kind: dict[str, list[str]] = {}
+    for obj in objects:
+        istio = mark_istio and not obj.API_VERSION.startswith(GATEWAY_API_GROUP)
+        by_kind.setdefault(f"{obj.KIND}{' (Istio)' if istio else ''}", []).append(obj.name)
+    return "; ".join(f"{kind}: {', '.join(names)}" for kind, names in by_kind.items()) or "—"
+
+
+def objects_table() -> list[str]:
+    """Each scenario's objects under both routing APIs, at the tutorial's parameters."""
+    chosen = settings(assemble()[1], None)
+    rows = []
+    for scenario in CATALOG.values():
+        istio, routed = (scenario.plan(api, chosen.parameters).objects for api in ("istio", "gateway-api"))
+        rows.append(f"| `{scenario.name}` | {objects_cell(istio, False)} | {objects_cell(routed, True)} |")
+    return [*OBJECTS_HEADER, *rows]
+
+
+def with_table(text: str, header: Sequence[str], table: list[str]) -> str:
+    """`text` with the lines of the table starting with `header` (up to the first blank line) replaced."""
     lines = text.splitlines()
-    start = lines.index(HEADER[0])
+    start = lines.index(header[0])
     end = lines.index("", start)
-    return "\n".join([*lines[:start], *scenario_table(), *lines[end:]]) + "\n"
+    return "\n".join([*lines[:start], *table, *lines[end:]]) + "\n"
+
+
+def with_tables(text: str) -> str:
+    return with_table(with_table(text, HEADER, scenario_table()), OBJECTS_HEADER, objects_table())
 
 
 def main() -> int:
-    SCENARIOS_DOC.write_text(with_table(SCENARIOS_DOC.read_text()))
-    print(f"wrote the scenario table of {SCENARIOS_DOC.relative_to(ROOT)}")
+    SCENARIOS_DOC.write_text(with_tables(SCENARIOS_DOC.read_text()))
+    print(f"wrote the tables of {SCENARIOS_DOC.relative_to(ROOT)}")
     return 0
 
 

@@ -1,0 +1,211 @@
+"""routingApi=gateway-api: every scenario as Istio's docs write it with the Gateway API, valid against the v1.5.1
+CRDs, equal to Istio's own Gateway API samples where they exist, Istio objects only where the Gateway API has no
+equivalent; the CRDs installed, retained on delete, before every route; switching touches only routing."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+import yaml
+
+from model.config import ConfigError
+from model.versions import GATEWAY_API_CRD_FILES
+from scenarios.catalog import CATALOG
+from tests.conftest import rendered
+from tools.preview.schemas import violations
+from tools.preview.stack_config import assemble
+from tools.verify.stack import settings
+
+GATEWAY_API = "routingApi=gateway-api"
+CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
+BOOKINFO_ROUTES = {"HTTPRoute": 4}
+ISTIO_FAULT = {"HTTPRoute": 3, "VirtualService": 1}
+
+# scenario -> the kinds its builder emits under gateway-api (the Istio kinds are where the Gateway API has none)
+KINDS = {
+    "round-robin": {},
+    "all-v1": BOOKINFO_ROUTES,
+    "user-routing": BOOKINFO_ROUTES,
+    "fault-delay": ISTIO_FAULT,
+    "fault-abort": ISTIO_FAULT,
+    "traffic-shifting": BOOKINFO_ROUTES,
+    "request-timeout": ISTIO_FAULT,
+    "header-routing": BOOKINFO_ROUTES,
+    "circuit-breaking": {"DestinationRule": 1},
+    "mirroring": {"HTTPRoute": 1},
+    "tcp-traffic-shifting": {"Gateway": 1, "TCPRoute": 1},
+    "httpbin-ingress": {"Gateway": 1, "HTTPRoute": 1},
+    "egress-gateway": {"ServiceEntry": 1, "Gateway": 1, "HTTPRoute": 2, "ReferenceGrant": 1},
+}
+
+
+def plan(scenario: str, *overrides: str):
+    chosen = settings(assemble("dev", None, (f"scenario={scenario}", GATEWAY_API, *overrides))[1], None)
+    return CATALOG[scenario].plan(chosen.mesh.routing_api, chosen.parameters)
+
+
+def test_every_scenario_has_its_kinds_listed():
+    assert set(KINDS) == set(CATALOG)
+
+
+@pytest.mark.parametrize("scenario", sorted(KINDS))
+def test_each_scenario_emits_valid_gateway_api_objects(scenario):
+    objects = [obj.manifest() for obj in plan(scenario).objects]
+    assert Counter(obj["kind"] for obj in objects) == Counter(KINDS[scenario])
+    assert {obj["metadata"]["name"]: violations(obj) for obj in objects if violations(obj)} == {}
+
+
+def upstream_objects(upstream, path: str) -> list[dict]:
+    return [doc for doc in yaml.safe_load_all((upstream / path).read_text()) if doc]
+
+
+def routes_only(objects: list[dict], kinds=("HTTPRoute", "TCPRoute")) -> dict[str, dict]:
+    """name -> (apiVersion, kind, spec), without the namespace (upstream's samples have none)."""
+    return {o["metadata"]["name"]: (o["apiVersion"], o["kind"], o["spec"]) for o in objects if o["kind"] in kinds}
+
+
+# (scenario, overrides, upstream sample): the routes equal Istio's own Gateway API samples.
+UPSTREAM_SAMPLES = [
+    ("all-v1", (), "samples/bookinfo/gateway-api/route-all-v1.yaml"),
+    ("traffic-shifting", ("reviewsWeights=v1=90,v2=10",), "samples/bookinfo/gateway-api/route-reviews-90-10.yaml"),
+    ("traffic-shifting", ("reviewsWeights=v1=50,v3=50",), "samples/bookinfo/gateway-api/route-reviews-50-v3.yaml"),
+    ("traffic-shifting", ("reviewsWeights=v3=100",), "samples/bookinfo/gateway-api/route-reviews-v3.yaml"),
+    ("tcp-traffic-shifting", ("tcpEchoWeights=v1=80,v2=20",), "samples/tcp-echo/gateway-api/tcp-echo-20-v2.yaml"),
+    ("tcp-traffic-shifting", ("tcpEchoWeights=v1=100",), "samples/tcp-echo/gateway-api/tcp-echo-all-v1.yaml"),
+]
+
+
+@pytest.mark.parametrize(("scenario", "overrides", "sample"), UPSTREAM_SAMPLES)
+def test_routes_equal_istios_gateway_api_samples(upstream, scenario, overrides, sample):
+    ours = routes_only([obj.manifest() for obj in plan(scenario, *overrides).objects])
+    theirs = routes_only(upstream_objects(upstream, sample))
+    assert {name: ours[name] for name in theirs} == theirs
+
+
+def test_bookinfo_ingress_is_upstreams_bound_to_the_ingress_gateway(upstream):
+    """Upstream's HTTPRoute as is; its Gateway bound to the chart's ingress gateway instead of deployed by Istio."""
+    manifests = {(o["kind"], o["metadata"]["name"]): o for o in rendered((GATEWAY_API,)).manifests}
+    theirs = {
+        (o["kind"], o["metadata"]["name"]): o
+        for o in upstream_objects(upstream, "samples/bookinfo/gateway-api/bookinfo-gateway.yaml")
+    }
+    assert manifests["HTTPRoute", "bookinfo"]["spec"] == theirs["HTTPRoute", "bookinfo"]["spec"]
+    gateway = manifests["Gateway", "bookinfo-gateway"]
+    assert gateway["apiVersion"] == "gateway.networking.k8s.io/v1"
+    assert gateway["spec"] == {
+        **theirs["Gateway", "bookinfo-gateway"]["spec"],
+        "addresses": [{"type": "Hostname", "value": "istio-ingressgateway.istio-system.svc.cluster.local"}],
+    }
+
+
+def test_bookinfo_has_a_service_per_version_under_the_gateway_api_only(default, upstream):
+    versions = {
+        o["metadata"]["name"]: o["spec"]["selector"]
+        for o in upstream_objects(upstream, "samples/bookinfo/platform/kube/bookinfo-versions.yaml")
+    }
+    services = {
+        o["metadata"]["name"]: o["spec"]["selector"]
+        for o in rendered((GATEWAY_API,)).manifests
+        if o["kind"] == "Service" and o["metadata"]["namespace"] == "bookinfo"
+    }
+    assert {name: services[name] for name in versions} == versions
+    assert not {o["metadata"]["name"] for o in default.manifests if o["kind"] == "Service"} & set(versions)
+
+
+def test_the_crds_are_installed_retained_and_before_every_route():
+    resources = rendered((GATEWAY_API, "scenario=egress-gateway")).plan["resources"]
+    crds = [r for r in resources if r["type"] == CRD]
+    assert sorted(r["inputs"]["metadata"]["name"] for r in crds) == sorted(
+        file.split("_")[1].removesuffix(".yaml") + ".gateway.networking.k8s.io" for file in GATEWAY_API_CRD_FILES
+    )
+    assert all(r.get("retainOnDelete") for r in crds)
+    assert all(
+        r["inputs"]["metadata"]["annotations"]["gateway.networking.k8s.io/bundle-version"] == "v1.5.1" for r in crds
+    )
+    routes = [r for r in resources if "gateway.networking.k8s.io" in r["type"]]
+    assert len(routes) == 6
+    assert all({crd["urn"] for crd in crds} <= set(r["dependsOn"]) for r in routes)
+
+
+def test_the_default_installs_no_crd_and_cluster_leaves_them_to_the_cluster(default):
+    assert not [r for r in default.plan["resources"] if r["type"] == CRD]
+    cluster = rendered((GATEWAY_API, "gatewayApiCrds=cluster", "scenario=all-v1"))
+    assert not [r for r in cluster.plan["resources"] if r["type"] == CRD]
+    assert len([r for r in cluster.plan["resources"] if r["type"].endswith(":HTTPRoute")]) == 5
+
+
+def infrastructure(overrides: tuple[str, ...]) -> dict[str, dict]:
+    """Everything but the scenario's own objects and samples: URN -> what Pulumi would diff."""
+    return {
+        r["urn"]: {key: r[key] for key in ("inputs", "dependsOn", "provider", "parent")}
+        for r in rendered(overrides).plan["resources"]
+        if "TrafficScenario" not in r["urn"] and "SampleWorkloads" not in r["urn"]
+    }
+
+
+@pytest.mark.parametrize("scenario", sorted(set(CATALOG) - {"round-robin"}))
+def test_a_scenario_switch_under_the_gateway_api_touches_only_scenario_objects(scenario):
+    assert infrastructure((GATEWAY_API, f"scenario={scenario}")) == infrastructure((GATEWAY_API,))
+
+
+def test_switching_the_api_touches_only_routing_and_bookinfos_version_services(default):
+    before = {r["urn"]: r for r in default.plan["resources"]}
+    after = {r["urn"]: r for r in rendered((GATEWAY_API,)).plan["resources"]}
+    touched = set(before) ^ set(after) | {
+        u for u in set(before) & set(after) if before[u]["inputs"] != after[u]["inputs"]
+    }
+    assert {({**before, **after})[urn]["type"] for urn in touched} == {
+        "istio-demo:gateway-api:GatewayApiCrds",
+        CRD,
+        "kubernetes:networking.istio.io/v1:Gateway",
+        "kubernetes:networking.istio.io/v1:VirtualService",
+        "kubernetes:networking.istio.io/v1:DestinationRule",
+        "kubernetes:gateway.networking.k8s.io/v1:Gateway",
+        "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
+        "kubernetes:core/v1:Service",
+    }
+    services = [after[urn]["name"] for urn in touched if after.get(urn, {}).get("type") == "kubernetes:core/v1:Service"]
+    assert sorted(services) == sorted(
+        f"bookinfo-{name}"
+        for name in ("productpage-v1", "reviews-v1", "reviews-v2", "reviews-v3", "ratings-v1", "details-v1")
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (("routingApi=gateway",), "routingApi: unknown value 'gateway'; allowed: istio, gateway-api"),
+        (
+            (GATEWAY_API, "gatewayApiCrds=crds"),
+            "gatewayApiCrds: 'crds' is not valid; allowed: empty (the release on GitHub), an http(s):// mirror, an"
+            " absolute directory, or `cluster`",
+        ),
+        (
+            (GATEWAY_API, "reviewsTimeout=100000h"),
+            "reviewsTimeout: 100000h is longer than a Gateway API duration can be; allowed with"
+            " routingApi=gateway-api: at most 99999h59m59.999s",
+        ),
+        (
+            (GATEWAY_API, f"headerName={'x' * 257}"),
+            "headerName: 257 characters is longer than the Gateway API allows; allowed with routingApi=gateway-api:"
+            " at most 256 characters",
+        ),
+        (
+            (GATEWAY_API, "gatewayApiCrds=/nonexistent"),
+            "gatewayApiCrds: cannot read /nonexistent/standard/gateway.networking.k8s.io_gatewayclasses.yaml:"
+            " [Errno 2] No such file or directory: '/nonexistent/standard/gateway.networking.k8s.io_gatewayclasses.yaml';"
+            " set it to a mirror or directory holding the release's standard/ and experimental/ CRD files, or to"
+            " `cluster` if the cluster has them",
+        ),
+    ],
+)
+def test_values_the_gateway_api_would_refuse_are_refused_first(overrides, message):
+    with pytest.raises(ConfigError) as raised:
+        rendered(overrides)
+    assert str(raised.value) == message
+
+
+def test_the_istio_variant_is_unchanged_by_a_gateway_api_duration_or_header_limit():
+    """The limits apply under gateway-api only: Istio's own take longer values."""
+    assert rendered(("reviewsTimeout=100000h",)).manifests

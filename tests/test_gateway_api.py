@@ -5,6 +5,7 @@ equivalent; the CRDs installed, retained on delete, before every route; switchin
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 import yaml
@@ -209,3 +210,17 @@ def test_values_the_gateway_api_would_refuse_are_refused_first(overrides, messag
 def test_the_istio_variant_is_unchanged_by_a_gateway_api_duration_or_header_limit():
     """The limits apply under gateway-api only: Istio's own take longer values."""
     assert rendered(("reviewsTimeout=100000h",)).manifests
+
+
+@pytest.mark.parametrize("scenario", sorted(CATALOG))
+def test_every_preset_works_under_the_gateway_api(scenario):
+    """The presets set a scenario and its parameters; each builds valid Gateway API objects too."""
+    config = assemble("dev", Path(CATALOG[scenario].preset), (GATEWAY_API, "egressGateway=true"))[1]
+    chosen = settings(config, None)
+    objects = [obj.manifest() for obj in CATALOG[scenario].plan(chosen.mesh.routing_api, chosen.parameters).objects]
+    assert [violations(obj) for obj in objects if violations(obj)] == []
+
+
+def test_the_capacity_is_the_same_under_both_apis(default):
+    """The Gateways are bound to the charts' gateways: Istio deploys no pod of its own for them."""
+    assert rendered((GATEWAY_API,)).plan["outputs"]["capacity"] == default.plan["outputs"]["capacity"]

@@ -44,9 +44,15 @@ def read_crd(source: str, file: str) -> dict[str, Any]:
     return crd
 
 
+def read_crds(source: str) -> list[dict[str, Any]]:
+    """Every CRD the stack installs, read before any resource is declared: a source that cannot be read stops the
+    program with one line and nothing half-created."""
+    return [read_crd(source, file) for file in GATEWAY_API_CRD_FILES]
+
+
 @dataclass(frozen=True)
 class GatewayApiCrdsArgs:
-    source: str
+    crds: list[dict[str, Any]]  # as read_crds returns them
 
 
 class GatewayApiCrds(pulumi.ComponentResource):
@@ -60,8 +66,7 @@ class GatewayApiCrds(pulumi.ComponentResource):
         children = Children(self, name)
         self.crds = []
         names = []
-        for file in GATEWAY_API_CRD_FILES:
-            crd = read_crd(args.source, file)
+        for crd in args.crds:
             names.append(crd["metadata"]["name"])
             declared = children.child(crd["metadata"]["name"])
             self.crds.append(

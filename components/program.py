@@ -9,7 +9,7 @@ import pulumi_kubernetes as k8s
 from components.addons import ObservabilityAddons, ObservabilityAddonsArgs
 from components.bookinfo import Bookinfo, BookinfoArgs
 from components.existing import ExistingCluster, ExistingClusterArgs
-from components.gateway_api import GatewayApiCrds, GatewayApiCrdsArgs
+from components.gateway_api import GatewayApiCrds, GatewayApiCrdsArgs, read_crds
 from components.gke import GkeCluster, GkeClusterArgs
 from components.istio import IstioMesh, IstioMeshArgs
 from components.samples import SampleWorkloads, SampleWorkloadsArgs
@@ -34,14 +34,6 @@ def cluster_provider(settings: Settings) -> k8s.Provider:
     return ExistingCluster("cluster", ExistingClusterArgs(target.kube_context, target.kubeconfig)).provider
 
 
-def gateway_api_crds(settings: Settings, opts: pulumi.ResourceOptions) -> list[pulumi.Resource]:
-    """The Gateway API's CRDs, if the stack routes with it and the cluster does not bring its own."""
-    source = settings.mesh.gateway_api_crds
-    if not settings.mesh.gateway_api or source is None:
-        return []
-    return [GatewayApiCrds("gateway-api", GatewayApiCrdsArgs(source), opts)]
-
-
 def export_productpage(settings: Settings, mesh: IstioMesh) -> None:
     """How to reach the product page: the load balancer's URL, or a port-forward and its local URL."""
     if mesh.ingress_ip is not None:
@@ -58,6 +50,8 @@ def program() -> None:
     for warning in settings.warnings:
         pulumi.log.warn(warning)
     plan = CATALOG[settings.scenario].plan(settings.mesh.routing_api, settings.parameters)
+    source = settings.mesh.gateway_api_crds  # None: the cluster brings its own
+    crds = read_crds(source) if settings.mesh.gateway_api and source is not None else []
     registry = settings.target.image_registry
 
     provider = cluster_provider(settings)
@@ -72,7 +66,9 @@ def program() -> None:
         ObservabilityAddonsArgs(settings.addons, settings.target, mesh.istiod, mesh.namespace),
         on_cluster(),
     )
-    routing_after = gateway_api_crds(settings, on_cluster())
+    routing_after: list[pulumi.Resource] = (
+        [GatewayApiCrds("gateway-api", GatewayApiCrdsArgs(crds), on_cluster())] if crds else []
+    )
     bookinfo = Bookinfo(
         "bookinfo",
         BookinfoArgs(mesh.istiod, registry, settings.mesh.gateway_api, routing_after),

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from components import program
 from model.config import ConfigError
 from model.versions import GATEWAY_API_CRD_FILES
 from scenarios.catalog import CATALOG
@@ -224,3 +225,12 @@ def test_every_preset_works_under_the_gateway_api(scenario):
 def test_the_capacity_is_the_same_under_both_apis(default):
     """The Gateways are bound to the charts' gateways: Istio deploys no pod of its own for them."""
     assert rendered((GATEWAY_API,)).plan["outputs"]["capacity"] == default.plan["outputs"]["capacity"]
+
+
+def test_a_crd_source_that_cannot_be_read_stops_before_any_resource(monkeypatch):
+    """Read while the configuration is checked: on GKE nothing (not the cluster) is created by a failed `up`."""
+    declared = []
+    monkeypatch.setattr(program, "cluster_provider", lambda settings: declared.append(settings))
+    with pytest.raises(ConfigError, match=r"^gatewayApiCrds: cannot read /nonexistent/"):
+        rendered((GATEWAY_API, "gatewayApiCrds=/nonexistent", "scenario=all-v1"))
+    assert declared == []

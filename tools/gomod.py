@@ -3,6 +3,7 @@ how the reference data and the end-to-end run's tools get their sources."""
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 from pathlib import Path
@@ -29,7 +30,9 @@ def module_dir(module: str, version: str, cwd: Path = Path(".")) -> Path:
     return Path(info["Dir"])
 
 
+@functools.cache
 def gateway_api_crd_dir() -> Path:
     """The Gateway API release's config/crd (standard/ and experimental/), from its Go module at the pinned version:
-    the same files the stack reads from the release on GitHub."""
+    the same files the stack reads from the release on GitHub. Looked up once per process (every offline render
+    with the Gateway API reads it)."""
     return module_dir(GATEWAY_API_MODULE, GATEWAY_API_VERSION) / "config" / "crd"

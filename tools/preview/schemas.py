@@ -21,8 +21,9 @@ import jsonschema
 import kubernetes_validate
 import yaml
 
+from components.gateway_api import read_crds
 from model.project import load_project
-from model.versions import GATEWAY_API_CRD_FILES, KUBERNETES_SCHEMA_VERSION
+from model.versions import KUBERNETES_SCHEMA_VERSION
 from tools.gomod import gateway_api_crd_dir
 from tools.preview.stack_config import ROOT
 
@@ -90,8 +91,7 @@ def istio_schemas() -> dict[tuple[str, str], dict[str, Any]]:
 @functools.lru_cache(maxsize=1)
 def gateway_api_schemas() -> dict[tuple[str, str], dict[str, Any]]:
     """The Gateway API's kinds, from the CRDs the stack installs (read from the release's Go module)."""
-    directory = gateway_api_crd_dir()
-    return crd_schemas([yaml.safe_load((directory / file).read_text()) for file in GATEWAY_API_CRD_FILES])
+    return crd_schemas(read_crds(str(gateway_api_crd_dir())))
 
 
 def violations(obj: dict[str, Any]) -> list[str]:

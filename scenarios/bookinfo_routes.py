@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from model.bookinfo_app import NAMESPACE, VERSIONS
+from model.crd import CustomObject
 from model.istio_routing import (
     Abort,
     Delay,
@@ -10,6 +13,7 @@ from model.istio_routing import (
     HTTPMatch,
     HTTPRoute,
     Percent,
+    RouteDestination,
     StringMatch,
     VirtualService,
     split,
@@ -40,11 +44,16 @@ def end_user(user: str) -> tuple[HTTPMatch, ...]:
     return (HTTPMatch(headers={"end-user": StringMatch("exact", user)}),)
 
 
-def with_routes(*replacements: VirtualService) -> tuple[VirtualService, ...]:
-    """Every Bookinfo service routed to v1, except the services `replacements` route otherwise."""
-    by_host = {service: routes(service, only(service, "v1")) for service in VERSIONS}
-    by_host.update({vs.name: vs for vs in replacements})
-    return tuple(by_host.values())
+def every_service(v1: Callable[[str], CustomObject], *replacements: CustomObject) -> tuple[CustomObject, ...]:
+    """Every Bookinfo service routed to v1 by `v1(service)`, except the services `replacements` route otherwise
+    (each named after its service); both routing APIs' builders use it."""
+    by_service = {service: v1(service) for service in VERSIONS}
+    by_service.update({obj.name: obj for obj in replacements})
+    return tuple(by_service.values())
+
+
+def with_routes(*replacements: VirtualService) -> tuple[CustomObject, ...]:
+    return every_service(lambda service: routes(service, only(service, "v1")), *replacements)
 
 
 def all_v1(_: ScenarioParameters) -> ScenarioPlan:
@@ -59,21 +68,33 @@ def user_routing(p: ScenarioParameters) -> ScenarioPlan:
     return ScenarioPlan(with_routes(reviews_for_user(p)))
 
 
-def ratings_with_fault(p: ScenarioParameters, fault: Fault) -> VirtualService:
-    """ratings v1 with `fault` for the user (or for everyone, as faultTarget says)."""
-    if p.fault_target == "everyone":
-        return routes("ratings", only("ratings", "v1", fault=fault))
-    return routes("ratings", only("ratings", "v1", end_user(p.user), fault=fault), only("ratings", "v1"))
+def ratings_with_fault(fault: Fault, user: str | None, v1: RouteDestination | None = None) -> VirtualService:
+    """ratings v1 (subset v1, or the destination `v1`) with `fault` for `user`, or for everyone when None."""
+    target = (v1 or to("ratings", "v1"),)
+    if user is None:
+        return routes("ratings", HTTPRoute(target, fault=fault))
+    return routes("ratings", HTTPRoute(target, end_user(user), fault=fault), HTTPRoute(target))
+
+
+def fault_for(p: ScenarioParameters) -> str | None:
+    """Whom the fault scenarios' fault hits: the user, or everyone (None), as faultTarget says."""
+    return None if p.fault_target == "everyone" else p.user
+
+
+def delay(p: ScenarioParameters) -> Fault:
+    return Fault(delay=Delay(p.fault_delay, Percent(p.fault_percentage)))
+
+
+def abort(p: ScenarioParameters) -> Fault:
+    return Fault(abort=Abort(p.fault_abort_status, Percent(p.fault_percentage)))
 
 
 def fault_delay(p: ScenarioParameters) -> ScenarioPlan:
-    delay = Fault(delay=Delay(p.fault_delay, Percent(p.fault_percentage)))
-    return ScenarioPlan(with_routes(reviews_for_user(p), ratings_with_fault(p, delay)))
+    return ScenarioPlan(with_routes(reviews_for_user(p), ratings_with_fault(delay(p), fault_for(p))))
 
 
 def fault_abort(p: ScenarioParameters) -> ScenarioPlan:
-    abort = Fault(abort=Abort(p.fault_abort_status, Percent(p.fault_percentage)))
-    return ScenarioPlan(with_routes(reviews_for_user(p), ratings_with_fault(p, abort)))
+    return ScenarioPlan(with_routes(reviews_for_user(p), ratings_with_fault(abort(p), fault_for(p))))
 
 
 def traffic_shifting(p: ScenarioParameters) -> ScenarioPlan:
@@ -82,11 +103,11 @@ def traffic_shifting(p: ScenarioParameters) -> ScenarioPlan:
 
 def request_timeout(p: ScenarioParameters) -> ScenarioPlan:
     """reviews v2 calls ratings, which now answers late; the timeout on reviews cuts the wait short."""
-    delay = Fault(delay=Delay(p.ratings_delay, Percent(100)))
+    ratings_late = Fault(delay=Delay(p.ratings_delay, Percent(100)))
     return ScenarioPlan(
         with_routes(
             routes("reviews", only("reviews", "v2", timeout=p.reviews_timeout)),
-            routes("ratings", only("ratings", "v1", fault=delay)),
+            ratings_with_fault(ratings_late, None),
         )
     )
 

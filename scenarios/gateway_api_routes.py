@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from model import istio_routing as istio
-from model.bookinfo_app import NAMESPACE, PORT, VERSIONS
+from model.bookinfo_app import NAMESPACE, PORT
 from model.crd import CustomObject
 from model.gateway_api import (
     HTTP_PORT,
@@ -51,6 +51,7 @@ from model.sample_apps import (
     mirroring_samples,
     tcp_echo_samples,
 )
+from scenarios import bookinfo_routes as istio_routes
 from scenarios import task_routes
 from scenarios.plan import ScenarioPlan
 
@@ -75,10 +76,7 @@ def end_user(user: str) -> tuple[RouteMatch, ...]:
 
 
 def with_routes(*replacements: CustomObject) -> tuple[CustomObject, ...]:
-    """Every Bookinfo service routed to v1, except the services `replacements` route otherwise."""
-    by_service: dict[str, CustomObject] = {service: routes(service, only(service, "v1")) for service in VERSIONS}
-    by_service.update({obj.name: obj for obj in replacements})
-    return tuple(by_service.values())
+    return istio_routes.every_service(lambda service: routes(service, only(service, "v1")), *replacements)
 
 
 def all_v1(_: ScenarioParameters) -> ScenarioPlan:
@@ -94,33 +92,22 @@ def user_routing(p: ScenarioParameters) -> ScenarioPlan:
 
 
 def ratings_with_fault(fault: istio.Fault, user: str | None) -> istio.VirtualService:
-    """ratings v1 with `fault` for `user` (None: everyone). The Gateway API cannot inject faults, so this one
-    service keeps a VirtualService, which routes to the v1 Service instead of a subset."""
-    v1 = (istio.to(versioned("ratings", "v1")),)
-    rules: tuple[istio.HTTPRoute, ...]
-    if user is None:
-        rules = (istio.HTTPRoute(v1, fault=fault),)
-    else:
-        match = (istio.HTTPMatch(headers={"end-user": istio.StringMatch("exact", user)}),)
-        rules = (istio.HTTPRoute(v1, match, fault=fault), istio.HTTPRoute(v1))
-    return istio.VirtualService("ratings", NAMESPACE, hosts=("ratings",), http=rules)
+    """The Gateway API cannot inject faults, so ratings keeps a VirtualService; it routes to the v1 Service, so
+    no DestinationRule is needed."""
+    return istio_routes.ratings_with_fault(fault, user, istio.to(versioned("ratings", "v1")))
 
 
 NO_FAULTS = "ratings: a VirtualService injects the fault, as the Gateway API has no fault injection"
 
 
-def fault_for(p: ScenarioParameters) -> str | None:
-    return None if p.fault_target == "everyone" else p.user
-
-
 def fault_delay(p: ScenarioParameters) -> ScenarioPlan:
-    delay = istio.Fault(delay=istio.Delay(p.fault_delay, istio.Percent(p.fault_percentage)))
-    return ScenarioPlan(with_routes(reviews_for_user(p), ratings_with_fault(delay, fault_for(p))), notes=(NO_FAULTS,))
+    ratings = ratings_with_fault(istio_routes.delay(p), istio_routes.fault_for(p))
+    return ScenarioPlan(with_routes(reviews_for_user(p), ratings), notes=(NO_FAULTS,))
 
 
 def fault_abort(p: ScenarioParameters) -> ScenarioPlan:
-    abort = istio.Fault(abort=istio.Abort(p.fault_abort_status, istio.Percent(p.fault_percentage)))
-    return ScenarioPlan(with_routes(reviews_for_user(p), ratings_with_fault(abort, fault_for(p))), notes=(NO_FAULTS,))
+    ratings = ratings_with_fault(istio_routes.abort(p), istio_routes.fault_for(p))
+    return ScenarioPlan(with_routes(reviews_for_user(p), ratings), notes=(NO_FAULTS,))
 
 
 def traffic_shifting(p: ScenarioParameters) -> ScenarioPlan:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components import gateway_api
 from components.addons import ObservabilityAddons, ObservabilityAddonsArgs
 from components.bookinfo import Bookinfo, BookinfoArgs
 from components.existing import ExistingCluster, ExistingClusterArgs
@@ -52,6 +53,10 @@ def program() -> None:
     plan = CATALOG[settings.scenario].plan(settings.mesh.routing_api, settings.parameters)
     source = settings.mesh.gateway_api_crds  # None: the cluster brings its own
     crds = read_crds(source) if settings.mesh.gateway_api and source is not None else []
+    live = gateway_api.CLUSTER.crds(settings.target) if crds and not settings.target.gke else {}
+    crds, kept = gateway_api.to_install(crds, live)
+    for crd in kept:
+        pulumi.log.info(f"gatewayApiCrds: the cluster's own {crd} is left alone")
     registry = settings.target.image_registry
 
     provider = cluster_provider(settings)

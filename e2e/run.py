@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -24,11 +25,13 @@ from typing import Any
 
 import yaml
 
+from components.gateway_api import BUNDLE_VERSION, MANAGED_BY
 from components.program import program
 from e2e import analyze, charts, checks, upgrade, versions
 from e2e import cluster as control_plane
 from e2e.engine import STACK, Changes, Engine, stop_engine_processes
 from e2e.toolchain import TOOLS, ensure_all
+from model.versions import GATEWAY_API_CRD_NAMES
 from scenarios.catalog import CATALOG
 from tools import upstream
 from tools.gomod import gateway_api_crd_dir
@@ -48,6 +51,7 @@ BASE = (
 )
 SECURE = ("mtlsMode=STRICT", "authorization=true")
 GATEWAY_API = "gateway-api/"  # the prefix of the configurations and steps with routingApi=gateway-api
+THEIRS = f"{GATEWAY_API}cluster-crds"  # the configuration predicting a cluster with its own CRDs
 SCENARIOS = list(CATALOG)
 
 
@@ -185,11 +189,15 @@ def cycle(report: Report, stack: ExitStack) -> None:
 
     report.run("cluster", start_cluster)
     kube: control_plane.Cluster = state["cluster"]
+    # the program reads an existing cluster's Gateway API CRDs with kubectl: the one built for the run
+    os.environ["PATH"] = f"{TOOLS['kubernetes'].path('kubectl').parent}{os.pathsep}{os.environ['PATH']}"
     target = (*BASE, f"kubeContext={kube.context}", f"kubeconfig={kube.kubeconfig}", f"chartMirror={state['mirror']}")
     configs: dict[str, tuple[str, ...]] = {scenario: (*target, f"scenario={scenario}") for scenario in SCENARIOS}
     configs.update({f"{scenario}+secure": (*target, f"scenario={scenario}", *SECURE) for scenario in SCENARIOS})
     routed = (*target, "routingApi=gateway-api", f"gatewayApiCrds={gateway_api_crd_dir()}")
     configs.update({f"{GATEWAY_API}{name}": (*routed, *configs[name][len(target) :]) for name in list(configs)})
+    # what a cluster with its own Gateway API CRDs should get: the plan of gatewayApiCrds=cluster
+    configs[THEIRS] = (*target, "routingApi=gateway-api", "gatewayApiCrds=cluster", f"scenario={SCENARIOS[0]}")
     predicted = predictions(configs)
 
     report.run("analyze:seeded", lambda: (None, analyze.seeded_mistake_is_reported()))
@@ -274,6 +282,45 @@ def cycle(report: Report, stack: ExitStack) -> None:
 
     scenario_cycle("", switch_api=True)
     scenario_cycle(GATEWAY_API, switch_api=False)
+
+    def mark_theirs(version: str) -> None:
+        """The CRDs the stack left as someone else's: its label off, the given bundle version on."""
+        for name in GATEWAY_API_CRD_NAMES:
+            kube.kubectl("label", "crd", name, f"{MANAGED_BY[0]}-")
+            kube.kubectl("annotate", "--overwrite", "crd", name, f"{BUNDLE_VERSION}={version}")
+
+    def over_their_crds() -> tuple[Changes, list[str]]:
+        """`up` on a cluster with its own, newer CRDs: the stack installs none, touches none, and routes."""
+        mark_theirs("v1.6.0")
+        engine.configure(config_of(configs[f"{GATEWAY_API}{SCENARIOS[0]}"]))
+        changes = engine.up()
+        problems = checks.compare_with_cluster(kube, predicted[THEIRS]) + confined(
+            changes, Rendering({"resources": []}, [], []), predicted[THEIRS]
+        )
+        live = checks.live_objects(
+            kube, [{"kind": "CustomResourceDefinition", "apiVersion": "apiextensions.k8s.io/v1"}]
+        )
+        versions = {key[2]: obj["metadata"]["annotations"].get(BUNDLE_VERSION) for key, obj in live.items()}
+        problems += [
+            f"{name}: {versions.get(name)}, not the cluster's v1.6.0"
+            for name in GATEWAY_API_CRD_NAMES
+            if versions.get(name) != "v1.6.0"
+        ]
+        state["previous"] = THEIRS
+        return changes, problems
+
+    def refused_over_older_crds() -> tuple[None, list[str]]:
+        """`up` on a cluster whose own CRDs are older than v1.5.1: refused, with the line that says why."""
+        mark_theirs("v1.4.0")
+        try:
+            engine.up()
+        except Exception as error:
+            return None, [] if "is older than v1.5.1" in str(error) else [f"refused, but not for the old CRDs: {error}"]
+        return None, ["`up` went on over the cluster's older CRDs"]
+
+    report.run(f"{GATEWAY_API}up:cluster-has-newer-crds", over_their_crds)
+    report.run(f"{GATEWAY_API}up:cluster-has-older-crds", refused_over_older_crds)
+    report.run(f"{GATEWAY_API}destroy:cluster-crds", destroy)
     engine.remove()
     upgrade_cycle(report, kube, configs[SCENARIOS[0]], predicted[SCENARIOS[0]])
 

@@ -82,6 +82,9 @@ GATEWAY_API_STANDARD_CRDS = (
     "tlsroutes",
 )
 GATEWAY_API_EXPERIMENTAL_CRDS = ("tcproutes",)
+GATEWAY_API_CRD_NAMES = tuple(
+    f"{name}.gateway.networking.k8s.io" for name in (*GATEWAY_API_STANDARD_CRDS, *GATEWAY_API_EXPERIMENTAL_CRDS)
+)
 GATEWAY_API_CRD_FILES = tuple(
     f"{channel}/gateway.networking.k8s.io_{name}.yaml"
     for channel, names in (("standard", GATEWAY_API_STANDARD_CRDS), ("experimental", GATEWAY_API_EXPERIMENTAL_CRDS))

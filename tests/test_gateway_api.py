@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components import program
+from components import gateway_api, program
 from model.config import ConfigError
-from model.versions import GATEWAY_API_CRD_FILES
+from model.versions import GATEWAY_API_CRD_NAMES
 from scenarios.catalog import CATALOG
 from tests.conftest import rendered
+from tools.preview import offline
+from tools.preview.rendering import render
 from tools.preview.schemas import violations
 from tools.preview.stack_config import assemble
 from tools.verify.stack import settings
@@ -118,9 +120,7 @@ def test_bookinfo_has_a_service_per_version_under_the_gateway_api_only(default, 
 def test_the_crds_are_installed_retained_and_before_every_route():
     resources = rendered((GATEWAY_API, "scenario=egress-gateway")).plan["resources"]
     crds = [r for r in resources if r["type"] == CRD]
-    assert sorted(r["inputs"]["metadata"]["name"] for r in crds) == sorted(
-        file.split("_")[1].removesuffix(".yaml") + ".gateway.networking.k8s.io" for file in GATEWAY_API_CRD_FILES
-    )
+    assert sorted(r["inputs"]["metadata"]["name"] for r in crds) == sorted(GATEWAY_API_CRD_NAMES)
     assert all(r.get("retainOnDelete") for r in crds)
     assert all(
         r["inputs"]["metadata"]["annotations"]["gateway.networking.k8s.io/bundle-version"] == "v1.5.1" for r in crds
@@ -288,3 +288,68 @@ def test_the_routing_in_words_reads_the_gateway_api_routes(scenario):
     routed = plan(scenario, "egressGateway=true").routing
     assert [line for line in routed if line not in istio] == ROUTING.get(scenario, [])
     assert [line for line in istio if line not in routed] == REPLACED.get(scenario, [])
+
+
+def crd(name: str, version: str | None, *, ours: bool = False) -> dict:
+    annotations = {"gateway.networking.k8s.io/bundle-version": version} if version else {}
+    labels = {"app.kubernetes.io/managed-by": "istio-demo"} if ours else {}
+    return {"metadata": {"name": name, "annotations": annotations, "labels": labels}}
+
+
+HTTPROUTES = "httproutes.gateway.networking.k8s.io"
+OURS = [crd(HTTPROUTES, "v1.5.1")]  # what the stack reads from the release (one CRD of the nine)
+
+# (case, the cluster's CRDs, installed, left alone)
+CLUSTER_CASES = [
+    ("none", {}, [HTTPROUTES], []),
+    ("installed by this stack", {HTTPROUTES: crd(HTTPROUTES, "v1.5.1", ours=True)}, [HTTPROUTES], []),
+    ("someone's, same version", {HTTPROUTES: crd(HTTPROUTES, "v1.5.1")}, [], [f"{HTTPROUTES} (v1.5.1)"]),
+    ("someone's, newer", {HTTPROUTES: crd(HTTPROUTES, "v1.10.0")}, [], [f"{HTTPROUTES} (v1.10.0)"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("live", "installed", "kept"), [c[1:] for c in CLUSTER_CASES], ids=[c[0] for c in CLUSTER_CASES]
+)
+def test_the_clusters_own_crds_at_v1_5_1_or_newer_are_left_alone(live, installed, kept):
+    install, left = gateway_api.to_install(OURS, live)
+    assert [c["metadata"]["name"] for c in install] == installed
+    assert all(c["metadata"]["labels"] == {"app.kubernetes.io/managed-by": "istio-demo"} for c in install)
+    assert left == kept
+
+
+@pytest.mark.parametrize(
+    ("version", "shown"), [("v1.4.0", "v1.4.0"), ("v1.5.0", "v1.5.0"), (None, "no bundle version")]
+)
+def test_someone_elses_older_crds_stop_the_program(version, shown):
+    with pytest.raises(ConfigError) as raised:
+        gateway_api.to_install(OURS, {HTTPROUTES: crd(HTTPROUTES, version)})
+    assert str(raised.value) == (
+        f"gatewayApiCrds: the cluster's {HTTPROUTES} ({shown}) is older than v1.5.1, which Istio 1.30.3 supports, and"
+        " this stack did not install it; upgrade the cluster's Gateway API CRDs to v1.5.1 or newer"
+    )
+
+
+EXISTING = ("target=existing", "kubeContext=kind-demo", GATEWAY_API, "scenario=all-v1")
+
+
+def test_on_an_existing_cluster_with_its_own_crds_the_stack_installs_none(monkeypatch):
+    """Read through the target's context; the routes then wait for nothing the stack declares."""
+    asked = []
+
+    def cluster_with_crds(target):
+        asked.append(target.kube_context)
+        return {name: crd(name, "v1.6.0") for name in GATEWAY_API_CRD_NAMES}
+
+    monkeypatch.setattr(offline, "no_crds", cluster_with_crds)
+    rendering = render("dev", None, EXISTING)
+    assert asked == ["kind-demo"]
+    assert not [r for r in rendering.plan["resources"] if r["type"] == CRD]
+    assert len([r for r in rendering.plan["resources"] if r["type"].endswith(":HTTPRoute")]) == 5
+
+
+def test_without_kubectl_the_cluster_cannot_be_read(monkeypatch):
+    monkeypatch.setattr(gateway_api.shutil, "which", lambda _: None)
+    target = settings(assemble("dev", None, EXISTING)[1], None).target
+    with pytest.raises(ConfigError, match=r"^gatewayApiCrds: kubectl, which reads the CRDs the cluster has, is not on"):
+        gateway_api.kubectl_crds(target)

@@ -24,6 +24,9 @@ from typing import Any
 import pulumi
 from google.protobuf import json_format
 
+from components import gateway_api
+from components.gateway_api import LiveCrds
+from model.settings import TargetSettings
 from tools.preview import sdk
 
 SECRET = "[secret]"
@@ -251,6 +254,21 @@ def own_event_loop() -> Generator[asyncio.AbstractEventLoop, None, None]:
         loop.close()
 
 
+def no_crds(_: TargetSettings) -> LiveCrds:
+    return {}
+
+
+@contextmanager
+def reaching_no_cluster() -> Generator[None]:
+    """The program reads an existing cluster's CRDs; a render reaches no cluster, so it sees one without them."""
+    reads_cluster = gateway_api.CLUSTER.crds
+    gateway_api.CLUSTER.crds = no_crds
+    try:
+        yield
+    finally:
+        gateway_api.CLUSTER.crds = reads_cluster
+
+
 def run_program(project: str, stack: str, config: dict[str, str], root: Path) -> Run:
     """Runs `root/__main__.py` with `config` under the mocks; raises whatever the program raises."""
     run = Run(project, stack)
@@ -269,6 +287,7 @@ def run_program(project: str, stack: str, config: dict[str, str], root: Path) ->
         logger.propagate = False
         logger.addHandler(_Collector(run))
         sdk.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor, logger=logger)
-        loop.run_until_complete(sdk.run_pulumi_func(program))
+        with reaching_no_cluster():
+            loop.run_until_complete(sdk.run_pulumi_func(program))
     run.resources.sort(key=lambda registration: registration.urn)
     return run

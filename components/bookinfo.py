@@ -10,6 +10,7 @@ import pulumi_kubernetes as k8s
 
 from components.declare import Children, declare, declare_app_set
 from model.bookinfo_app import APPS, NAMESPACE, VERSIONS, gateway_api_ingress_objects, ingress_objects
+from model.gateway_api import waypoint
 from model.workloads import Scheduled
 
 
@@ -19,6 +20,7 @@ class BookinfoArgs:
     image_registry: str | None = None
     gateway_api: bool = False  # route with the Gateway API: its ingress and a Service per version
     routing_after: Sequence[pulumi.Resource] = ()  # what the routing objects wait for (the Gateway API's CRDs)
+    ambient: bool = False  # the ambient data plane, Bookinfo's services behind the namespace's waypoint
 
 
 class Bookinfo(pulumi.ComponentResource):
@@ -31,9 +33,12 @@ class Bookinfo(pulumi.ComponentResource):
         super().__init__("istio-demo:bookinfo:Bookinfo", name, None, opts)
         children = Children(self, name)
         apps = APPS.with_version_services(*VERSIONS) if args.gateway_api else APPS
+        apps = apps.in_ambient(waypoint=True) if args.ambient else apps
         self.namespace = declare_app_set(apps, args.istiod, children, args.image_registry)
-        for obj in gateway_api_ingress_objects() if args.gateway_api else ingress_objects():
+        routing = gateway_api_ingress_objects() if args.gateway_api else ingress_objects()
+        waypoints = [waypoint(NAMESPACE)] if args.ambient else []
+        for obj in [*routing, *waypoints]:
             declare(obj.manifest(), children, self.namespace, args.istiod, *args.routing_after)
 
-        self.scheduled = APPS.scheduled()
+        self.scheduled = apps.scheduled()
         self.register_outputs({"namespace": NAMESPACE})

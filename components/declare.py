@@ -128,11 +128,12 @@ def service_account(
     )
 
 
-def injected_namespace(name: str, children: Children, *after: pulumi.Resource) -> k8s.core.v1.Namespace:
-    """A namespace whose pods get an Istio sidecar."""
+def mesh_namespace(
+    name: str, labels: dict[str, str], children: Children, *after: pulumi.Resource
+) -> k8s.core.v1.Namespace:
+    """A namespace of the mesh: its pods get an Istio sidecar, or join the ambient data plane, as `labels` say."""
     return k8s.core.v1.Namespace(
-        **children.child(name, *after),
-        metadata=k8s.meta.v1.ObjectMetaArgs(name=name, labels={"istio-injection": "enabled"}),
+        **children.child(name, *after), metadata=k8s.meta.v1.ObjectMetaArgs(name=name, labels=labels)
     )
 
 
@@ -141,7 +142,7 @@ def declare_app_set(
 ) -> k8s.core.v1.Namespace:
     """The namespace and everything in it, images from `image_registry` if set; the namespace waits for istiod,
     whose webhook injects the sidecars (pods created before it would run without one)."""
-    namespace = injected_namespace(apps.namespace, children, istiod)
+    namespace = mesh_namespace(apps.namespace, apps.namespace_labels, children, istiod)
     for name, account in apps.service_accounts:
         service_account(name, account, apps.namespace, children, namespace)
     for spec in apps.services:

@@ -11,14 +11,20 @@ import pulumi_kubernetes as k8s
 from components import helm
 from components.declare import Children
 from model.mesh import (
+    CNI_REQUESTS,
+    DEMO_MESH_CONFIG,
     EGRESS_GATEWAY,
     EGRESS_PORTS,
     GATEWAY_LIMITS,
     GATEWAY_REQUESTS,
     INGRESS_GATEWAY,
     INGRESS_PORTS,
+    ISTIO_CNI,
     ISTIO_NAMESPACE,
     ISTIOD_REQUESTS,
+    WAYPOINT_REQUESTS,
+    ZTUNNEL,
+    ZTUNNEL_REQUESTS,
 )
 from model.settings import MeshSettings, TargetSettings
 from model.versions import ISTIO_CHART_REPOSITORY, ISTIO_HUB, Chart, mirrored
@@ -29,21 +35,43 @@ from model.workloads import Scheduled
 class IstioMeshArgs:
     settings: MeshSettings
     target: TargetSettings
+    node_count: int = 1  # nodes, for ambient's per-node pods (an existing cluster's are counted for one)
 
 
-def istiod_values(platform: str, image_registry: str | None) -> dict[str, Any]:
-    """The demo profile; the platform's values (none sets none); Istio's images from the mirror if there is one
-    (istiod's hub also names the proxy image it injects into the gateways and sidecars)."""
-    global_values: dict[str, Any] = {}
+def global_values(platform: str, image_registry: str | None) -> dict[str, Any]:
+    """The platform's values (none sets none); Istio's images from the mirror if there is one."""
+    values: dict[str, Any] = {}
     if platform != "none":
-        global_values["platform"] = platform
+        values["platform"] = platform
     if image_registry is not None:
-        global_values["hub"] = mirrored(ISTIO_HUB, image_registry)
+        values["hub"] = mirrored(ISTIO_HUB, image_registry)
+    return values
+
+
+def istiod_values(platform: str, image_registry: str | None, ambient: bool = False) -> dict[str, Any]:
+    """The demo profile, or the ambient profile with the demo profile's settings on top (access logs, the tracing
+    provider, small waypoints); istiod's hub also names the proxy image of the gateways, sidecars and waypoints."""
+    globals_ = global_values(platform, image_registry)
+    pilot: dict[str, Any] = {"autoscaleEnabled": False, "resources": {"requests": ISTIOD_REQUESTS}}
+    if not ambient:
+        return {"profile": "demo", **({"global": globals_} if globals_ else {}), "pilot": pilot}
     return {
-        "profile": "demo",
-        **({"global": global_values} if global_values else {}),
-        "pilot": {"autoscaleEnabled": False, "resources": {"requests": ISTIOD_REQUESTS}},
+        "profile": "ambient",
+        "global": {**globals_, "waypoint": {"resources": {"requests": WAYPOINT_REQUESTS}}},
+        "pilot": {**pilot, "traceSampling": 100},
+        "meshConfig": DEMO_MESH_CONFIG,
     }
+
+
+def node_agent_values(platform: str, image_registry: str | None, requests: dict[str, str]) -> dict[str, Any]:
+    """Values of the ambient profile's per-node charts (istio-cni, ztunnel), at the demo profile's requests; these
+    charts read the platform and the hub at their top level."""
+    values: dict[str, Any] = {"profile": "ambient", "resources": {"requests": requests}}
+    if platform != "none":
+        values["platform"] = platform
+    if image_registry is not None:
+        values["hub"] = mirrored(ISTIO_HUB, image_registry)
+    return values
 
 
 def gateway_values(service_type: str, ports: list[dict[str, Any]]) -> dict[str, Any]:
@@ -68,6 +96,7 @@ class IstioMesh(pulumi.ComponentResource):
     namespace: k8s.core.v1.Namespace
     base: k8s.helm.v3.Release
     istiod: k8s.helm.v3.Release
+    data_plane: k8s.helm.v3.Release
     ingress_gateway: k8s.helm.v3.Release
     egress_gateway: k8s.helm.v3.Release | None
     ingress_ip: pulumi.Output[str] | None  # only behind a LoadBalancer Service
@@ -85,9 +114,16 @@ class IstioMesh(pulumi.ComponentResource):
             metadata=k8s.meta.v1.ObjectMetaArgs(name=ISTIO_NAMESPACE),
         )
         self.base = self._release("istio-base", "base", {"defaultRevision": "default"}, after=[self.namespace])
+        ambient = args.settings.ambient
         self.istiod = self._release(
-            "istiod", "istiod", istiod_values(target.platform, target.image_registry), after=[self.base]
+            "istiod", "istiod", istiod_values(target.platform, target.image_registry, ambient), after=[self.base]
         )
+        node_agents = []
+        if ambient:  # in the order Istio's ambient Helm install gives: base, istiod, istio-cni, ztunnel
+            cni = node_agent_values(target.platform, target.image_registry, CNI_REQUESTS)
+            node_agents.append(self._release(ISTIO_CNI, "cni", cni, after=[self.istiod]))
+            ztunnel = node_agent_values(target.platform, target.image_registry, ZTUNNEL_REQUESTS)
+            node_agents.append(self._release(ZTUNNEL, "ztunnel", ztunnel, after=[node_agents[0]]))
         self.ingress_gateway = self._release(
             INGRESS_GATEWAY, "gateway", gateway_values(target.ingress_service_type, INGRESS_PORTS), after=[self.istiod]
         )
@@ -109,9 +145,14 @@ class IstioMesh(pulumi.ComponentResource):
             self.ingress_ip = ingress_service.status.apply(load_balancer_address)
 
         gateways = [INGRESS_GATEWAY] + ([EGRESS_GATEWAY] if self.egress_gateway else [])
+        # what pods of the mesh's applications wait for: istiod's injector, or the node agents that capture them
+        self.data_plane = node_agents[-1] if node_agents else self.istiod
+        # one istio-cni and one ztunnel pod per node (DaemonSets)
+        per_node = [(ISTIO_CNI, CNI_REQUESTS), (ZTUNNEL, ZTUNNEL_REQUESTS)] if ambient else []
         self.scheduled = [
             Scheduled("istiod", ISTIOD_REQUESTS["cpu"], ISTIOD_REQUESTS["memory"]),
             *(Scheduled(gateway, GATEWAY_REQUESTS["cpu"], GATEWAY_REQUESTS["memory"]) for gateway in gateways),
+            *(Scheduled(name, r["cpu"], r["memory"], replicas=args.node_count) for name, r in per_node),
         ]
         self.register_outputs({"ingressIp": self.ingress_ip} if self.ingress_ip else {})
 

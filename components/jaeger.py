@@ -13,7 +13,7 @@ import yaml
 
 from components.declare import Children, declare
 from model import istio_objects as istio
-from model.mesh import ISTIO_NAMESPACE
+from model.mesh import ISTIO_NAMESPACE, TRACING_PROVIDER
 from model.versions import JAEGER_IMAGE, mirrored
 from model.workloads import NO_SIDECAR, POD_SECURITY_CONTEXT, Size, container_security_context
 
@@ -24,8 +24,6 @@ JAEGER = Size(cpu="10m", memory="128Mi", cpu_limit="500m", memory_limit="1Gi")
 JAEGER_BASE_PATH = "/jaeger"
 JAEGER_QUERY_GRPC_URL = f"http://tracing.{NAMESPACE}:16685{JAEGER_BASE_PATH}"
 
-# The demo profile's meshConfig declares this extension provider, sending OTLP to jaeger-collector:4317.
-TRACING_PROVIDER = "jaeger"
 TRACING_SAMPLING_PERCENTAGE = 100
 
 

@@ -50,9 +50,9 @@ def program() -> None:
     settings = load_settings(pulumi.Config(), pulumi.Config("gcp"), CATALOG, configured_keys())
     for warning in settings.warnings:
         pulumi.log.warn(warning)
-    plan = CATALOG[settings.scenario].plan(settings.mesh.routing_api, settings.parameters)
+    plan = CATALOG[settings.scenario].plan(settings.mesh.routing_api, settings.parameters, settings.mesh.ambient)
     source = settings.mesh.gateway_api_crds  # None: the cluster brings its own
-    crds = read_crds(source) if settings.mesh.gateway_api and source is not None else []
+    crds = read_crds(source) if settings.mesh.needs_gateway_api_crds and source is not None else []
     live = gateway_api.CLUSTER.crds(settings.target) if crds and not settings.target.gke else {}
     crds, kept = gateway_api.to_install(crds, live)
     for crd in kept:
@@ -65,7 +65,8 @@ def program() -> None:
         """A component's options: the cluster's Kubernetes provider, which its children inherit."""
         return pulumi.ResourceOptions(providers=[provider])
 
-    mesh = IstioMesh("istio", IstioMeshArgs(settings.mesh, settings.target), on_cluster())
+    nodes = settings.cluster.node_count if settings.target.gke else 1
+    mesh = IstioMesh("istio", IstioMeshArgs(settings.mesh, settings.target, nodes), on_cluster())
     addons = ObservabilityAddons(
         "addons",
         ObservabilityAddonsArgs(settings.addons, settings.target, mesh.istiod, mesh.namespace),
@@ -76,15 +77,19 @@ def program() -> None:
     )
     bookinfo = Bookinfo(
         "bookinfo",
-        BookinfoArgs(mesh.istiod, registry, settings.mesh.gateway_api, routing_after),
+        BookinfoArgs(mesh.data_plane, registry, settings.mesh.gateway_api, routing_after, settings.mesh.ambient),
         on_cluster(),
     )
     samples = (
-        SampleWorkloads("samples", SampleWorkloadsArgs(plan.samples, mesh.istiod, registry), on_cluster())
+        SampleWorkloads("samples", SampleWorkloadsArgs(plan.samples, mesh.data_plane, registry), on_cluster())
         if plan.samples
         else None
     )
-    MeshSecurity("security", MeshSecurityArgs(settings.security, mesh.istiod, bookinfo.namespace), on_cluster())
+    MeshSecurity(
+        "security",
+        MeshSecurityArgs(settings.security, mesh.istiod, bookinfo.namespace, settings.mesh.ambient),
+        on_cluster(),
+    )
     namespaces = [bookinfo.namespace] + ([samples.namespace] if samples else [])
     TrafficScenario("scenario", TrafficScenarioArgs(plan, mesh.istiod, namespaces, routing_after), on_cluster())
 

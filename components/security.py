@@ -10,7 +10,7 @@ import pulumi
 from components.declare import Children, declare
 from model import bookinfo_app
 from model import istio_objects as istio
-from model.mesh import INGRESS_GATEWAY, ISTIO_NAMESPACE
+from model.mesh import INGRESS_GATEWAY, ISTIO_NAMESPACE, WAYPOINT
 from model.settings import SecuritySettings
 
 TRUST_DOMAIN = "cluster.local"
@@ -24,6 +24,8 @@ def principal(namespace: str, service_account: str) -> str:
 
 # The gateway chart names its service account after the release.
 INGRESS_PRINCIPAL = principal(ISTIO_NAMESPACE, INGRESS_GATEWAY)
+# Istio deploys a waypoint with a service account named after its Gateway.
+WAYPOINT_PRINCIPAL = principal(bookinfo_app.NAMESPACE, WAYPOINT)
 
 
 def mesh_mtls(mode: str) -> istio.IstioObject:
@@ -31,17 +33,27 @@ def mesh_mtls(mode: str) -> istio.IstioObject:
     return istio.peer_authentication(MESH_POLICY, ISTIO_NAMESPACE, mode)
 
 
-def bookinfo_authorization() -> list[istio.IstioObject]:
-    """Deny by default in the bookinfo namespace, then allow each service exactly its callers and methods."""
+def bookinfo_authorization(ambient: bool = False) -> list[istio.IstioObject]:
+    """Deny by default in the bookinfo namespace, then allow each service exactly its callers and methods.
+
+    With sidecars each pod's proxy enforces its policy. Under ambient, ztunnel enforces L4 only (who may connect)
+    and the namespace's waypoint the L7 rules (methods, paths) of the policies attached to its Services: the pods
+    accept connections from the waypoint alone, and each Service's policy, at the waypoint, its callers."""
 
     def caller(app: str) -> str:
         return principal(bookinfo_app.NAMESPACE, bookinfo_app.service_account_name(app))
 
     def viewer(app: str, rules: list[dict[str, Any]]) -> istio.IstioObject:
+        if ambient:
+            return istio.authorization_policy(f"{app}-viewer", bookinfo_app.NAMESPACE, rules=rules, service=app)
         return istio.authorization_policy(f"{app}-viewer", bookinfo_app.NAMESPACE, app, rules)
 
+    waypoint_only = istio.authorization_policy(
+        "waypoint-only", bookinfo_app.NAMESPACE, rules=[istio.authorization_rule([WAYPOINT_PRINCIPAL])]
+    )
     return [
         istio.authorization_policy("allow-nothing", bookinfo_app.NAMESPACE),
+        *([waypoint_only] if ambient else []),
         viewer(
             "productpage",
             [
@@ -60,6 +72,7 @@ class MeshSecurityArgs:
     settings: SecuritySettings
     istiod: pulumi.Resource
     bookinfo_namespace: pulumi.Resource
+    ambient: bool = False
 
 
 class MeshSecurity(pulumi.ComponentResource):
@@ -69,7 +82,7 @@ class MeshSecurity(pulumi.ComponentResource):
         super().__init__("istio-demo:security:MeshSecurity", name, None, opts)
         children = Children(self, name)
         declare(mesh_mtls(args.settings.mtls_mode), children, args.istiod)
-        policies = bookinfo_authorization() if args.settings.authorization else []
+        policies = bookinfo_authorization(args.ambient) if args.settings.authorization else []
         for policy in policies:
             declare(policy, children, args.istiod, args.bookinfo_namespace)
         self.register_outputs(

@@ -25,7 +25,13 @@ from model.versions import ISTIO_HUB
 from tools import upstream
 
 # Chart name -> directory under the module's manifests/charts.
-CHARTS = {"base": "base", "istiod": "istio-control/istio-discovery", "gateway": "gateway"}
+CHARTS = {
+    "base": "base",
+    "istiod": "istio-control/istio-discovery",
+    "gateway": "gateway",
+    "cni": "istio-cni",
+    "ztunnel": "ztunnel",
+}
 TEST_HUB_LINE = "hub: registry.istio.io/testing"
 TEST_TAG_LINE = "tag: latest"
 

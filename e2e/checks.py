@@ -134,6 +134,21 @@ def unavailable_deployments(cluster: Cluster, rendering: Rendering) -> list[str]
     return problems
 
 
+def node_agents_missing(cluster: Cluster, rendering: Rendering) -> list[str]:
+    """Under ambient, the istio-cni and ztunnel DaemonSets have a ready pod on every node."""
+    charts = {r["inputs"]["chart"] for r in rendering.plan["resources"] if r["type"] == "kubernetes:helm.sh/v3:Release"}
+    if "ztunnel" not in charts:
+        return []
+    nodes = len(cluster.get_json("nodes")["items"])
+    daemonsets = {d["metadata"]["name"]: d for d in cluster.get_json("daemonsets", "-n", "istio-system")["items"]}
+    problems = []
+    for name in ("istio-cni-node", "ztunnel"):
+        status = daemonsets.get(name, {}).get("status", {})
+        if status.get("numberReady") != nodes:
+            problems.append(f"DaemonSet istio-system/{name}: {status.get('numberReady', 0)} of {nodes} nodes ready")
+    return problems
+
+
 def helm_releases(cluster: Cluster) -> dict[str, str]:
     """Release name -> status of the newest revision Helm keeps (its release Secrets)."""
     secrets = cluster.get_json("secrets", "--all-namespaces", "-l", "owner=helm")["items"]

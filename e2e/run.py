@@ -51,6 +51,7 @@ BASE = (
 )
 SECURE = ("mtlsMode=STRICT", "authorization=true")
 GATEWAY_API = "gateway-api/"  # the prefix of the configurations and steps with routingApi=gateway-api
+AMBIENT = "ambient/"  # the prefix of the configurations and steps with dataplane=ambient (and the Gateway API)
 THEIRS = f"{GATEWAY_API}cluster-crds"  # the configuration predicting a cluster with its own CRDs
 SCENARIOS = list(CATALOG)
 
@@ -195,14 +196,17 @@ def cycle(report: Report, stack: ExitStack) -> None:
     configs: dict[str, tuple[str, ...]] = {scenario: (*target, f"scenario={scenario}") for scenario in SCENARIOS}
     configs.update({f"{scenario}+secure": (*target, f"scenario={scenario}", *SECURE) for scenario in SCENARIOS})
     routed = (*target, "routingApi=gateway-api", f"gatewayApiCrds={gateway_api_crd_dir()}")
-    configs.update({f"{GATEWAY_API}{name}": (*routed, *configs[name][len(target) :]) for name in list(configs)})
+    ambient = (*target, "dataplane=ambient", "routingApi=gateway-api", f"gatewayApiCrds={gateway_api_crd_dir()}")
+    sidecar = list(configs)
+    configs.update({f"{GATEWAY_API}{name}": (*routed, *configs[name][len(target) :]) for name in sidecar})
+    configs.update({f"{AMBIENT}{name}": (*ambient, *configs[name][len(target) :]) for name in sidecar})
     # what a cluster with its own Gateway API CRDs should get: the plan of gatewayApiCrds=cluster
     configs[THEIRS] = (*target, "routingApi=gateway-api", "gatewayApiCrds=cluster", f"scenario={SCENARIOS[0]}")
     predicted = predictions(configs)
 
     report.run("analyze:seeded", lambda: (None, analyze.seeded_mistake_is_reported()))
     for scenario in SCENARIOS:
-        for prefix in ("", GATEWAY_API):
+        for prefix in ("", GATEWAY_API, AMBIENT):
             analysis = functools.partial(offline_analysis, f"{prefix}{scenario}")
             report.run(f"{prefix}analyze:{scenario}", analysis, fatal=False)
 
@@ -219,6 +223,7 @@ def cycle(report: Report, stack: ExitStack) -> None:
             problems = checks.compare_with_cluster(kube, after)
             problems += checks.unavailable_deployments(kube, after)
             problems += checks.undeployed_releases(kube, after)
+            problems += checks.node_agents_missing(kube, after)
             if "previous" in state:
                 before = predicted[state["previous"]]
                 kept = {checks.identity(obj) for obj in after.manifests}
@@ -282,6 +287,7 @@ def cycle(report: Report, stack: ExitStack) -> None:
 
     scenario_cycle("", switch_api=True)
     scenario_cycle(GATEWAY_API, switch_api=False)
+    scenario_cycle(AMBIENT, switch_api=False)
 
     def mark_theirs(version: str) -> None:
         """The CRDs the stack left as someone else's: its label off, the given bundle version on."""

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from model.crd import CustomObject
-from model.mesh import ISTIO_NAMESPACE
+from model.mesh import ISTIO_NAMESPACE, WAYPOINT, WAYPOINT_PORT
 
 GATEWAY_API = "gateway.networking.k8s.io/v1"
 GATEWAY_API_ALPHA = "gateway.networking.k8s.io/v1alpha2"  # TCPRoute: experimental channel only
 ISTIO_CLASS = "istio"
+WAYPOINT_CLASS = "istio-waypoint"
 HTTP_PORT = 80  # the gateway Services' HTTP port: a bound Gateway's listeners use its Service's ports
 # The CRDs' limits: a duration is at most four parts of at most five digits each (GEP-2257), so the longest
 # that gateway_duration writes is 99999h59m59s999ms; a header name is at most 256 characters.
@@ -40,7 +41,7 @@ class AllowedRoutes:
 class Listener:
     name: str
     port: int
-    protocol: Literal["HTTP", "TCP"]
+    protocol: Literal["HTTP", "TCP", "HBONE"]
     hostname: str | None = None
     allowed_routes: AllowedRoutes | None = None
 
@@ -183,6 +184,13 @@ def bound_to(service: str) -> tuple[Address, ...]:
 
 
 SAME_NAMESPACE = AllowedRoutes(RouteNamespaces("Same"))
+
+
+def waypoint(namespace: str) -> Gateway:
+    """A namespace's waypoint: a Gateway of Istio's class `istio-waypoint`, the L7 proxy that ambient sends the
+    namespace's service traffic through (istiod deploys it: one Deployment and Service named after it)."""
+    listener = Listener("mesh", WAYPOINT_PORT, "HBONE")
+    return Gateway(WAYPOINT, namespace, gateway_class_name=WAYPOINT_CLASS, listeners=(listener,))
 
 
 def versioned(service: str, version: str) -> str:

@@ -30,21 +30,34 @@ def peer_authentication(name: str, namespace: str, mode: str) -> IstioObject:
     return istio_object("PeerAuthentication", name, namespace, {"mtls": {"mode": mode}}, api=SECURITY_API)
 
 
-def authorization_rule(principals: list[str], methods: list[str], paths: list[str] | None = None) -> dict[str, Any]:
-    """One rule: requests from any of `principals` using one of `methods` (on one of `paths`, if given)."""
-    operation: dict[str, Any] = {"methods": methods}
-    if paths:
-        operation["paths"] = paths
-    return {"from": [{"source": {"principals": principals}}], "to": [{"operation": operation}]}
+def authorization_rule(
+    principals: list[str], methods: list[str] | None = None, paths: list[str] | None = None
+) -> dict[str, Any]:
+    """One rule: requests from any of `principals` (using one of `methods`, on one of `paths`, if given; without
+    methods it is an L4 rule, which ztunnel can enforce)."""
+    rule: dict[str, Any] = {"from": [{"source": {"principals": principals}}]}
+    if methods:
+        operation: dict[str, Any] = {"methods": methods}
+        if paths:
+            operation["paths"] = paths
+        rule["to"] = [{"operation": operation}]
+    return rule
 
 
 def authorization_policy(
-    name: str, namespace: str, app: str | None = None, rules: list[dict[str, Any]] | None = None
+    name: str,
+    namespace: str,
+    app: str | None = None,
+    rules: list[dict[str, Any]] | None = None,
+    service: str | None = None,
 ) -> IstioObject:
-    """An ALLOW policy for the pods labelled `app`; with neither, the empty policy that allows nothing."""
+    """An ALLOW policy for the pods labelled `app`, or attached to the Service `service` (enforced by its
+    waypoint, under ambient); with neither, for the whole namespace; without rules, it allows nothing."""
     spec: dict[str, Any] = {}
     if app:
         spec["selector"] = {"matchLabels": {"app": app}}
+    if service:
+        spec["targetRefs"] = [{"group": "", "kind": "Service", "name": service}]
     if rules:
         spec["action"] = "ALLOW"
         spec["rules"] = rules

@@ -46,3 +46,37 @@ def port_forward_command(kube_context: str | None) -> str:
     """The command that makes the ingress gateway's port 80 reachable on localhost."""
     context = f"--context {kube_context} " if kube_context else ""
     return f"kubectl {context}-n {ISTIO_NAMESPACE} port-forward svc/{INGRESS_GATEWAY} {PORT_FORWARD_LOCAL_PORT}:80"
+
+
+# The ambient data plane (Istio's ambient profile, with the demo profile's small requests on top: the demo
+# profile's `cni`, `ztunnel` and `global.waypoint` resources, manifests/helm-profiles/demo.yaml).
+ZTUNNEL = "ztunnel"
+ISTIO_CNI = "istio-cni"
+ZTUNNEL_REQUESTS = {"cpu": "10m", "memory": "40Mi"}
+CNI_REQUESTS = {"cpu": "10m", "memory": "40Mi"}
+WAYPOINT_REQUESTS = {"cpu": "10m", "memory": "40Mi"}
+TRACING_PROVIDER = "jaeger"  # the demo profile's extension provider: OTLP to jaeger-collector:4317
+# The demo profile's mesh settings the ambient profile lacks, kept on top of it: access logs and the tracing
+# provider (manifests/helm-profiles/demo.yaml).
+DEMO_MESH_CONFIG = {
+    "accessLogFile": "/dev/stdout",
+    "extensionProviders": [
+        {
+            "name": TRACING_PROVIDER,
+            "opentelemetry": {"port": 4317, "service": f"jaeger-collector.{ISTIO_NAMESPACE}.svc.cluster.local"},
+        }
+    ],
+}
+WAYPOINT = "waypoint"  # the waypoint Gateway of a namespace; Istio names its Deployment and account after it
+WAYPOINT_PORT = 15008  # the HBONE port of a waypoint's `mesh` listener
+
+
+def namespace_labels(ambient: bool, waypoint: bool = False) -> dict[str, str]:
+    """An application namespace's labels: sidecar injection, or the ambient data plane (and, with `waypoint`,
+    its waypoint for the namespace's services, the ingress gateway's traffic included)."""
+    if not ambient:
+        return {"istio-injection": "enabled"}
+    labels = {"istio.io/dataplane-mode": "ambient"}
+    if waypoint:
+        labels |= {"istio.io/use-waypoint": WAYPOINT, "istio.io/ingress-use-waypoint": "true"}
+    return labels

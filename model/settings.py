@@ -27,6 +27,7 @@ RELEASE_CHANNELS = ("RAPID", "REGULAR", "STABLE")
 MTLS_MODES = ("PERMISSIVE", "STRICT")
 TARGETS = ("gke", "existing")
 ROUTING_APIS = ("istio", "gateway-api")
+DATAPLANES = ("sidecar", "ambient")
 # Istio's platform values (manifests/helm-profiles/platform-*.yaml); `none` sets no platform.
 PLATFORMS = ("none", "gke", "k3d", "k3s", "microk8s", "minikube", "openshift")
 SERVICE_TYPES = ("LoadBalancer", "NodePort", "ClusterIP")
@@ -97,10 +98,20 @@ class MeshSettings:
     egress_gateway: bool
     routing_api: str
     gateway_api_crds: str | None  # where to read the CRDs from; None: the cluster has them
+    dataplane: str
 
     @property
     def gateway_api(self) -> bool:
         return self.routing_api == "gateway-api"
+
+    @property
+    def ambient(self) -> bool:
+        return self.dataplane == "ambient"
+
+    @property
+    def needs_gateway_api_crds(self) -> bool:
+        """Gateway API routes, or ambient's waypoints (Gateways of class istio-waypoint) under either API."""
+        return self.gateway_api or self.ambient
 
 
 @dataclass(frozen=True)
@@ -198,6 +209,7 @@ def load_mesh(project: ConfigParser) -> MeshSettings:
         egress_gateway=project.boolean("egressGateway"),
         routing_api=project.one_of("routingApi", ROUTING_APIS),
         gateway_api_crds=None if crds == "cluster" else (crds or GATEWAY_API_CRDS_URL).rstrip("/"),
+        dataplane=project.one_of("dataplane", DATAPLANES),
     )
 
 
@@ -244,6 +256,7 @@ def load_settings(
     parameters = load_parameters(project)
     if mesh.gateway_api:
         refuse_beyond_gateway_api(parameters)
+
     return Settings(
         target=target,
         cluster=load_cluster(project, gcp, target),

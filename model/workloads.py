@@ -6,6 +6,10 @@ from dataclasses import dataclass, field, replace
 
 import pulumi_kubernetes as k8s
 
+from model.mesh import WAYPOINT, WAYPOINT_REQUESTS, namespace_labels
+
+DATAPLANE_ANNOTATION = "istio-demo/dataplane"  # on ambient pods only, so the default stack is unchanged
+
 # The pod label that keeps Istio's injector away: for the add-ons, which watch the mesh from outside it.
 NO_SIDECAR = {"sidecar.istio.io/inject": "false"}
 
@@ -139,12 +143,27 @@ class ServiceSpec:
 
 @dataclass(frozen=True)
 class AppSet:
-    """Workloads with their Services and ServiceAccounts ((name, account label) pairs), in one injected namespace."""
+    """Workloads with their Services and ServiceAccounts ((name, account label) pairs), in one namespace of the
+    mesh: with sidecars, or in the ambient data plane (with a waypoint, if `waypoint`)."""
 
     namespace: str
     workloads: tuple[Workload, ...]
     services: tuple[ServiceSpec, ...]
     service_accounts: tuple[tuple[str, str], ...]
+    ambient: bool = False
+    waypoint: bool = False
+
+    def in_ambient(self, waypoint: bool) -> AppSet:
+        """This set in the ambient data plane. Its pods carry the data plane in an annotation, so switching it
+        rolls them: a pod keeps or lacks its sidecar until it is restarted."""
+        annotated = tuple(
+            replace(w, pod_annotations={**w.pod_annotations, DATAPLANE_ANNOTATION: "ambient"}) for w in self.workloads
+        )
+        return replace(self, workloads=annotated, ambient=True, waypoint=waypoint)
+
+    @property
+    def namespace_labels(self) -> dict[str, str]:
+        return namespace_labels(self.ambient, self.waypoint)
 
     def with_version_services(self, *apps: str) -> AppSet:
         """This set plus a Service per version of each of `apps`, for routes that name versions by Service."""
@@ -154,4 +173,10 @@ class AppSet:
         return replace(self, services=self.services + extra)
 
     def scheduled(self) -> list[Scheduled]:
-        return [workload.scheduled(sidecar=True) for workload in self.workloads]
+        """The pods: each workload (with its sidecar, unless ambient) and the namespace's waypoint, if any."""
+        waypoints = (
+            [Scheduled(f"{self.namespace}-{WAYPOINT}", WAYPOINT_REQUESTS["cpu"], WAYPOINT_REQUESTS["memory"])]
+            if self.waypoint
+            else []
+        )
+        return [workload.scheduled(sidecar=not self.ambient) for workload in self.workloads] + waypoints

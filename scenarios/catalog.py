@@ -5,8 +5,9 @@ table are derived from these records; its verifier check (tools/verify/checks.py
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from model.gateway_api import waypoint
 from model.parameters import ScenarioParameters
 from scenarios import bookinfo_routes as bookinfo
 from scenarios import gateway_api_routes as gateway_api
@@ -36,10 +37,17 @@ class Scenario:
     parameters: tuple[str, ...] = ()  # the configuration keys it reads
     caveats: Caveats = no_caveats  # warnings for valid values that make it show nothing
     needs_egress_gateway: bool = False
+    needs_waypoint: bool = False  # under ambient: its sample namespace's services need L7 (routes or policies)
 
-    def plan(self, routing_api: str, parameters: ScenarioParameters) -> ScenarioPlan:
-        """The scenario's objects and samples, in the routing API `routing_api` names."""
-        return (self.build_gateway_api if routing_api == "gateway-api" else self.build)(parameters)
+    def plan(self, routing_api: str, parameters: ScenarioParameters, ambient: bool = False) -> ScenarioPlan:
+        """The scenario's objects and samples, in the routing API `routing_api` names; under `ambient`, its
+        samples in the ambient data plane, with a waypoint where the scenario needs L7."""
+        plan = (self.build_gateway_api if routing_api == "gateway-api" else self.build)(parameters)
+        if not ambient or plan.samples is None:
+            return plan
+        waypoints = (waypoint(plan.samples.namespace),) if self.needs_waypoint else ()
+        samples = plan.samples.in_ambient(self.needs_waypoint)
+        return replace(plan, objects=(*plan.objects, *waypoints), samples=samples)
 
     @property
     def preset(self) -> str:
@@ -141,6 +149,7 @@ SCENARIOS: tuple[Scenario, ...] = (
             r"-- pilot-agent request GET stats \| grep httpbin \| grep pending` shows "
             "`upstream_rq_pending_overflow`"
         ),
+        needs_waypoint=True,
     ),
     Scenario(
         "mirroring",
@@ -153,6 +162,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         ),
         parameters=("mirrorPercentage",),
         caveats=tasks.mirroring_caveats,
+        needs_waypoint=True,
     ),
     Scenario(
         "tcp-traffic-shifting",
@@ -197,6 +207,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         ),
         parameters=("egressHost",),
         needs_egress_gateway=True,
+        needs_waypoint=True,
     ),
 )
 CATALOG: dict[str, Scenario] = {scenario.name: scenario for scenario in SCENARIOS}

@@ -184,6 +184,7 @@ FIXED_DEFAULTS = {
     "scenario": "round-robin",
     "routingApi": "istio",
     "gatewayApiCrds": "",
+    "dataplane": "sidecar",
     "user": "jason",
     "reviewsWeights": "v1=50,v3=50",
     "tcpEchoWeights": "v1=80,v2=20",

@@ -386,6 +386,7 @@ def test_missing_backends(resources, expected):
             (("routingApi=gateway-api", f"scenario={name}", "egressGateway=true"))
             for name in ("traffic-shifting", "mirroring", "tcp-traffic-shifting", "egress-gateway")
         ),
+        ("dataplane=ambient", "routingApi=gateway-api", "scenario=mirroring", "authorization=true"),
     ],
 )
 def test_our_stack_passes_every_policy(overrides):

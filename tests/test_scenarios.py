@@ -438,11 +438,17 @@ def infrastructure(rendering: Rendering) -> dict[str, dict]:
     }
 
 
+# the routing APIs and data planes a scenario switch is tested under
+MESHES = [(), ("routingApi=gateway-api",), ("routingApi=gateway-api", "dataplane=ambient")]
+
+
+@pytest.mark.parametrize("mesh", MESHES, ids=["istio", "gateway-api", "ambient"])
 @pytest.mark.parametrize("name", sorted(set(CATALOG) - {"round-robin"}))
-def test_switching_from_round_robin_touches_only_scenario_objects(default, name):
-    """Cluster, node pool, Helm releases, add-ons and Bookinfo stay byte-for-byte the same."""
-    assert infrastructure(scenario(name)) == infrastructure(default)
-    assert owned(scenario(name))
+def test_switching_from_round_robin_touches_only_scenario_objects(name, mesh):
+    """Cluster, node pool, Helm releases, add-ons and Bookinfo stay byte-for-byte the same, under each API and
+    data plane."""
+    assert infrastructure(scenario(name, *mesh)) == infrastructure(rendered(mesh))
+    assert owned(scenario(name, *mesh))
 
 
 ROUTING = {

@@ -6,7 +6,6 @@ from fractions import Fraction as F
 
 import pytest
 
-from model.settings import ROUTING_APIS
 from scenarios.catalog import CATALOG
 from tests.standins import Reply, product_page
 from tools.preview.stack_config import UsageError, assemble
@@ -17,18 +16,25 @@ from tools.verify.page import classify
 from tools.verify.routing import seconds
 from tools.verify.stack import settings
 
+# each routing API, and the ambient data plane (with the Gateway API): the same traffic is expected of all
+MESHES = {
+    "istio": ("routingApi=istio",),
+    "gateway-api": ("routingApi=gateway-api",),
+    "ambient": ("routingApi=gateway-api", "dataplane=ambient"),
+}
 
-@pytest.fixture(params=ROUTING_APIS)
+
+@pytest.fixture(params=sorted(MESHES))
 def routing_api(request) -> str:
-    """Each test taking it runs under both routing APIs: the same traffic is expected of both."""
+    """Each test taking it runs under each of MESHES."""
     return request.param
 
 
 def probes(
     scenario: str, *overrides: str, header_value: str | None = None, routing_api: str = "istio"
 ) -> dict[str, Probe]:
-    chosen = settings(assemble("dev", None, (f"scenario={scenario}", f"routingApi={routing_api}", *overrides))[1], None)
-    plan = CATALOG[scenario].plan(chosen.mesh.routing_api, chosen.parameters)
+    chosen = settings(assemble("dev", None, (f"scenario={scenario}", *MESHES[routing_api], *overrides))[1], None)
+    plan = CATALOG[scenario].plan(chosen.mesh.routing_api, chosen.parameters, chosen.mesh.ambient)
     check = CHECKS[scenario](plan, chosen.parameters, Options(header_value=header_value))
     assert not isinstance(check, InCluster)
     return {probe.name: probe for probe in check}

@@ -38,7 +38,10 @@ def render(
 def offline_sources(namespace: str, runtime: dict[str, str]) -> dict[str, str]:
     """The configuration with the Gateway API's CRDs read from its Go module (no network) unless a source is set."""
     crds = f"{namespace}:gatewayApiCrds"
-    if runtime.get(f"{namespace}:routingApi") == "gateway-api" and not runtime.get(crds):
+    needed = (
+        runtime.get(f"{namespace}:routingApi") == "gateway-api" or runtime.get(f"{namespace}:dataplane") == "ambient"
+    )
+    if needed and not runtime.get(crds):
         return {**runtime, crds: str(gateway_api_crd_dir())}
     return runtime
 

@@ -93,7 +93,7 @@ def main(argv: Sequence[str] | None = None, facts: BookinfoFacts = BOOKINFO) -> 
     try:
         config, source = stack_config(arguments.stack)
         chosen = settings(config, arguments.scenario)
-        plan = CATALOG[chosen.scenario].plan(chosen.mesh.routing_api, chosen.parameters)
+        plan = CATALOG[chosen.scenario].plan(chosen.mesh.routing_api, chosen.parameters, chosen.mesh.ambient)
         check = CHECKS[chosen.scenario](plan, chosen.parameters, Options(facts, arguments.header_value))
     except (ConfigError, UsageError) as error:
         return _cannot_run(error)

@@ -229,7 +229,7 @@ def cycle(report: Report, stack: ExitStack) -> None:
                 kept = {checks.identity(obj) for obj in after.manifests}
                 problems += checks.absent(kube, [obj for obj in before.manifests if checks.identity(obj) not in kept])
                 problems += confined(changes, before, after)
-            problems += analyze.live(kube)
+            problems += analyze.live(kube, ambient="dataplane=ambient" in configs[name])
             state["previous"] = name
             return changes, problems
 

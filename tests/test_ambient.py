@@ -4,6 +4,8 @@ policies split between ztunnel (L4) and the waypoint (L7), the capacity of both 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -170,3 +172,12 @@ def test_capacity_of_both_data_planes(default, ambient):
     assert ambient.plan["outputs"]["capacity"]["requested"] == {"cpu": "2518m", "memory": "5977Mi"}
     ambient_istio = rendered(("dataplane=ambient",))
     assert ambient_istio.plan["outputs"]["capacity"] == ambient.plan["outputs"]["capacity"]
+
+
+@pytest.mark.parametrize("scenario", sorted(CATALOG))
+def test_every_preset_works_under_ambient(scenario):
+    """The presets set a scenario and its parameters; each builds valid objects under ambient too."""
+    config = assemble("dev", Path(CATALOG[scenario].preset), (*AMBIENT, "egressGateway=true"))[1]
+    chosen = settings(config, None)
+    plan = CATALOG[scenario].plan(chosen.mesh.routing_api, chosen.parameters, chosen.mesh.ambient)
+    assert [found for obj in plan.objects if (found := violations(obj.manifest()))] == []

@@ -96,6 +96,16 @@ APPS = AppSet(
 )
 
 
+# The paths the ingress sends to productpage (upstream's bookinfo-gateway.yaml): (path, whether as a prefix).
+INGRESS_PATHS = (
+    ("/productpage", False),
+    ("/static", True),
+    ("/login", False),
+    ("/logout", False),
+    ("/api/v1/products", True),
+)
+
+
 def ingress_objects() -> list[CustomObject]:
     """The Gateway, the productpage VirtualService and one DestinationRule per service."""
     entry = istio.Gateway(
@@ -104,13 +114,7 @@ def ingress_objects() -> list[CustomObject]:
         selector=INGRESS_SELECTOR,
         servers=(istio.Server(istio.Port(INGRESS_HTTP_PORT, "http", "HTTP"), ("*",)),),
     )
-    paths = (
-        istio.StringMatch("exact", "/productpage"),
-        istio.StringMatch("prefix", "/static"),
-        istio.StringMatch("exact", "/login"),
-        istio.StringMatch("exact", "/logout"),
-        istio.StringMatch("prefix", "/api/v1/products"),
-    )
+    paths = tuple(istio.StringMatch("prefix" if prefix else "exact", path) for path, prefix in INGRESS_PATHS)
     frontend = istio.VirtualService(
         "bookinfo",
         NAMESPACE,
@@ -138,13 +142,7 @@ def gateway_api_ingress_objects() -> list[CustomObject]:
             gateway_api.Listener("http", gateway_api.HTTP_PORT, "HTTP", allowed_routes=gateway_api.SAME_NAMESPACE),
         ),
     )
-    paths = (
-        gateway_api.PathMatch("Exact", "/productpage"),
-        gateway_api.PathMatch("PathPrefix", "/static"),
-        gateway_api.PathMatch("Exact", "/login"),
-        gateway_api.PathMatch("Exact", "/logout"),
-        gateway_api.PathMatch("PathPrefix", "/api/v1/products"),
-    )
+    paths = tuple(gateway_api.PathMatch("PathPrefix" if prefix else "Exact", path) for path, prefix in INGRESS_PATHS)
     rule = gateway_api.HTTPRouteRule(
         (gateway_api.BackendRef("productpage", PORT),), tuple(gateway_api.RouteMatch(path=path) for path in paths)
     )

@@ -16,17 +16,22 @@ GATEWAY = "bookinfo-gateway"
 
 # Sizes are ours (upstream sets none): requests near what each image's processes use idle, limits about twice
 # that, read from what each image starts (samples/bookinfo/src/*/Dockerfile; nothing here can run an image).
-# details: `ruby details.rb 9080` on ruby:3.4-slim, one WEBrick process (~30 MiB).
+# details: `ruby details.rb 9080` on ruby:3.4.3-slim, one WEBrick process (~30 MiB).
 DETAILS = Size(cpu="20m", memory="32Mi", cpu_limit="200m", memory_limit="128Mi")
-# ratings: `node ratings.js 9080` on node:18-slim, one Node.js process (V8 alone ~40 MiB resident).
+# ratings: `node /opt/microservices/ratings.js 9080` on node:23.11-slim, one Node.js process (V8 alone ~40 MiB
+# resident).
 RATINGS = Size(cpu="20m", memory="64Mi", cpu_limit="200m", memory_limit="256Mi")
-# productpage 1.20.3: gunicorn with 8 gevent workers and no preload, so nine Python processes that each import
+# productpage 1.20.3: on python:3.13.3-slim, gunicorn with 8 gevent workers and no preload, so nine Python processes that each import
 # Flask, requests, gevent and OpenTelemetry (~45 MiB each, ~400 MiB together); 256Mi would OOM-kill it.
 PRODUCTPAGE = Size(cpu="30m", memory="384Mi", cpu_limit="300m", memory_limit="768Mi")
-# reviews: WebSphere Liberty on IBM Java 8 (`server run defaultServer`, no -Xmx). The JVM's container support
-# sizes the heap from the limit (up to 75% of it), and Liberty's non-heap (JIT, classes, threads) needs
-# ~150-250 MiB more: with 512Mi heap plus non-heap could exceed the limit. 1Gi leaves the non-heap its room.
+# reviews: Open Liberty 24.0.0.12 on Java 17 with Eclipse OpenJ9 (open-liberty:24.0.0.12-kernel-slim-java17-openj9,
+# `server run defaultServer`, no -Xmx). OpenJ9's container support sizes the heap from the memory limit: half of a
+# limit under 1 GiB, the limit less 512 MiB from 1 to 2 GiB (so 512 MiB at 1Gi), and Liberty's non-heap (JIT,
+# classes, threads) needs ~150-250 MiB more: 512Mi would leave it a 256 MiB heap and too little room; 1Gi does not.
 REVIEWS = Size(cpu="50m", memory="256Mi", cpu_limit="500m", memory_limit="1Gi")
+
+# Open Liberty's WLP_OUTPUT_DIR in the reviews images (its logs and workarea).
+LIBERTY_OUTPUT_DIR = "/opt/ol/wlp/output"
 
 # The versions each service runs; the DestinationRules name a subset for each of them.
 VERSIONS = {"productpage": ("v1",), "reviews": ("v1", "v2", "v3"), "ratings": ("v1",), "details": ("v1",)}
@@ -38,8 +43,10 @@ def service_account_name(app: str) -> str:
 
 def reviews(version: str) -> Workload:
     """Open Liberty keeps a writable root filesystem: its entrypoint (docker-server.sh, `set -e`) writes
-    keystore.xml into /config/configDropins/defaults on every start, a directory that also holds the image's
-    open-default-port.xml, so an emptyDir there would make Liberty listen on localhost only."""
+    keystore.xml into /config/configDropins/defaults on every start, a directory the image fills at build time
+    (an emptyDir there would hide what it put there). Its logs and workarea go to WLP_OUTPUT_DIR, /opt/ol/wlp/output,
+    on an emptyDir (upstream's bookinfo.yaml mounts /opt/ibm/wlp/output, the WebSphere Liberty image's path, which
+    the Open Liberty image does not use)."""
     return Workload(
         app="reviews",
         version=version,
@@ -48,7 +55,7 @@ def reviews(version: str) -> Workload:
         size=REVIEWS,
         service_account=service_account_name("reviews"),
         env=(("LOG_DIR", "/tmp/logs"),),
-        scratch_mounts=(("tmp", "/tmp"), ("wlp-output", "/opt/ibm/wlp/output")),
+        scratch_mounts=(("tmp", "/tmp"), ("wlp-output", LIBERTY_OUTPUT_DIR)),
         read_only_root=False,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from model.bookinfo_app import LIBERTY_OUTPUT_DIR
 from tests.compare import additions, without_namespace
 from tests.plan import kinds, manifest
 
@@ -39,8 +40,23 @@ def test_same_objects_as_upstream(default, upstream_bookinfo):
         assert ours == theirs, kind
 
 
+def corrected(theirs: dict) -> dict:
+    """Upstream's object with the one fact we correct: reviews' output volume is mounted at Open Liberty's
+    WLP_OUTPUT_DIR, not at the WebSphere Liberty image's /opt/ibm/wlp/output that upstream's manifest still names."""
+    if theirs["kind"] != "Deployment" or theirs["metadata"]["labels"]["app"] != "reviews":
+        return theirs
+    [container] = theirs["spec"]["template"]["spec"]["containers"]
+    mounts = [
+        {**mount, "mountPath": LIBERTY_OUTPUT_DIR} if mount["name"] == "wlp-output" else mount
+        for mount in container["volumeMounts"]
+    ]
+    assert mounts != container["volumeMounts"], "upstream mounts wlp-output elsewhere now: drop the correction"
+    spec = {**theirs["spec"]["template"]["spec"], "containers": [{**container, "volumeMounts": mounts}]}
+    return {**theirs, "spec": {**theirs["spec"], "template": {**theirs["spec"]["template"], "spec": spec}}}
+
+
 def test_objects_match_upstream_and_add_only_sizes_probes_and_hardening(default, upstream_bookinfo):
-    for theirs in upstream_bookinfo:
+    for theirs in map(corrected, upstream_bookinfo):
         ours = manifest(default, theirs["kind"], theirs["metadata"]["name"], "bookinfo")
         added = additions(without_namespace(ours), theirs)
         if theirs["kind"] == "Deployment":
@@ -70,13 +86,14 @@ def container_security(read_only_root: bool) -> dict:
 
 # Every image's USER is numeric (details, ratings, productpage 1000; reviews 1001: istio/istio
 # samples/bookinfo/src/*/Dockerfile), so runAsNonRoot alone lets the kubelet prove it and no runAsUser is set.
-# Reviews' Open Liberty writes into its image at start (see model/bookinfo_app.py), the others only to /tmp.
+# Reviews' Open Liberty writes into its image at start (see model/bookinfo_app.py) and its output to /opt/ol/wlp/output
+# (its WLP_OUTPUT_DIR; upstream mounts the WebSphere image's /opt/ibm/wlp/output), the others only to /tmp.
 HARDENING = {
     "details-v1": (True, {}),
     "ratings-v1": (True, {}),
-    "reviews-v1": (False, {"tmp": "/tmp", "wlp-output": "/opt/ibm/wlp/output"}),
-    "reviews-v2": (False, {"tmp": "/tmp", "wlp-output": "/opt/ibm/wlp/output"}),
-    "reviews-v3": (False, {"tmp": "/tmp", "wlp-output": "/opt/ibm/wlp/output"}),
+    "reviews-v1": (False, {"tmp": "/tmp", "wlp-output": "/opt/ol/wlp/output"}),
+    "reviews-v2": (False, {"tmp": "/tmp", "wlp-output": "/opt/ol/wlp/output"}),
+    "reviews-v3": (False, {"tmp": "/tmp", "wlp-output": "/opt/ol/wlp/output"}),
     "productpage-v1": (True, {"tmp": "/tmp"}),
 }
 

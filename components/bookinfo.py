@@ -19,7 +19,7 @@ class BookinfoArgs:
     istiod: pulumi.Resource
     image_registry: str | None = None
     gateway_api: bool = False  # route with the Gateway API: its ingress and a Service per version
-    routing_after: Sequence[pulumi.Resource] = ()  # what the routing objects wait for (the Gateway API's CRDs)
+    routing_after: Sequence[pulumi.Input[pulumi.Resource]] = ()  # what the routing objects wait for (the CRDs)
     ambient: bool = False  # the ambient data plane, Bookinfo's services behind the namespace's waypoint
 
 

@@ -43,7 +43,7 @@ class Children:
         prefixed = name == self.prefix or name.startswith(f"{self.prefix}-")
         return name if prefixed else f"{self.prefix}-{name}"
 
-    def child(self, name: str, *after: pulumi.Resource) -> Declared:
+    def child(self, name: str, *after: pulumi.Input[pulumi.Resource]) -> Declared:
         """The child called `name` before it was prefixed, created after `after`: its name and options."""
         moved = self.name(name) != name or self.formerly_under is not None
         former = pulumi.Alias(name=name, parent=self.formerly_under) if self.formerly_under else pulumi.Alias(name=name)
@@ -153,7 +153,9 @@ def declare_app_set(
     return namespace
 
 
-def declare(obj: IstioObject, children: Children, *after: pulumi.Resource) -> k8s.apiextensions.CustomResource:
+def declare(
+    obj: IstioObject, children: Children, *after: pulumi.Input[pulumi.Resource]
+) -> k8s.apiextensions.CustomResource:
     """Turns a built Istio object into a Pulumi custom resource."""
     body = {key: value for key, value in obj.items() if key not in ("apiVersion", "kind", "metadata")}
     return k8s.apiextensions.CustomResource(

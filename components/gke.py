@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
+from model.config import ConfigError
 from model.settings import NODE_POOL_SUFFIX, ClusterSettings
+from model.versions import GKE_GATEWAY_API_V1_5, ISTIO_KUBERNETES_MINORS
 
 # With a dedicated node service account Google recommends the cloud-platform scope and letting IAM decide.
 NODE_OAUTH_SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
@@ -28,11 +32,49 @@ DATAPATH_PROVIDER = "ADVANCED_DATAPATH"
 # Pods see the GKE metadata server, which serves Workload Identity credentials and hides the node's.
 NODE_METADATA_MODE = "GKE_METADATA"
 ACCOUNT_ID_LENGTH = 30
+# The cluster's Gateway API channel: GKE installs (and owns) the standard channel's CRDs, which the Gateway API
+# routes and ambient's waypoints need; set always, so switching routingApi or dataplane never touches the cluster.
+GATEWAY_API_CHANNEL = "CHANNEL_STANDARD"
+# Node upgrades one node at a time, a new node first, each old one cordoned and drained (GKE's surge upgrade):
+# nodes are replaced, never rebooted in place, which ambient's node agents need (docs/ambient.md).
+UPGRADE_SURGE = gcp.container.NodePoolUpgradeSettingsArgs(strategy="SURGE", max_surge=1, max_unavailable=0)
+GKE_VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-gke\.(\d+))?$")
 
 
 @dataclass(frozen=True)
 class GkeClusterArgs:
     settings: ClusterSettings
+    gateway_api: bool = False  # the stack's objects use the Gateway API (routes or ambient's waypoints)
+
+
+def gke_version(text: str) -> tuple[int, ...]:
+    found = GKE_VERSION.match(text)
+    if found is None:
+        raise ValueError(f"not a GKE version: {text!r}")
+    return tuple(int(part or 0) for part in found.groups())
+
+
+def checked_version(defaults: Mapping[str, str], settings: ClusterSettings, gateway_api: bool) -> str:
+    """The version GKE gives a new cluster on the release channel, refused (ConfigError, before the cluster is
+    created) when Istio does not support it or, for the Gateway API, its CRDs are older than v1.5."""
+    channel = settings.release_channel
+    version = defaults[channel]
+    low, high = ISTIO_KUBERNETES_MINORS
+    where = f"GKE's {channel} channel in {settings.zone} creates Kubernetes {version}"
+    if not low <= gke_version(version)[1] <= high:
+        raise ConfigError(
+            "releaseChannel",
+            f"{where}, outside the 1.{low} to 1.{high} that Istio 1.30 supports",
+            "choose another releaseChannel (docs/own-cluster.md says how to check the channels' versions)",
+        )
+    if gateway_api and gke_version(version) < gke_version(GKE_GATEWAY_API_V1_5):
+        raise ConfigError(
+            "releaseChannel",
+            f"{where}, whose Gateway API CRDs are older than the v1.5 the stack's Gateway API objects use (GKE"
+            f" installs v1.5 from {GKE_GATEWAY_API_V1_5})",
+            "choose a releaseChannel whose default is newer, or routingApi=istio with dataplane=sidecar",
+        )
+    return version
 
 
 def node_account_id(cluster_name: str) -> str:
@@ -127,6 +169,14 @@ class GkeCluster(pulumi.ComponentResource):
             for role in NODE_ROLES
         ]
 
+        # The version a new cluster gets is the channel's default: checked, and pinned as its floor at creation.
+        versions = gcp.container.get_engine_versions_output(
+            location=settings.zone, project=settings.project, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
+        version = versions.release_channel_default_version.apply(
+            lambda defaults: checked_version(defaults, settings, args.gateway_api)
+        )
+
         self.cluster = gcp.container.Cluster(
             name,
             gcp.container.ClusterArgs(
@@ -136,6 +186,8 @@ class GkeCluster(pulumi.ComponentResource):
                 remove_default_node_pool=True,
                 initial_node_count=1,
                 release_channel=gcp.container.ClusterReleaseChannelArgs(channel=settings.release_channel),
+                min_master_version=version,
+                gateway_api_config=gcp.container.ClusterGatewayApiConfigArgs(channel=GATEWAY_API_CHANNEL),
                 deletion_protection=settings.deletion_protection,
                 workload_identity_config=gcp.container.ClusterWorkloadIdentityConfigArgs(
                     workload_pool=self.project.apply(lambda project: f"{project}.svc.id.goog")
@@ -161,8 +213,9 @@ class GkeCluster(pulumi.ComponentResource):
                 additional_secret_outputs=["masterAuth"],
                 # node_config describes only the removed default pool: GKE reports it back differently once the pool
                 # is gone, and every change of it forces a new cluster (terraform-provider-google#12070, #2115,
-                # pulumi-gcp#744), so it is set at creation and never diffed.
-                ignore_changes=["nodeConfig"],
+                # pulumi-gcp#744), so it is set at creation and never diffed. The channel upgrades the cluster past
+                # its creation version, which is a floor only: a newer channel default is no change of the cluster.
+                ignore_changes=["nodeConfig", "minMasterVersion"],
                 depends_on=node_roles,
             ),
         )
@@ -188,6 +241,7 @@ class GkeCluster(pulumi.ComponentResource):
                     ),
                 ),
                 management=gcp.container.NodePoolManagementArgs(auto_repair=True, auto_upgrade=True),
+                upgrade_settings=UPGRADE_SURGE,
             ),
             # Nodes write logs and metrics from their first boot, so their roles come first.
             pulumi.ResourceOptions(parent=self, depends_on=node_roles),

@@ -6,28 +6,29 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import gateway_api
 from components.addons import ObservabilityAddons, ObservabilityAddonsArgs
 from components.bookinfo import Bookinfo, BookinfoArgs
 from components.existing import ExistingCluster, ExistingClusterArgs
-from components.gateway_api import GatewayApiCrds, GatewayApiCrdsArgs, read_crds
+from components.gateway_api import GatewayApiCrds, GatewayApiCrdsArgs
 from components.gke import GkeCluster, GkeClusterArgs
 from components.istio import IstioMesh, IstioMeshArgs
 from components.samples import SampleWorkloads, SampleWorkloadsArgs
 from components.security import MeshSecurity, MeshSecurityArgs
 from components.traffic import TrafficScenario, TrafficScenarioArgs
+from model import gateway_api
 from model.capacity import capacity_report, existing_cluster_report
 from model.config import configured_keys
 from model.mesh import PORT_FORWARD_LOCAL_PORT, port_forward_command
 from model.settings import Settings, load_settings
 from model.workloads import Scheduled
 from scenarios.catalog import CATALOG
+from scenarios.plan import ScenarioPlan
 
 
 def cluster_provider(settings: Settings) -> k8s.Provider:
     """The Kubernetes provider of the target: a GKE cluster the stack creates, or the named existing one."""
     if settings.target.gke:
-        cluster = GkeCluster("gke", GkeClusterArgs(settings.cluster))
+        cluster = GkeCluster("gke", GkeClusterArgs(settings.cluster, settings.mesh.needs_gateway_api_crds))
         pulumi.export("kubeconfig", cluster.kubeconfig)
         return cluster.provider
     target = settings.target
@@ -45,18 +46,23 @@ def export_productpage(settings: Settings, mesh: IstioMesh) -> None:
     pulumi.export("productpageUrl", f"http://localhost:{PORT_FORWARD_LOCAL_PORT}/productpage")
 
 
+def cluster_crds(settings: Settings, plan: ScenarioPlan) -> list[str]:
+    """The cluster's own CRDs the stack's Gateway API objects need: waypoints' and Bookinfo's ingress Gateways,
+    Bookinfo's routes under the Gateway API, and whatever the scenario declares."""
+    if not settings.mesh.cluster_crds or settings.target.gke:  # GKE's channel brings them with the cluster
+        return []
+    kinds: list[type[gateway_api.GatewayApiObject]] = [gateway_api.Gateway]
+    kinds += [gateway_api.HTTPRoute] if settings.mesh.gateway_api else []
+    kinds += [type(obj) for obj in plan.objects if isinstance(obj, gateway_api.GatewayApiObject)]
+    return sorted({gateway_api.crd_name(kind) for kind in kinds})
+
+
 def program() -> None:
     """Reads and validates the whole configuration, then declares the stack and exports its outputs."""
     settings = load_settings(pulumi.Config(), pulumi.Config("gcp"), CATALOG, configured_keys())
     for warning in settings.warnings:
         pulumi.log.warn(warning)
     plan = CATALOG[settings.scenario].plan(settings.mesh.routing_api, settings.parameters, settings.mesh.ambient)
-    source = settings.mesh.gateway_api_crds  # None: the cluster brings its own
-    crds = read_crds(source) if settings.mesh.needs_gateway_api_crds and source is not None else []
-    live = gateway_api.CLUSTER.crds(settings.target) if crds and not settings.target.gke else {}
-    crds, kept = gateway_api.to_install(crds, live)
-    for crd in kept:
-        pulumi.log.info(f"gatewayApiCrds: the cluster's own {crd} is left alone")
     registry = settings.target.image_registry
 
     provider = cluster_provider(settings)
@@ -72,9 +78,8 @@ def program() -> None:
         ObservabilityAddonsArgs(settings.addons, settings.target, mesh.istiod, mesh.namespace),
         on_cluster(),
     )
-    routing_after: list[pulumi.Resource] = (
-        [GatewayApiCrds("gateway-api", GatewayApiCrdsArgs(crds), on_cluster())] if crds else []
-    )
+    crds = GatewayApiCrdsArgs(settings.mesh.crd_files, cluster_crds(settings, plan))
+    routing_after = GatewayApiCrds("gateway-api", crds, on_cluster()).after if crds.files or crds.cluster_crds else []
     bookinfo = Bookinfo(
         "bookinfo",
         BookinfoArgs(mesh.data_plane, registry, settings.mesh.gateway_api, routing_after, settings.mesh.ambient),

@@ -16,7 +16,7 @@ class TrafficScenarioArgs:
     plan: ScenarioPlan
     istiod: pulumi.Resource
     namespaces: Sequence[pulumi.Resource]
-    routing_after: Sequence[pulumi.Resource] = ()  # the Gateway API's CRDs, under routingApi=gateway-api
+    routing_after: Sequence[pulumi.Input[pulumi.Resource]] = ()  # the Gateway API's CRDs, where the stack needs them
 
 
 class TrafficScenario(pulumi.ComponentResource):

@@ -52,7 +52,7 @@ EXPECTED_LIVE_AMBIENT = (
 def istioctl(*args: str) -> list[dict[str, Any]]:
     """The analyzer's messages (`-o json`); the exit status only says whether any reached the failure threshold."""
     result = subprocess.run(
-        [str(TOOLS["istioctl"].path("istioctl")), "analyze", "-A", "-o", "json", *args],
+        [str(TOOLS["istio"].path("istioctl")), "analyze", "-A", "-o", "json", *args],
         capture_output=True,
         text=True,
         timeout=120,

@@ -86,9 +86,9 @@ def live_objects(cluster: Cluster, manifests: Iterable[dict[str, Any]]) -> dict[
 
 def compare_with_cluster(cluster: Cluster, rendering: Rendering) -> list[str]:
     """Every object of the offline preview exists in the API server with the spec the program sent."""
-    live = live_objects(cluster, rendering.manifests)
+    live = live_objects(cluster, rendering.objects)
     problems = []
-    for obj in rendering.manifests:
+    for obj in rendering.objects:
         key = identity(obj)
         if key not in live:
             problems.append(f"{'/'.join(key)}: not in the API server")

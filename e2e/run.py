@@ -9,6 +9,7 @@ of the same configuration, and Istio's analyzers look at both.
 
 from __future__ import annotations
 
+import argparse
 import functools
 import json
 import os
@@ -34,7 +35,7 @@ from e2e.toolchain import TOOLS, ensure_all
 from model.versions import GATEWAY_API_CRD_NAMES
 from scenarios.catalog import CATALOG
 from tools import upstream
-from tools.gomod import gateway_api_crd_dir
+from tools.preview.configfiles import release_dir
 from tools.preview.rendering import Rendering
 from tools.preview.stack_config import ROOT
 
@@ -128,7 +129,9 @@ def load(directory: Path) -> Rendering:
     plan = json.loads((directory / "plan.json").read_text())
     # libyaml's loader: the Gateway API's CRDs make a manifests.yaml of about a megabyte
     manifests = list(yaml.load_all((directory / "manifests.yaml").read_text(), Loader=yaml.CSafeLoader))
-    return Rendering(plan=plan, manifests=[m for m in manifests if m], warnings=[])
+    crds_file = directory / "crds.yaml"
+    crds = list(yaml.load_all(crds_file.read_text(), Loader=yaml.CSafeLoader)) if crds_file.is_file() else []
+    return Rendering(plan=plan, manifests=[m for m in manifests if m], warnings=[], crds=[c for c in crds if c])
 
 
 def as_engine(urn: str) -> str:
@@ -195,8 +198,14 @@ def cycle(report: Report, stack: ExitStack) -> None:
     target = (*BASE, f"kubeContext={kube.context}", f"kubeconfig={kube.kubeconfig}", f"chartMirror={state['mirror']}")
     configs: dict[str, tuple[str, ...]] = {scenario: (*target, f"scenario={scenario}") for scenario in SCENARIOS}
     configs.update({f"{scenario}+secure": (*target, f"scenario={scenario}", *SECURE) for scenario in SCENARIOS})
-    routed = (*target, "routingApi=gateway-api", f"gatewayApiCrds={gateway_api_crd_dir()}")
-    ambient = (*target, "dataplane=ambient", "routingApi=gateway-api", f"gatewayApiCrds={gateway_api_crd_dir()}")
+    routed = (*target, "routingApi=gateway-api", f"gatewayApiCrds={release_dir()}")
+    ambient = (
+        *target,
+        "dataplane=ambient",
+        "platform=none",
+        "routingApi=gateway-api",
+        f"gatewayApiCrds={release_dir()}",
+    )
     sidecar = list(configs)
     configs.update({f"{GATEWAY_API}{name}": (*routed, *configs[name][len(target) :]) for name in sidecar})
     configs.update({f"{AMBIENT}{name}": (*ambient, *configs[name][len(target) :]) for name in sidecar})
@@ -226,8 +235,8 @@ def cycle(report: Report, stack: ExitStack) -> None:
             problems += checks.node_agents_missing(kube, after)
             if "previous" in state:
                 before = predicted[state["previous"]]
-                kept = {checks.identity(obj) for obj in after.manifests}
-                problems += checks.absent(kube, [obj for obj in before.manifests if checks.identity(obj) not in kept])
+                kept = {checks.identity(obj) for obj in after.objects}
+                problems += checks.absent(kube, [obj for obj in before.objects if checks.identity(obj) not in kept])
                 problems += confined(changes, before, after)
             problems += analyze.live(kube, ambient="dataplane=ambient" in configs[name])
             state["previous"] = name
@@ -280,7 +289,7 @@ def cycle(report: Report, stack: ExitStack) -> None:
 
     def destroy() -> tuple[Changes, list[str]]:
         changes = engine.destroy()
-        manifests = predicted[state.pop("previous")].manifests
+        manifests = predicted[state.pop("previous")].objects
         leftovers = checks.absent(kube, manifests) + checks.retained(kube, manifests)
         leftovers += [f"helm release {name} still installed" for name in checks.helm_releases(kube)]
         return changes, leftovers
@@ -296,9 +305,10 @@ def cycle(report: Report, stack: ExitStack) -> None:
             kube.kubectl("annotate", "--overwrite", "crd", name, f"{BUNDLE_VERSION}={version}")
 
     def over_their_crds() -> tuple[Changes, list[str]]:
-        """`up` on a cluster with its own, newer CRDs: the stack installs none, touches none, and routes."""
+        """`up` with gatewayApiCrds=cluster on a cluster with its own, newer CRDs: the stack reads them, installs
+        none, touches none, and routes."""
         mark_theirs("v1.6.0")
-        engine.configure(config_of(configs[f"{GATEWAY_API}{SCENARIOS[0]}"]))
+        engine.configure(config_of(configs[THEIRS]))
         changes = engine.up()
         problems = checks.compare_with_cluster(kube, predicted[THEIRS]) + confined(
             changes, Rendering({"resources": []}, [], []), predicted[THEIRS]
@@ -316,8 +326,10 @@ def cycle(report: Report, stack: ExitStack) -> None:
         return changes, problems
 
     def refused_over_older_crds() -> tuple[None, list[str]]:
-        """`up` on a cluster whose own CRDs are older than v1.5.1: refused, with the line that says why."""
+        """`up` with gatewayApiCrds=cluster on a cluster whose own CRDs are older than v1.5.1: refused, with the
+        line that says why."""
         mark_theirs("v1.4.0")
+        engine.configure(config_of(configs[THEIRS]))
         try:
             engine.up()
         except Exception as error:
@@ -356,7 +368,7 @@ def upgrade_cycle(report: Report, kube: control_plane.Cluster, overrides: tuple[
 
     def destroy() -> tuple[Changes, list[str]]:
         changes = engine.destroy()
-        leftovers = checks.absent(kube, after.manifests)
+        leftovers = checks.absent(kube, after.objects)
         engine.remove()
         return changes, leftovers
 
@@ -375,7 +387,9 @@ def stop_on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m e2e", description=__doc__.split("\n\n")[0])
+    parser.parse_args(argv)
     signal.signal(signal.SIGTERM, stop_on_sigterm)
     report = Report(versions=tool_versions())
     ok = False

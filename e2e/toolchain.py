@@ -10,6 +10,8 @@ downloads. The cache is `$ISTIO_DEMO_E2E_CACHE`, else `$XDG_CACHE_HOME/istio-dem
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -23,7 +25,12 @@ from pathlib import Path
 
 from e2e import versions
 from tools.gomod import GoModuleError, module_dir
+from tools.preview.stack_config import ROOT
 from tools.upstream import ISTIO_MODULE
+
+# Sources that no registry here serves, beside the clone (../shared/tools): Pulumi's Python language host and the
+# pulumi-random provider. Without them the run does without the CLI's `pulumi up` and the Grafana password.
+SHARED_TOOLS = ROOT.parent / "shared" / "tools"
 
 
 def cache_root() -> Path:
@@ -44,6 +51,11 @@ class Tool:
     source: str  # the Go module and version the binaries are built from, as the report records it
     binaries: tuple[str, ...]
     build: Callable[[Path, Path], None]  # (scratch directory, bin directory)
+    needs: Path | None = None  # a source folder beside the clone that the tool is built from, if any
+
+    @property
+    def available(self) -> bool:
+        return self.needs is None or self.needs.is_dir()
 
     @property
     def directory(self) -> Path:
@@ -150,10 +162,7 @@ def build_kubernetes_provider(scratch: Path, bin_dir: Path) -> None:
     """pulumi-kubernetes' provider, stamped with the version the installed Python SDK asks for."""
     module = "github.com/pulumi/pulumi-kubernetes/provider/v4"
     source = module_dir(module, versions.PULUMI_KUBERNETES_PROVIDER, scratch)
-    tree = scratch / "provider"
-    shutil.copytree(source, tree)
-    for path in [tree, *tree.rglob("*")]:
-        path.chmod(path.stat().st_mode | 0o200)
+    tree = writable_copy(source, scratch / "provider")
     sdk = "github.com/pulumi/pulumi-kubernetes/sdk/v4"
     go(["mod", "edit", f"-dropreplace={sdk}", f"-require={sdk}@{versions.PULUMI_KUBERNETES_PROVIDER_SDK}"], tree)
     sdk_version = python_sdk_version("pulumi-kubernetes")
@@ -173,21 +182,87 @@ def build_kubernetes_provider(scratch: Path, bin_dir: Path) -> None:
     )
 
 
-def build_istioctl(scratch: Path, bin_dir: Path) -> None:
-    scratch_module(scratch, {"istio.io/istio": ISTIO_MODULE}, versions.ISTIO_REPLACEMENTS)
-    package = "istio.io/istio/istioctl/cmd/istioctl"
-    go(["get", f"{package}@{ISTIO_MODULE}"], scratch)
+ISTIO_COMMANDS = ("istio.io/istio/istioctl/cmd/istioctl", "istio.io/istio/pilot/cmd/pilot-discovery")
+# istiod's bootstrap imports Istio's agentgateway integration, whose API module the proxy does not serve at the pinned
+# version; that integration runs only with PILOT_ENABLE_AGENTGATEWAY (off by default), so the build replaces the
+# package with a stand-in of the same API (e2e/stubs/agentgateway.go) and the API module with an empty one.
+AGENTGATEWAY_PACKAGE = "pilot/pkg/config/kube/agentgateway"
+AGENTGATEWAY_API = "github.com/agentgateway/agentgateway/api"
+AGENTGATEWAY_STUB = Path(__file__).resolve().parent / "stubs" / "agentgateway.go"
+
+
+def build_istio(scratch: Path, bin_dir: Path) -> None:
+    """istioctl and istiod (pilot-discovery) from the Istio module, in one build (they share most packages): a copy
+    of the module with the agentgateway stand-in, in a scratch module with the served replacements of the branch's
+    unserved pins."""
+    tree = writable_copy(module_dir("istio.io/istio", ISTIO_MODULE, scratch), scratch / "istio")
+    stubbed = tree / AGENTGATEWAY_PACKAGE
+    shutil.rmtree(stubbed)
+    stubbed.mkdir()
+    shutil.copy(AGENTGATEWAY_STUB, stubbed / "stub.go")
+    empty = scratch / "agentgateway-api"
+    empty.mkdir()
+    (empty / "go.mod").write_text(f"module {AGENTGATEWAY_API}\n\ngo 1.25\n")
+    main = scratch / "main"
+    main.mkdir()
+    scratch_module(main, {"istio.io/istio": ISTIO_MODULE}, versions.ISTIO_REPLACEMENTS)
+    go(["mod", "edit", f"-replace=istio.io/istio={tree}", f"-replace={AGENTGATEWAY_API}={empty}"], main)
+    go(["get", *ISTIO_COMMANDS], main)
     stamp = f"1.30-dev+{ISTIO_MODULE.rsplit('-', 1)[1]}"
     ldflags = (
         f"-s -w -X istio.io/istio/pkg/version.buildVersion={stamp} -X istio.io/istio/pkg/version.buildStatus=Clean"
     )
-    go(["build", "-ldflags", ldflags, "-o", str(bin_dir / "istioctl"), package], scratch)
+    go(["build", "-ldflags", ldflags, "-o", f"{bin_dir}/", *ISTIO_COMMANDS], main)
+
+
+def source_digest(folder: Path) -> str:
+    """A short digest of every file under `folder`, so that a changed source is built again."""
+    digest = hashlib.sha256()
+    if folder.is_dir():
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def writable_copy(source: Path, into: Path) -> Path:
+    shutil.copytree(source, into)
+    for path in [into, *into.rglob("*")]:
+        path.chmod(path.stat().st_mode | 0o200)
+    return into
+
+
+def build_language_host(scratch: Path, bin_dir: Path) -> None:
+    """Pulumi's Python language host and its exec script (the README's build, without -trimpath so that the Pulumi
+    CLI's compiled packages in Go's build cache serve it too)."""
+    tree = writable_copy(SHARED_TOOLS / "pulumi-language-python", scratch / "host")
+    go(["build", "-ldflags", "-s -w", "-o", str(bin_dir / "pulumi-language-python"), "."], tree)
+    exec_script = bin_dir / "pulumi-language-python-exec"
+    shutil.copy(tree / "pulumi-language-python-exec", exec_script)
+    exec_script.chmod(0o755)
+
+
+def build_random_provider(scratch: Path, bin_dir: Path) -> None:
+    """pulumi-random's provider, stamped with the version the installed Python SDK asks for."""
+    tree = writable_copy(SHARED_TOOLS / "pulumi-random-provider", scratch / "provider")
+    sdk_version = python_sdk_version("pulumi-random")
+    go(["run", "generate.go"], tree / "cmd" / "pulumi-resource-random", env={"VERSION": sdk_version})
+    ldflags = f"-s -w -X github.com/pulumi/pulumi-random/provider/v4/pkg/version.Version={sdk_version}"
+    go(
+        ["build", "-ldflags", ldflags, "-o", str(bin_dir / "pulumi-resource-random"), "./cmd/pulumi-resource-random"],
+        tree,
+    )
 
 
 def provider_source() -> str:
     return f"github.com/pulumi/pulumi-kubernetes/provider/v4@{versions.PULUMI_KUBERNETES_PROVIDER}"
 
 
+def shared_source(name: str) -> str:
+    return f"../shared/tools/{name}@{source_digest(SHARED_TOOLS / name)}"
+
+
+# In build order, two at a time, the long ones first; the language host after the Pulumi CLI, whose compiled packages
+# it shares (it starts when the first of the three before it is done, and the CLI is the shortest of them).
 TOOLS = {
     tool.name: tool
     for tool in (
@@ -201,7 +276,26 @@ TOOLS = {
         Tool(
             "pulumi-resource-kubernetes", provider_source(), ("pulumi-resource-kubernetes",), build_kubernetes_provider
         ),
-        Tool("istioctl", f"istio.io/istio@{ISTIO_MODULE}", ("istioctl",), build_istioctl),
+        Tool(
+            "pulumi-language-python",
+            shared_source("pulumi-language-python"),
+            ("pulumi-language-python", "pulumi-language-python-exec"),
+            build_language_host,
+            needs=SHARED_TOOLS / "pulumi-language-python",
+        ),
+        Tool(
+            "istio",
+            f"istio.io/istio@{ISTIO_MODULE}+{source_digest(AGENTGATEWAY_STUB.parent)}",
+            ("istioctl", "pilot-discovery"),
+            build_istio,
+        ),
+        Tool(
+            "pulumi-resource-random",
+            shared_source("pulumi-random-provider"),
+            ("pulumi-resource-random",),
+            build_random_provider,
+            needs=SHARED_TOOLS / "pulumi-random-provider",
+        ),
         Tool("etcd", f"go.etcd.io/etcd/server/v3@{versions.ETCD}", ("etcd",), build_etcd),
         Tool("kwok", f"sigs.k8s.io/kwok@{versions.KWOK}", ("kwok", "kwokctl"), build_kwok),
     )
@@ -230,12 +324,19 @@ def ensure_all(log: Callable[[str], None] = print) -> dict[str, float]:
     """Builds every missing tool, two at a time; returns seconds per tool (0 = cached)."""
     if shutil.which("go") is None:
         raise BuildError("the end-to-end run builds its tools with Go: install Go 1.25 or newer and put `go` on PATH")
-    missing = [tool for tool in TOOLS.values() if not tool.built]
+    unavailable = [tool for tool in TOOLS.values() if not tool.available]
+    if unavailable:
+        log(
+            f"no {', '.join(str(tool.needs) for tool in unavailable)}: the run goes without"
+            f" {', '.join(tool.name for tool in unavailable)} (see docs/end-to-end.md)"
+        )
+    wanted = {name: tool for name, tool in TOOLS.items() if tool.available}
+    missing = [tool for tool in wanted.values() if not tool.built]
     if missing:
         log(f"building {', '.join(tool.name for tool in missing)} into {cache_root() / 'tools'} (cold: 30 to 55 min)")
     seconds: dict[str, float] = {}
     with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {name: pool.submit(build, tool) for name, tool in TOOLS.items()}
+        futures = {name: pool.submit(build, tool) for name, tool in wanted.items()}
         for name, future in futures.items():
             seconds[name] = future.result()
             log(
@@ -244,7 +345,9 @@ def ensure_all(log: Callable[[str], None] = print) -> dict[str, float]:
     return seconds
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m e2e.toolchain", description=__doc__.split("\n\n")[0])
+    parser.parse_args(argv)
     try:
         ensure_all()
     except (BuildError, GoModuleError) as error:

@@ -10,8 +10,9 @@ from typing import ClassVar, Literal
 from model.crd import CustomObject
 from model.mesh import ISTIO_NAMESPACE, WAYPOINT, WAYPOINT_PORT
 
-GATEWAY_API = "gateway.networking.k8s.io/v1"
-GATEWAY_API_ALPHA = "gateway.networking.k8s.io/v1alpha2"  # TCPRoute: experimental channel only
+GATEWAY_API_GROUP = "gateway.networking.k8s.io"
+GATEWAY_API = f"{GATEWAY_API_GROUP}/v1"
+GATEWAY_API_ALPHA = f"{GATEWAY_API_GROUP}/v1alpha2"  # TCPRoute: experimental channel only
 ISTIO_CLASS = "istio"
 WAYPOINT_CLASS = "istio-waypoint"
 HTTP_PORT = 80  # the gateway Services' HTTP port: a bound Gateway's listeners use its Service's ports
@@ -53,6 +54,7 @@ class Gateway(CustomObject):
 
     API_VERSION: ClassVar[str] = GATEWAY_API
     KIND: ClassVar[str] = "Gateway"
+    PLURAL: ClassVar[str] = "gateways"
 
     gateway_class_name: str = ISTIO_CLASS
     addresses: tuple[Address, ...] = ()
@@ -134,6 +136,7 @@ class HTTPRouteRule:
 class HTTPRoute(CustomObject):
     API_VERSION: ClassVar[str] = GATEWAY_API
     KIND: ClassVar[str] = "HTTPRoute"
+    PLURAL: ClassVar[str] = "httproutes"
 
     parent_refs: tuple[ParentRef, ...]
     hostnames: tuple[str, ...] = ()
@@ -149,6 +152,7 @@ class TCPRouteRule:
 class TCPRoute(CustomObject):
     API_VERSION: ClassVar[str] = GATEWAY_API_ALPHA
     KIND: ClassVar[str] = "TCPRoute"
+    PLURAL: ClassVar[str] = "tcproutes"
 
     parent_refs: tuple[ParentRef, ...]
     rules: tuple[TCPRouteRule, ...]
@@ -173,9 +177,18 @@ class ReferenceGrant(CustomObject):
 
     API_VERSION: ClassVar[str] = GATEWAY_API
     KIND: ClassVar[str] = "ReferenceGrant"
+    PLURAL: ClassVar[str] = "referencegrants"
 
     from_: tuple[GrantFrom, ...]
     to: tuple[GrantTo, ...]
+
+
+GatewayApiObject = Gateway | HTTPRoute | TCPRoute | ReferenceGrant
+
+
+def crd_name(obj: type[GatewayApiObject]) -> str:
+    """The CRD that serves a kind: `httproutes.gateway.networking.k8s.io`."""
+    return f"{obj.PLURAL}.{GATEWAY_API_GROUP}"
 
 
 def bound_to(service: str) -> tuple[Address, ...]:

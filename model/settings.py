@@ -11,7 +11,7 @@ from model.config import ConfigError, ConfigParser, RawConfig, config_text, refu
 from model.gateway_api import DURATION_MAX_MS, HEADER_NAME_MAX
 from model.parameters import ScenarioParameters, load_parameters, milliseconds
 from model.project import load_project
-from model.versions import GATEWAY_API_CRDS_URL
+from model.versions import GATEWAY_API_CRD_FILES, GATEWAY_API_CRDS_URL
 
 # GKE allows 40 characters for cluster and node pool names, and the node pool is named `<clusterName>-nodes`.
 GKE_NAME_MAX = 40
@@ -60,6 +60,9 @@ class ScenarioNeeds(Protocol):
     @property
     def needs_egress_gateway(self) -> bool: ...
 
+    @property
+    def needs_experimental_gateway_api(self) -> bool: ...
+
     def caveats(self, parameters: ScenarioParameters, /) -> tuple[str, ...]: ...
 
 
@@ -97,7 +100,7 @@ class MeshSettings:
     istio_version: str
     egress_gateway: bool
     routing_api: str
-    gateway_api_crds: str | None  # where to read the CRDs from; None: the cluster has them
+    gateway_api_crds: str | None  # where the stack installs the CRDs from; None: the cluster's own (GKE's on gke)
     dataplane: str
 
     @property
@@ -112,6 +115,18 @@ class MeshSettings:
     def needs_gateway_api_crds(self) -> bool:
         """Gateway API routes, or ambient's waypoints (Gateways of class istio-waypoint) under either API."""
         return self.gateway_api or self.ambient
+
+    @property
+    def crd_files(self) -> tuple[str, ...]:
+        """The CRD files the stack installs: none unless it needs them and the cluster does not bring its own."""
+        if not self.needs_gateway_api_crds or self.gateway_api_crds is None:
+            return ()
+        return tuple(f"{self.gateway_api_crds}/{file}" for file in GATEWAY_API_CRD_FILES)
+
+    @property
+    def cluster_crds(self) -> bool:
+        """Whether the stack uses the cluster's own Gateway API CRDs."""
+        return self.needs_gateway_api_crds and self.gateway_api_crds is None
 
 
 @dataclass(frozen=True)
@@ -198,19 +213,35 @@ def load_target(project: ConfigParser) -> TargetSettings:
     )
 
 
-def load_mesh(project: ConfigParser) -> MeshSettings:
+def load_mesh(project: ConfigParser, target: TargetSettings) -> MeshSettings:
+    """The mesh's settings. On GKE the cluster's Gateway API channel brings the CRDs, so the stack installs none."""
     crds = project.optional_matching(
         "gatewayApiCrds",
         GATEWAY_API_CRDS,
         "allowed: empty (the release on GitHub), an http(s):// mirror, an absolute directory, or `cluster`",
     )
-    return MeshSettings(
+    if target.gke and crds not in (None, "cluster"):
+        raise ConfigError(
+            "gatewayApiCrds",
+            f"{crds!r} does not fit target=gke, where the cluster's Gateway API channel (standard) brings the CRDs",
+            "allowed with target=gke: empty or `cluster`",
+        )
+    mesh = MeshSettings(
         istio_version=project.matching("istioVersion", VERSION, "allowed: a version x.y.z such as 1.30.3"),
         egress_gateway=project.boolean("egressGateway"),
         routing_api=project.one_of("routingApi", ROUTING_APIS),
-        gateway_api_crds=None if crds == "cluster" else (crds or GATEWAY_API_CRDS_URL).rstrip("/"),
+        gateway_api_crds=None if target.gke or crds == "cluster" else (crds or GATEWAY_API_CRDS_URL).rstrip("/"),
         dataplane=project.one_of("dataplane", DATAPLANES),
     )
+    if mesh.ambient and not target.gke and project.text("platform") == AUTO:
+        raise ConfigError(
+            "platform",
+            "auto cannot tell an existing cluster's platform, and dataplane=ambient needs it (istio-cni installs its"
+            " plugin where the platform keeps CNI plugins, and GKE admits its node agents only with a quota)",
+            f"allowed with dataplane=ambient on target=existing: {', '.join(PLATFORMS)} (gke on a GKE cluster made"
+            " elsewhere, none on kind)",
+        )
+    return mesh
 
 
 def load_addons(project: ConfigParser) -> AddonSettings:
@@ -247,19 +278,27 @@ def load_settings(
     project = ConfigParser(project_config)
     gcp = ConfigParser(gcp_config, prefix="gcp:")
     target = load_target(project)
-    mesh = load_mesh(project)
+    mesh = load_mesh(project, target)
     scenario = project.one_of("scenario", tuple(catalog))
     if catalog[scenario].needs_egress_gateway and not mesh.egress_gateway:
         raise ConfigError(
             "scenario", f"{scenario} needs the egress gateway", "set egressGateway=true or pick another scenario"
         )
+    if catalog[scenario].needs_experimental_gateway_api and mesh.gateway_api and target.gke:
+        raise ConfigError(
+            "scenario",
+            f"{scenario} with routingApi=gateway-api needs the Gateway API's experimental TCPRoute, which GKE refuses"
+            " (it admits the standard channel's CRDs only)",
+            "on GKE use routingApi=istio for this scenario, or run it on target=existing",
+        )
     parameters = load_parameters(project)
     if mesh.gateway_api:
         refuse_beyond_gateway_api(parameters)
 
+    cluster = load_cluster(project, gcp, target)
     return Settings(
         target=target,
-        cluster=load_cluster(project, gcp, target),
+        cluster=cluster,
         mesh=mesh,
         addons=load_addons(project),
         security=load_security(project),
@@ -269,7 +308,18 @@ def load_settings(
             parameter_warnings(project, catalog, scenario)
             + catalog[scenario].caveats(parameters)
             + target_warnings(project, target)
+            + spot_warnings(cluster, mesh, target)
         ),
+    )
+
+
+def spot_warnings(cluster: ClusterSettings, mesh: MeshSettings, target: TargetSettings) -> tuple[str, ...]:
+    """Spot VMs are preempted without a drain, which ambient's node agents do not survive well."""
+    if not (target.gke and cluster.spot_nodes and mesh.ambient):
+        return ()
+    return (
+        "spotNodes: a preempted Spot VM restarts without a drain; under dataplane=ambient its pods may bypass"
+        " ztunnel until they are restarted (istio/istio#60882, docs/ambient.md)",
     )
 
 

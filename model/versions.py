@@ -92,3 +92,11 @@ GATEWAY_API_CRD_FILES = tuple(
 )
 
 KUBERNETES_SCHEMA_VERSION = "1.35.0"
+
+# The Kubernetes minors Istio 1.30 supports: 1.32 to 1.36 (Istio's supported-releases table; the release-1.30
+# branch's istioctl refuses clusters below 1.32, istioctl/pkg/install/k8sversion/version.go MinK8SVersion).
+ISTIO_KUBERNETES_MINORS = (32, 36)
+# GKE installs the Gateway API's standard channel at v1.5.0 on clusters from this version, v1.4.0 from 1.34.1-gke.1822000
+# (GKE's "GatewayClass capabilities" page, bundle versions for new clusters and upgrades); the stack's Gateway API
+# objects are written for v1.5.
+GKE_GATEWAY_API_V1_5 = "1.35.2-gke.1842000"

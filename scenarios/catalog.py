@@ -37,6 +37,7 @@ class Scenario:
     parameters: tuple[str, ...] = ()  # the configuration keys it reads
     caveats: Caveats = no_caveats  # warnings for valid values that make it show nothing
     needs_egress_gateway: bool = False
+    needs_experimental_gateway_api: bool = False  # under gateway-api: a route of the experimental channel (TCPRoute)
     needs_waypoint: bool = False  # under ambient: its sample namespace's services need L7 (routes or policies)
 
     def plan(self, routing_api: str, parameters: ScenarioParameters, ambient: bool = False) -> ScenarioPlan:
@@ -177,6 +178,7 @@ SCENARIOS: tuple[Scenario, ...] = (
             'with "two"'
         ),
         parameters=("tcpEchoWeights",),
+        needs_experimental_gateway_api=True,
     ),
     Scenario(
         "httpbin-ingress",

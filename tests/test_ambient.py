@@ -11,7 +11,7 @@ import yaml
 
 from model.settings import ROUTING_APIS
 from scenarios.catalog import CATALOG
-from tests.conftest import rendered
+from tests.conftest import OWN_CLUSTER, rendered
 from tests.plan import DEPLOYMENT, RELEASE, resource, resources, urn_of
 from tools.preview.schemas import violations
 from tools.preview.stack_config import assemble
@@ -124,7 +124,9 @@ def test_applications_join_the_ambient_data_plane_behind_their_waypoint(ambient)
 @pytest.mark.parametrize("scenario", sorted(CATALOG))
 def test_every_scenario_under_ambient(scenario, routing_api):
     """Valid objects; a waypoint in the samples' namespace exactly where the scenario needs L7 there."""
-    config = assemble("dev", None, (f"scenario={scenario}", f"routingApi={routing_api}", "dataplane=ambient"))[1]
+    config = assemble(
+        "dev", None, (*OWN_CLUSTER, f"scenario={scenario}", f"routingApi={routing_api}", "dataplane=ambient")
+    )[1]
     chosen = settings(config, None)
     plan = CATALOG[scenario].plan(routing_api, chosen.parameters, ambient=True)
     objects = [obj.manifest() for obj in plan.objects]
@@ -177,7 +179,7 @@ def test_capacity_of_both_data_planes(default, ambient):
 @pytest.mark.parametrize("scenario", sorted(CATALOG))
 def test_every_preset_works_under_ambient(scenario):
     """The presets set a scenario and its parameters; each builds valid objects under ambient too."""
-    config = assemble("dev", Path(CATALOG[scenario].preset), (*AMBIENT, "egressGateway=true"))[1]
+    config = assemble("dev", Path(CATALOG[scenario].preset), (*OWN_CLUSTER, *AMBIENT, "egressGateway=true"))[1]
     chosen = settings(config, None)
     plan = CATALOG[scenario].plan(chosen.mesh.routing_api, chosen.parameters, chosen.mesh.ambient)
     assert [found for obj in plan.objects if (found := violations(obj.manifest()))] == []

@@ -4,25 +4,27 @@ equivalent; the CRDs installed, retained on delete, before every route; switchin
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
 import yaml
 
-from components import gateway_api, program
+from components import gateway_api
 from model.config import ConfigError
-from model.versions import GATEWAY_API_CRD_NAMES
+from model.versions import GATEWAY_API_CRD_FILES, GATEWAY_API_CRD_NAMES, GATEWAY_API_CRDS_URL
 from scenarios.catalog import CATALOG
-from tests.conftest import rendered
+from tests.conftest import OWN_CLUSTER, rendered
 from tools.preview import offline
 from tools.preview.rendering import render
 from tools.preview.schemas import violations
-from tools.preview.stack_config import assemble
+from tools.preview.stack_config import UsageError, assemble
 from tools.verify.stack import settings
 
 GATEWAY_API = "routingApi=gateway-api"
 CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
+CONFIG_FILE = "kubernetes:yaml/v2:ConfigFile"
 BOOKINFO_ROUTES = {"HTTPRoute": 4}
 ISTIO_FAULT = {"HTTPRoute": 3, "VirtualService": 1}
 
@@ -45,7 +47,7 @@ KINDS = {
 
 
 def plan(scenario: str, *overrides: str):
-    chosen = settings(assemble("dev", None, (f"scenario={scenario}", GATEWAY_API, *overrides))[1], None)
+    chosen = settings(assemble("dev", None, (*OWN_CLUSTER, f"scenario={scenario}", GATEWAY_API, *overrides))[1], None)
     return CATALOG[scenario].plan(chosen.mesh.routing_api, chosen.parameters)
 
 
@@ -117,24 +119,71 @@ def test_bookinfo_has_a_service_per_version_under_the_gateway_api_only(default, 
     assert not {o["metadata"]["name"] for o in default.manifests if o["kind"] == "Service"} & set(versions)
 
 
-def test_the_crds_are_installed_retained_and_before_every_route():
-    resources = rendered((GATEWAY_API, "scenario=egress-gateway")).plan["resources"]
+def test_the_crds_are_installed_from_the_release_retained_and_before_every_route():
+    """On the user's own cluster: one ConfigFile per release file, read by the provider; each CRD labelled as the
+    stack's, retained on delete and answering to the name it had when the stack declared it itself."""
+    rendering = rendered((*OWN_CLUSTER, GATEWAY_API, "scenario=egress-gateway"))
+    resources = rendering.plan["resources"]
+    files = [r for r in resources if r["type"] == CONFIG_FILE]
+    assert sorted(r["inputs"]["file"] for r in files) == sorted(
+        f"{GATEWAY_API_CRDS_URL}/{f}" for f in GATEWAY_API_CRD_FILES
+    )
     crds = [r for r in resources if r["type"] == CRD]
     assert sorted(r["inputs"]["metadata"]["name"] for r in crds) == sorted(GATEWAY_API_CRD_NAMES)
+    assert {r["parent"] for r in crds} == {r["urn"] for r in files}
     assert all(r.get("retainOnDelete") for r in crds)
+    assert all(r["inputs"]["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "istio-demo" for r in crds)
     assert all(
         r["inputs"]["metadata"]["annotations"]["gateway.networking.k8s.io/bundle-version"] == "v1.5.1" for r in crds
     )
+    component = "urn:pulumi:dev::istio-demo::istio-demo:gateway-api:GatewayApiCrds"
+    assert sorted(alias for r in crds for alias in r["aliases"]) == sorted(
+        f"{component}${CRD}::gateway-api-{name}" for name in GATEWAY_API_CRD_NAMES
+    )
+    assert [obj["metadata"]["name"] for obj in rendering.crds] == sorted(GATEWAY_API_CRD_NAMES)
+    assert not [obj for obj in rendering.manifests if obj["kind"] == "CustomResourceDefinition"]
     routes = [r for r in resources if "gateway.networking.k8s.io" in r["type"]]
     assert len(routes) == 6
-    assert all({crd["urn"] for crd in crds} <= set(r["dependsOn"]) for r in routes)
+    assert all({file["urn"] for file in files} <= set(r["dependsOn"]) for r in routes)
 
 
-def test_the_default_installs_no_crd_and_cluster_leaves_them_to_the_cluster(default):
-    assert not [r for r in default.plan["resources"] if r["type"] == CRD]
-    cluster = rendered((GATEWAY_API, "gatewayApiCrds=cluster", "scenario=all-v1"))
-    assert not [r for r in cluster.plan["resources"] if r["type"] == CRD]
-    assert len([r for r in cluster.plan["resources"] if r["type"].endswith(":HTTPRoute")]) == 5
+def test_the_default_installs_no_crd_and_cluster_reads_the_clusters_own(default):
+    """gatewayApiCrds=cluster: the CRDs the stack's objects use are read through the provider, each checked for its
+    release before any route is sent; none is installed."""
+    assert not [r for r in default.plan["resources"] if r["type"] in (CRD, CONFIG_FILE)]
+    cluster = rendered((*OWN_CLUSTER, GATEWAY_API, "gatewayApiCrds=cluster", "scenario=tcp-traffic-shifting"))
+    reads = [r for r in cluster.plan["resources"] if r["type"] == CRD]
+    assert all(r.get("read") for r in reads)
+    names = sorted(f"{plural}.gateway.networking.k8s.io" for plural in ("gateways", "httproutes", "tcproutes"))
+    assert sorted(r["name"].removeprefix("gateway-api-cluster-") for r in reads) == names
+    routes = [r for r in cluster.plan["resources"] if r["type"].endswith(("HTTPRoute", "TCPRoute"))]
+    assert len(routes) == 2  # Bookinfo's ingress route and tcp-echo's
+    assert all({read["urn"] for read in reads} <= set(r["dependsOn"]) for r in routes)
+    assert not cluster.crds
+
+
+@pytest.mark.parametrize(
+    ("version", "shown"), [("v1.4.0", "v1.4.0"), ("v1.5.0", "v1.5.0"), (None, "no bundle version")]
+)
+def test_the_clusters_own_older_crds_stop_the_program(version, shown):
+    with pytest.raises(ConfigError) as raised:
+        gateway_api.check_release(HTTPROUTES, {BUNDLE_VERSION: version} if version else {})
+    assert str(raised.value) == (
+        f"gatewayApiCrds: the cluster's {HTTPROUTES} ({shown}) is older than v1.5.1, the release this stack's Istio"
+        " supports; upgrade the cluster's Gateway API CRDs to v1.5.1 or newer, or leave gatewayApiCrds empty to"
+        " install them"
+    )
+
+
+@pytest.mark.parametrize("version", ["v1.5.1", "v1.6.0", "v1.10.0"])
+def test_the_clusters_own_crds_at_v1_5_1_or_newer_are_used(version):
+    gateway_api.check_release(HTTPROUTES, {BUNDLE_VERSION: version})
+
+
+def test_an_older_crd_of_the_cluster_stops_the_preview_too(monkeypatch):
+    monkeypatch.setattr(offline, "GATEWAY_API_VERSION", "v1.4.0")
+    with pytest.raises(ConfigError, match=r"^gatewayApiCrds: the cluster's gateways.gateway.networking.k8s.io"):
+        render("dev", None, (*OWN_CLUSTER, GATEWAY_API, "gatewayApiCrds=cluster"))
 
 
 def test_switching_the_api_touches_only_routing_and_bookinfos_version_services(default):
@@ -144,8 +193,6 @@ def test_switching_the_api_touches_only_routing_and_bookinfos_version_services(d
         u for u in set(before) & set(after) if before[u]["inputs"] != after[u]["inputs"]
     }
     assert {({**before, **after})[urn]["type"] for urn in touched} == {
-        "istio-demo:gateway-api:GatewayApiCrds",
-        CRD,
         "kubernetes:networking.istio.io/v1:Gateway",
         "kubernetes:networking.istio.io/v1:VirtualService",
         "kubernetes:networking.istio.io/v1:DestinationRule",
@@ -180,11 +227,15 @@ def test_switching_the_api_touches_only_routing_and_bookinfos_version_services(d
             " at most 256 characters",
         ),
         (
-            (GATEWAY_API, "gatewayApiCrds=/nonexistent"),
-            "gatewayApiCrds: cannot read /nonexistent/standard/gateway.networking.k8s.io_gatewayclasses.yaml:"
-            " [Errno 2] No such file or directory: '/nonexistent/standard/gateway.networking.k8s.io_gatewayclasses.yaml';"
-            " set it to a mirror or directory holding the release's standard/ and experimental/ CRD files, or to"
-            " `cluster` if the cluster has them",
+            (GATEWAY_API, "gatewayApiCrds=/srv/crds"),
+            "gatewayApiCrds: '/srv/crds' does not fit target=gke, where the cluster's Gateway API channel (standard)"
+            " brings the CRDs; allowed with target=gke: empty or `cluster`",
+        ),
+        (
+            (GATEWAY_API, "scenario=tcp-traffic-shifting"),
+            "scenario: tcp-traffic-shifting with routingApi=gateway-api needs the Gateway API's experimental TCPRoute,"
+            " which GKE refuses (it admits the standard channel's CRDs only); on GKE use routingApi=istio for this"
+            " scenario, or run it on target=existing",
         ),
     ],
 )
@@ -202,7 +253,7 @@ def test_the_istio_variant_is_unchanged_by_a_gateway_api_duration_or_header_limi
 @pytest.mark.parametrize("scenario", sorted(CATALOG))
 def test_every_preset_works_under_the_gateway_api(scenario):
     """The presets set a scenario and its parameters; each builds valid Gateway API objects too."""
-    config = assemble("dev", Path(CATALOG[scenario].preset), (GATEWAY_API, "egressGateway=true"))[1]
+    config = assemble("dev", Path(CATALOG[scenario].preset), (*OWN_CLUSTER, GATEWAY_API, "egressGateway=true"))[1]
     chosen = settings(config, None)
     objects = [obj.manifest() for obj in CATALOG[scenario].plan(chosen.mesh.routing_api, chosen.parameters).objects]
     assert [found for obj in objects if (found := violations(obj))] == []
@@ -213,13 +264,28 @@ def test_the_capacity_is_the_same_under_both_apis(default):
     assert rendered((GATEWAY_API,)).plan["outputs"]["capacity"] == default.plan["outputs"]["capacity"]
 
 
-def test_a_crd_source_that_cannot_be_read_stops_before_any_resource(monkeypatch):
-    """Read while the configuration is checked: on GKE nothing (not the cluster) is created by a failed `up`."""
-    declared = []
-    monkeypatch.setattr(program, "cluster_provider", lambda settings: declared.append(settings))
-    with pytest.raises(ConfigError, match=r"^gatewayApiCrds: cannot read /nonexistent/"):
-        rendered((GATEWAY_API, "gatewayApiCrds=/nonexistent", "scenario=all-v1"))
-    assert declared == []
+def test_a_crd_source_the_preview_cannot_read_is_one_line():
+    """The provider reads the files under `pulumi preview` and `up`'s own preview, before anything is created; the
+    offline preview reads them the same way and refuses one it cannot read."""
+    with pytest.raises(UsageError) as raised:
+        rendered((*OWN_CLUSTER, GATEWAY_API, "gatewayApiCrds=/nonexistent"))
+    file = r"/nonexistent/(standard|experimental)/gateway\.networking\.k8s\.io_[a-z]+\.yaml"  # the first one read
+    assert re.fullmatch(
+        rf"gatewayApiCrds: cannot read {file}: \[Errno 2\] No such file or directory: '{file}'; or set gatewayApiCrds"
+        r" to a directory holding the release's config/crd, or to `cluster`",
+        str(raised.value),
+    )
+
+
+def test_a_mirror_is_not_fetched_by_the_offline_preview():
+    with pytest.raises(UsageError) as raised:
+        rendered((*OWN_CLUSTER, GATEWAY_API, "gatewayApiCrds=https://mirror.example/crd"))
+    assert re.fullmatch(
+        r"gatewayApiCrds: the offline preview fetches nothing, so it cannot read https://mirror\.example/crd/"
+        r"(standard|experimental)/gateway\.networking\.k8s\.io_[a-z]+\.yaml; or set gatewayApiCrds to a directory"
+        r" holding the release's config/crd, or to `cluster`",
+        str(raised.value),
+    )
 
 
 FAULT_NOTE = "ratings: a VirtualService injects the fault, as the Gateway API has no fault injection"
@@ -276,66 +342,5 @@ def test_the_routing_in_words_reads_the_gateway_api_routes(scenario):
     assert [line for line in istio if line not in routed] == REPLACED.get(scenario, [])
 
 
-def crd(name: str, version: str | None, *, ours: bool = False) -> dict:
-    annotations = {"gateway.networking.k8s.io/bundle-version": version} if version else {}
-    labels = {"app.kubernetes.io/managed-by": "istio-demo"} if ours else {}
-    return {"metadata": {"name": name, "annotations": annotations, "labels": labels}}
-
-
 HTTPROUTES = "httproutes.gateway.networking.k8s.io"
-OURS = [crd(HTTPROUTES, "v1.5.1")]  # what the stack reads from the release (one CRD of the nine)
-
-# (case, the cluster's CRDs, installed, left alone)
-CLUSTER_CASES = [
-    ("none", {}, [HTTPROUTES], []),
-    ("installed by this stack", {HTTPROUTES: crd(HTTPROUTES, "v1.5.1", ours=True)}, [HTTPROUTES], []),
-    ("someone's, same version", {HTTPROUTES: crd(HTTPROUTES, "v1.5.1")}, [], [f"{HTTPROUTES} (v1.5.1)"]),
-    ("someone's, newer", {HTTPROUTES: crd(HTTPROUTES, "v1.10.0")}, [], [f"{HTTPROUTES} (v1.10.0)"]),
-]
-
-
-@pytest.mark.parametrize(
-    ("live", "installed", "kept"), [c[1:] for c in CLUSTER_CASES], ids=[c[0] for c in CLUSTER_CASES]
-)
-def test_the_clusters_own_crds_at_v1_5_1_or_newer_are_left_alone(live, installed, kept):
-    install, left = gateway_api.to_install(OURS, live)
-    assert [c["metadata"]["name"] for c in install] == installed
-    assert all(c["metadata"]["labels"] == {"app.kubernetes.io/managed-by": "istio-demo"} for c in install)
-    assert left == kept
-
-
-@pytest.mark.parametrize(
-    ("version", "shown"), [("v1.4.0", "v1.4.0"), ("v1.5.0", "v1.5.0"), (None, "no bundle version")]
-)
-def test_someone_elses_older_crds_stop_the_program(version, shown):
-    with pytest.raises(ConfigError) as raised:
-        gateway_api.to_install(OURS, {HTTPROUTES: crd(HTTPROUTES, version)})
-    assert str(raised.value) == (
-        f"gatewayApiCrds: the cluster's {HTTPROUTES} ({shown}) is older than v1.5.1, which Istio 1.30.3 supports, and"
-        " this stack did not install it; upgrade the cluster's Gateway API CRDs to v1.5.1 or newer"
-    )
-
-
-EXISTING = ("target=existing", "kubeContext=kind-demo", GATEWAY_API, "scenario=all-v1")
-
-
-def test_on_an_existing_cluster_with_its_own_crds_the_stack_installs_none(monkeypatch):
-    """Read through the target's context; the routes then wait for nothing the stack declares."""
-    asked = []
-
-    def cluster_with_crds(target):
-        asked.append(target.kube_context)
-        return {name: crd(name, "v1.6.0") for name in GATEWAY_API_CRD_NAMES}
-
-    monkeypatch.setattr(offline, "no_crds", cluster_with_crds)
-    rendering = render("dev", None, EXISTING)
-    assert asked == ["kind-demo"]
-    assert not [r for r in rendering.plan["resources"] if r["type"] == CRD]
-    assert len([r for r in rendering.plan["resources"] if r["type"].endswith(":HTTPRoute")]) == 5
-
-
-def test_without_kubectl_the_cluster_cannot_be_read(monkeypatch):
-    monkeypatch.setattr(gateway_api.shutil, "which", lambda _: None)
-    target = settings(assemble("dev", None, EXISTING)[1], None).target
-    with pytest.raises(ConfigError, match=r"^gatewayApiCrds: kubectl, which reads the CRDs the cluster has, is not on"):
-        gateway_api.kubectl_crds(target)
+BUNDLE_VERSION = "gateway.networking.k8s.io/bundle-version"

@@ -9,9 +9,12 @@ import re
 import pytest
 
 from components.gke import kubeconfig_for, node_account_id
+from model.config import ConfigError
 from tests.conftest import rendered
 from tests.plan import CLUSTER, IAM_MEMBER, K8S_PROVIDER, NODE_POOL, SERVICE_ACCOUNT, resource, resources
-from tools.preview.offline import CLUSTER_ENDPOINT
+from tools.preview import offline
+from tools.preview.offline import CLUSTER_ENDPOINT, MOCK_GKE_VERSION
+from tools.preview.rendering import render
 
 NODE_ACCOUNT = "istio-demo-nodes@mock-project.iam.gserviceaccount.com"
 # GKE's documented minimum for node service accounts; no registry role, since every image is a public pull.
@@ -29,6 +32,8 @@ def test_cluster_is_zonal_hardened_and_its_throwaway_pool_runs_as_the_node_accou
         "removeDefaultNodePool": True,
         "initialNodeCount": 1,
         "releaseChannel": {"channel": "REGULAR"},
+        "minMasterVersion": MOCK_GKE_VERSION,
+        "gatewayApiConfig": {"channel": "CHANNEL_STANDARD"},
         "deletionProtection": False,
         "workloadIdentityConfig": {"workloadPool": "mock-project.svc.id.goog"},
         "enableShieldedNodes": True,
@@ -54,6 +59,7 @@ def test_node_pool_runs_the_configured_nodes_hardened_as_the_dedicated_account(d
             "workloadMetadataConfig": {"mode": "GKE_METADATA"},
         },
         "management": {"autoRepair": True, "autoUpgrade": True},
+        "upgradeSettings": {"strategy": "SURGE", "maxSurge": 1, "maxUnavailable": 0},
     }
     assert resource(default, CLUSTER, "gke")["urn"] in pool["dependsOn"]
 
@@ -89,7 +95,7 @@ def test_hardening_fact(default, type_, name, path, value):
 def test_the_default_pools_node_config_is_never_diffed(default):
     """It only describes the pool GKE removes; a diff on it would replace the cluster (it is ForceNew)."""
     cluster = resource(default, CLUSTER, "gke")
-    assert cluster["ignoreChanges"] == ["nodeConfig"]
+    assert cluster["ignoreChanges"] == ["minMasterVersion", "nodeConfig"]
     assert set(cluster["inputs"]["nodeConfig"]) == {"serviceAccount", "oauthScopes"}
 
 
@@ -233,3 +239,70 @@ def test_the_longest_cluster_name_leaves_a_valid_node_pool_name():
     pool = resource(rendered((f"clusterName={longest}",)), NODE_POOL, "gke-nodes")
     assert pool["inputs"]["name"] == f"{longest}-nodes"
     assert len(pool["inputs"]["name"]) <= 40
+
+
+# (case, the version GKE's channel gives a new cluster, overrides, the error; None: accepted and pinned as its floor)
+VERSIONS = [
+    ("the mocks' default", MOCK_GKE_VERSION, (), None),
+    ("Istio's oldest", "1.32.1-gke.1000", (), None),
+    ("Istio's newest", "1.36.9-gke.1000", (), None),
+    (
+        "too old for Istio",
+        "1.31.9-gke.1000",
+        (),
+        "releaseChannel: GKE's REGULAR channel in us-central1-a creates Kubernetes 1.31.9-gke.1000, outside the 1.32"
+        " to 1.36 that Istio 1.30 supports; choose another releaseChannel (docs/own-cluster.md says how to check the"
+        " channels' versions)",
+    ),
+    (
+        "too new for Istio",
+        "1.37.0-gke.1000",
+        ("releaseChannel=RAPID",),
+        "releaseChannel: GKE's RAPID channel in us-central1-a creates Kubernetes 1.37.0-gke.1000, outside the 1.32 to"
+        " 1.36 that Istio 1.30 supports; choose another releaseChannel (docs/own-cluster.md says how to check the"
+        " channels' versions)",
+    ),
+    ("older CRDs, istio routes", "1.34.7-gke.1000", (), None),
+    (
+        "older CRDs, Gateway API routes",
+        "1.34.7-gke.1000",
+        ("routingApi=gateway-api",),
+        "releaseChannel: GKE's REGULAR channel in us-central1-a creates Kubernetes 1.34.7-gke.1000, whose Gateway API"
+        " CRDs are older than the v1.5 the stack's Gateway API objects use (GKE installs v1.5 from 1.35.2-gke.1842000);"
+        " choose a releaseChannel whose default is newer, or routingApi=istio with dataplane=sidecar",
+    ),
+    (
+        "older CRDs, ambient's waypoints",
+        "1.35.2-gke.1841999",
+        ("dataplane=ambient",),
+        "releaseChannel: GKE's REGULAR channel in us-central1-a creates Kubernetes 1.35.2-gke.1841999, whose Gateway"
+        " API CRDs are older than the v1.5 the stack's Gateway API objects use (GKE installs v1.5 from"
+        " 1.35.2-gke.1842000); choose a releaseChannel whose default is newer, or routingApi=istio with"
+        " dataplane=sidecar",
+    ),
+    ("GKE's first v1.5 CRDs", "1.35.2-gke.1842000", ("routingApi=gateway-api",), None),
+]
+
+
+@pytest.mark.parametrize(("version", "overrides", "error"), [v[1:] for v in VERSIONS], ids=[v[0] for v in VERSIONS])
+def test_the_channels_version_is_checked_before_the_cluster_and_pinned_as_its_floor(
+    monkeypatch, version, overrides, error
+):
+    monkeypatch.setattr(offline, "MOCK_GKE_VERSION", version)
+    if error is not None:
+        with pytest.raises(ConfigError) as raised:
+            render("dev", None, overrides)
+        assert str(raised.value) == error
+        return
+    cluster = resource(render("dev", None, overrides), CLUSTER, "gke")
+    assert cluster["inputs"]["minMasterVersion"] == version
+    assert "minMasterVersion" in cluster["ignoreChanges"]
+
+
+def test_the_gateway_api_on_gke_uses_the_clusters_own_crds():
+    """GKE's standard channel brings the CRDs (and owns them): the stack installs none, reads none."""
+    rendering = rendered(("routingApi=gateway-api", "scenario=egress-gateway"))
+    kinds = {r["type"] for r in rendering.plan["resources"]}
+    assert not {t for t in kinds if "CustomResourceDefinition" in t or "ConfigFile" in t or "GatewayApiCrds" in t}
+    assert resource(rendering, CLUSTER, "gke")["inputs"]["gatewayApiConfig"] == {"channel": "CHANNEL_STANDARD"}
+    assert not rendering.crds

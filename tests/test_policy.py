@@ -23,7 +23,7 @@ from model.istio_routing import (
     version_subset,
 )
 from policy import validators
-from tests.conftest import rendered
+from tests.conftest import OWN_CLUSTER, rendered
 from tools.preview.stack_config import ROOT
 
 VS = "kubernetes:networking.istio.io/v1:VirtualService"
@@ -383,7 +383,7 @@ def test_missing_backends(resources, expected):
         (),
         ("mtlsMode=STRICT", "authorization=true"),
         *(
-            (("routingApi=gateway-api", f"scenario={name}", "egressGateway=true"))
+            ((*OWN_CLUSTER, "routingApi=gateway-api", f"scenario={name}", "egressGateway=true"))
             for name in ("traffic-shifting", "mirroring", "tcp-traffic-shifting", "egress-gateway")
         ),
         ("dataplane=ambient", "routingApi=gateway-api", "scenario=mirroring", "authorization=true"),

@@ -9,7 +9,7 @@ import yaml
 
 from model.mesh import EGRESS_PORTS, INGRESS_PORTS
 from scenarios.catalog import CATALOG
-from tests.conftest import rendered
+from tests.conftest import OWN_CLUSTER, rendered
 from tools.preview.rendering import Rendering
 from tools.preview.schemas import violations
 
@@ -439,7 +439,8 @@ def infrastructure(rendering: Rendering) -> dict[str, dict]:
 
 
 # the routing APIs and data planes a scenario switch is tested under
-MESHES = [(), ("routingApi=gateway-api",), ("routingApi=gateway-api", "dataplane=ambient")]
+# (on the user's own cluster, where every scenario runs under every API: GKE refuses the experimental TCPRoute)
+MESHES = [(), (*OWN_CLUSTER, "routingApi=gateway-api"), (*OWN_CLUSTER, "routingApi=gateway-api", "dataplane=ambient")]
 
 
 @pytest.mark.parametrize("mesh", MESHES, ids=["istio", "gateway-api", "ambient"])

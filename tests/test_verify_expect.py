@@ -7,6 +7,7 @@ from fractions import Fraction as F
 import pytest
 
 from scenarios.catalog import CATALOG
+from tests.conftest import OWN_CLUSTER
 from tests.standins import Reply, product_page
 from tools.preview.stack_config import UsageError, assemble
 from tools.verify.checks import CHECKS, FIREFOX, InCluster, Options, Probe
@@ -19,8 +20,8 @@ from tools.verify.stack import settings
 # each routing API, and the ambient data plane (with the Gateway API): the same traffic is expected of all
 MESHES = {
     "istio": ("routingApi=istio",),
-    "gateway-api": ("routingApi=gateway-api",),
-    "ambient": ("routingApi=gateway-api", "dataplane=ambient"),
+    "gateway-api": (*OWN_CLUSTER, "routingApi=gateway-api"),
+    "ambient": (*OWN_CLUSTER, "routingApi=gateway-api", "dataplane=ambient"),
 }
 
 

@@ -5,6 +5,7 @@ python -m tools.docs            # rewrite the tables after changing a scenario's
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
 
@@ -69,7 +70,9 @@ def with_tables(text: str) -> str:
     return with_table(with_table(text, HEADER, scenario_table()), OBJECTS_HEADER, objects_table())
 
 
-def main() -> int:
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.docs", description=__doc__.split("\n\n")[0])
+    parser.parse_args(argv)
     SCENARIOS_DOC.write_text(with_tables(SCENARIOS_DOC.read_text()))
     print(f"wrote the tables of {SCENARIOS_DOC.relative_to(ROOT)}")
     return 0

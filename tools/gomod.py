@@ -18,7 +18,12 @@ class GoModuleError(RuntimeError):
 def module_dir(module: str, version: str, cwd: Path = Path(".")) -> Path:
     """`module@version` in Go's module cache, downloaded and checked against Go's checksum database if missing."""
     command = ["go", "mod", "download", "-json", f"{module}@{version}"]
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    try:
+        result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        raise GoModuleError(
+            f"{module}@{version} is fetched with Go, which is not installed (no `go` on PATH)"
+        ) from None
     try:
         info = json.loads(result.stdout)
     except json.JSONDecodeError:

@@ -24,7 +24,7 @@ from tools.preview.stack_config import ROOT, UsageError, as_runtime_strings, ass
 
 def set_all_command(preset: Path, stack: str | None) -> list[str]:
     """The `pulumi config set-all` invocation that writes every key of `preset` into the stack."""
-    config = read_config_file(preset, load_project())
+    config = read_config_file(preset, load_project(), preset=True)
     command = ["pulumi", "config", "set-all"] + (["--stack", stack] if stack else [])
     for key, value in config.items():
         command += ["--plaintext", f"{key}={config_text(value)}"]

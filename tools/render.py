@@ -2,8 +2,8 @@
 
     python -m tools.render [--stack NAME] [--preset FILE] [--set KEY=VALUE]... --out DIR
 
-Writes DIR/plan.json and DIR/manifests.yaml and prints a summary. Exit status 2, one `error:` line on
-stderr and no files when the configuration (or the command line) is invalid.
+Writes DIR/plan.json, DIR/manifests.yaml (and DIR/crds.yaml when the stack installs CRDs) and prints a summary.
+Exit status 2, one `error:` line on stderr and no files when the configuration (or the command line) is invalid.
 """
 
 from __future__ import annotations
@@ -27,9 +27,16 @@ from tools.preview.stack_config import UsageError
 def summary(rendering: Rendering) -> str:
     plan = rendering.plan
     counts = Counter(resource["type"] for resource in plan["resources"] if not resource.get("read"))
-    lines = [f"{plan['project']}/{plan['stack']}: {sum(counts.values())} resources"]
+    reads = Counter(resource["type"] for resource in plan["resources"] if resource.get("read"))
+    lines = [
+        f"{plan['project']}/{plan['stack']}: {len(plan['resources'])} resources in plan.json, {sum(counts.values())}"
+        f" declared and {sum(reads.values())} read"
+    ]
     lines += [f"  {count:3d}  {kind}" for kind, count in sorted(counts.items())]
+    lines += [f"  {count:3d}  {kind} (read)" for kind, count in sorted(reads.items())]
     lines.append(f"{len(rendering.manifests)} Kubernetes objects in manifests.yaml")
+    if rendering.crds:
+        lines.append(f"{len(rendering.crds)} CustomResourceDefinitions in crds.yaml")
     lines.append(f"scenario: {plan['outputs'].get('scenario')}")
     lines += [f"  {line}" for line in plan["outputs"].get("routing", [])]
     capacity = plan["outputs"].get("capacity", {})
@@ -49,12 +56,19 @@ def _allocatable(capacity: dict[str, Any]) -> str:
     return f"allocatable {allocatable['cpu']} CPU, {allocatable['memory']} ({verdict})"
 
 
-def write(rendering: Rendering, out: Path) -> None:
+def write(rendering: Rendering, out: Path) -> list[Path]:
+    """Writes the plan, the manifests and, if any, the CRDs; a crds.yaml of an earlier render is removed."""
     out.mkdir(parents=True, exist_ok=True)
-    (out / "plan.json").write_text(json.dumps(rendering.plan, indent=2, sort_keys=True) + "\n")
-    (out / "manifests.yaml").write_text(
-        yaml.safe_dump_all(rendering.manifests, sort_keys=True, default_flow_style=False)
-    )
+    written = [out / "plan.json", out / "manifests.yaml"]
+    written[0].write_text(json.dumps(rendering.plan, indent=2, sort_keys=True) + "\n")
+    written[1].write_text(yaml.safe_dump_all(rendering.manifests, sort_keys=True, default_flow_style=False))
+    crds = out / "crds.yaml"
+    if rendering.crds:
+        crds.write_text(yaml.safe_dump_all(rendering.crds, sort_keys=True, default_flow_style=False))
+        written.append(crds)
+    else:
+        crds.unlink(missing_ok=True)
+    return written
 
 
 def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
@@ -69,33 +83,37 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         metavar="KEY=VALUE",
         help="override one key as `pulumi config set --path` takes it (gcp: prefix for that namespace)",
     )
-    parser.add_argument("--out", type=Path, required=True, help="directory for plan.json and manifests.yaml")
+    parser.add_argument("--out", required=True, help="directory for plan.json, manifests.yaml and crds.yaml")
     return parser.parse_args(argv)
 
 
-def check_out(out: Path) -> None:
-    """--out must be a directory this process can create or write, checked before the program runs."""
+def check_out(text: str) -> Path:
+    """--out must name a directory this process can create or write, checked before the program runs."""
     allowed = "allowed: a directory (created if missing) that you may write"
+    if not text.strip():
+        raise UsageError(f"--out: empty; {allowed}")
+    out = Path(text)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out: {out} is a file; {allowed}")
     existing = next(parent for parent in (out, *out.absolute().parents) if parent.exists())
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
         raise UsageError(f"--out: {existing} is not writable; {allowed}")
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
     try:
-        check_out(arguments.out)
+        out = check_out(arguments.out)
         rendering = render(arguments.stack, arguments.preset, arguments.overrides)
     except (ConfigError, UsageError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     for warning in rendering.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    write(rendering, arguments.out)
+    written = write(rendering, out)
     print(summary(rendering))
-    print(f"wrote {arguments.out / 'plan.json'} and {arguments.out / 'manifests.yaml'}")
+    print(f"wrote {', '.join(map(str, written[:-1]))} and {written[-1]}")
     return 0
 
 

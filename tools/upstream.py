@@ -10,9 +10,11 @@ against Go's checksum database. This is set-up, run before the tests: the tests 
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from tools.gomod import GoModuleError
@@ -50,7 +52,9 @@ def upstream() -> Path:
     return shared if shared.is_dir() else module_dir()
 
 
-def main() -> int:
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.upstream", description=__doc__.split("\n\n")[0])
+    parser.parse_args(argv)
     try:
         print(upstream())
     except UpstreamMissing as error:

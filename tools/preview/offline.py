@@ -22,12 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-from google.protobuf import json_format
+from google.protobuf import json_format, struct_pb2
 
-from components import gateway_api
-from components.gateway_api import LiveCrds
-from model.settings import TargetSettings
-from tools.preview import sdk
+from model.versions import GATEWAY_API_VERSION
+from tools.preview import configfiles, sdk
 
 SECRET = "[secret]"
 
@@ -38,6 +36,11 @@ MOCK_CLUSTER_CA = base64.b64encode(b"mock-cluster-ca").decode()
 # The access token `gcp.organizations.get_client_config` also returns: it must never reach the plan.
 MOCK_ACCESS_TOKEN = "mock-access-token-must-stay-secret"
 CLIENT_CONFIG = "gcp:organizations/getClientConfig:getClientConfig"
+ENGINE_VERSIONS = "gcp:container/getEngineVersions:getEngineVersions"
+# What GKE's release channels create, as the mocks answer: REGULAR's default of GKE's release notes (2026-09-17)
+# for every channel, so a preview refuses no channel for a version it cannot know.
+MOCK_GKE_VERSION = "1.35.8-gke.1036000"
+CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
 
 
 def synthetic_password(name: str, length: int) -> str:
@@ -132,6 +135,9 @@ class SyntheticCloud(sdk.Mocks):
             outputs["result"] = synthetic_password(args.name, int(outputs["length"]))
         elif args.typ == "kubernetes:core/v1:Service" and args.resource_id:
             outputs["status"] = {"loadBalancer": {"ingress": [{"ip": INGRESS_IP}]}}
+        elif args.typ == CRD and args.resource_id:  # the cluster's own CRD, at the release the stack pins
+            annotations = {"gateway.networking.k8s.io/bundle-version": GATEWAY_API_VERSION}
+            outputs["metadata"] = {"name": args.resource_id, "annotations": annotations}
         if args.typ.startswith("kubernetes:") and "metadata" in outputs:
             outputs["metadata"] = {"name": args.name, **outputs["metadata"]}
         return resource_id, outputs
@@ -139,6 +145,15 @@ class SyntheticCloud(sdk.Mocks):
     def call(self, args: sdk.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         if args.token == CLIENT_CONFIG:
             return {"id": MOCK_PROJECT, "project": MOCK_PROJECT, "accessToken": MOCK_ACCESS_TOKEN}, []
+        if args.token == ENGINE_VERSIONS:
+            channels = {channel: MOCK_GKE_VERSION for channel in ("RAPID", "REGULAR", "STABLE")}
+            return {
+                "releaseChannelDefaultVersion": channels,
+                "releaseChannelLatestVersion": channels,
+                "defaultClusterVersion": MOCK_GKE_VERSION,
+                "latestMasterVersion": MOCK_GKE_VERSION,
+                "latestNodeVersion": MOCK_GKE_VERSION,
+            }, []
         return {}, []
 
 
@@ -164,6 +179,8 @@ class RecordingMonitor(sdk.MockMonitor):
             response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             self._record(request, response.urn)
+        if request.type == configfiles.CONFIG_FILE:
+            self._expand(request, response.urn)
         return response
 
     def ReadResource(  # ruff: ignore[invalid-function-name] (gRPC method name)
@@ -187,6 +204,51 @@ class RecordingMonitor(sdk.MockMonitor):
         spec = alias.spec
         parent = "" if spec.noParent else (spec.parentUrn or request.parent)
         return self.make_urn(parent, spec.type or request.type, spec.name or request.name)
+
+    def _expand(self, request: sdk.RegisterResourceRequest, urn: str) -> None:
+        """The ConfigFile's objects, each recorded as the provider would register it, through its transforms."""
+        inputs = plain(json_format.MessageToDict(request.object))
+        prefix = inputs.get("resourcePrefix") or request.name
+        provider = provider_urn(request.providers.get("kubernetes", "") or request.provider)
+        for obj in configfiles.objects(inputs["file"]):
+            type_, name = configfiles.child_type(obj), configfiles.child_name(prefix, obj)
+            props, options = self._transformed(request, urn, type_, name, obj)
+            aliases = sorted(
+                alias.urn
+                if alias.WhichOneof("alias") == "urn"
+                else self.make_urn(alias.spec.parentUrn or urn, alias.spec.type or type_, alias.spec.name or name)
+                for alias in options.aliases
+            )
+            self.run.resources.append(
+                Registration(
+                    urn=self.make_urn(urn, type_, name),
+                    type=type_,
+                    name=name,
+                    parent=urn,
+                    provider=provider,
+                    depends_on=[],
+                    inputs=props,
+                    retain_on_delete=options.retain_on_delete,
+                    aliases=aliases,
+                )
+            )
+
+    @staticmethod
+    def _transformed(
+        request: sdk.RegisterResourceRequest, parent: str, type_: str, name: str, obj: dict[str, Any]
+    ) -> tuple[dict[str, Any], sdk.TransformResourceOptions]:
+        """A child's properties and options after the transforms the program gave its ConfigFile, run by the SDK's
+        own callback machinery as the engine runs them."""
+        properties = struct_pb2.Struct()
+        properties.update(obj)
+        options = sdk.TransformResourceOptions()
+        for callback in request.transforms:
+            transform = sdk.TransformRequest(
+                type=type_, name=name, custom=True, parent=parent, properties=properties, options=options
+            )
+            response = sdk.run_callback(callback.token, transform.SerializeToString())
+            properties, options = response.properties, response.options
+        return plain(json_format.MessageToDict(properties)), options
 
     def _record(self, request: sdk.RegisterResourceRequest | sdk.ReadResourceRequest, urn: str) -> None:
         if isinstance(request, sdk.ReadResourceRequest):
@@ -248,25 +310,25 @@ def own_event_loop() -> Generator[asyncio.AbstractEventLoop, None, None]:
     asyncio.set_event_loop(loop)
     try:
         yield loop
+    except BaseException:
+        abandon(loop)
+        raise
     finally:
         loop.run_until_complete(loop.shutdown_asyncgens())
         asyncio.set_event_loop(None)
         loop.close()
 
 
-def no_crds(_: TargetSettings) -> LiveCrds:
-    return {}
-
-
-@contextmanager
-def reaching_no_cluster() -> Generator[None]:
-    """The program reads an existing cluster's CRDs; a render reaches no cluster, so it sees one without them."""
-    reads_cluster = gateway_api.CLUSTER.crds
-    gateway_api.CLUSTER.crds = no_crds
-    try:
-        yield
-    finally:
-        gateway_api.CLUSTER.crds = reads_cluster
+def abandon(loop: asyncio.AbstractEventLoop) -> None:
+    """After the program failed (an error raised in an output, say): its outstanding tasks cancelled and the SDK's
+    record of them cleared, so that neither the next program in this process waits on them nor Python reports them
+    at exit; the failure itself is what the caller reports."""
+    loop.set_exception_handler(lambda _loop, _context: None)
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    sdk.clear_outstanding()
 
 
 def run_program(project: str, stack: str, config: dict[str, str], root: Path) -> Run:
@@ -280,6 +342,7 @@ def run_program(project: str, stack: str, config: dict[str, str], root: Path) ->
         await _resolve_outputs(run)
 
     with own_event_loop() as loop:  # before the mocks, which make futures on the current loop
+        sdk.clear_outstanding()
         sdk.set_root_resource(None)  # type: ignore[arg-type]  # the SDK's own reset between programs
         sdk.set_all_config(config, [])
         monitor = RecordingMonitor(run)
@@ -287,7 +350,6 @@ def run_program(project: str, stack: str, config: dict[str, str], root: Path) ->
         logger.propagate = False
         logger.addHandler(_Collector(run))
         sdk.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor, logger=logger)
-        with reaching_no_cluster():
-            loop.run_until_complete(sdk.run_pulumi_func(program))
+        loop.run_until_complete(sdk.run_pulumi_func(program))
     run.resources.sort(key=lambda registration: registration.urn)
     return run

@@ -4,23 +4,30 @@ turned into the plan document and the Kubernetes manifests (SPEC §5). `python -
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools.gomod import gateway_api_crd_dir
 from tools.preview.offline import Run, run_program
 from tools.preview.stack_config import ROOT, as_runtime_strings, assemble
 
-# Resources that are Kubernetes objects sent as they are (Helm releases and the provider are not).
-NOT_MANIFESTS = ("pulumi:providers:kubernetes", "kubernetes:helm.sh/v3:Release")
+# Resources that are Kubernetes objects sent as they are (Helm releases, ConfigFiles and the provider are not).
+NOT_MANIFESTS = ("pulumi:providers:kubernetes", "kubernetes:helm.sh/v3:Release", "kubernetes:yaml/v2:ConfigFile")
+# Objects kept apart from the manifests a reviewer reads: the Gateway API's CRDs, about 24,000 lines.
+CRD_KIND = "CustomResourceDefinition"
 
 
 @dataclass(frozen=True)
 class Rendering:
     plan: dict[str, Any]
-    manifests: list[dict[str, Any]]
+    manifests: list[dict[str, Any]]  # every Kubernetes object but the CRDs
     warnings: list[str]
+    crds: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def objects(self) -> list[dict[str, Any]]:
+        """Every Kubernetes object the program declares, the CRDs included."""
+        return [*self.crds, *self.manifests]
 
 
 def render(
@@ -31,19 +38,14 @@ def render(
 ) -> Rendering:
     """Runs the program offline with the assembled configuration; raises ConfigError or UsageError."""
     project, config = assemble(stack, preset, overrides, root)
-    run = run_program(project.name, stack, offline_sources(project.name, as_runtime_strings(config)), root)
-    return Rendering(plan=plan_document(run, config), manifests=manifests(run), warnings=run.warnings)
-
-
-def offline_sources(namespace: str, runtime: dict[str, str]) -> dict[str, str]:
-    """The configuration with the Gateway API's CRDs read from its Go module (no network) unless a source is set."""
-    crds = f"{namespace}:gatewayApiCrds"
-    needed = (
-        runtime.get(f"{namespace}:routingApi") == "gateway-api" or runtime.get(f"{namespace}:dataplane") == "ambient"
+    run = run_program(project.name, stack, as_runtime_strings(config), root)
+    objects = kubernetes_objects(run)
+    return Rendering(
+        plan=plan_document(run, config),
+        manifests=[obj for obj in objects if obj["kind"] != CRD_KIND],
+        warnings=run.warnings,
+        crds=[obj for obj in objects if obj["kind"] == CRD_KIND],
     )
-    if needed and not runtime.get(crds):
-        return {**runtime, crds: str(gateway_api_crd_dir())}
-    return runtime
 
 
 def plan_document(run: Run, config: dict[str, Any]) -> dict[str, Any]:
@@ -73,7 +75,7 @@ def plan_document(run: Run, config: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def manifests(run: Run) -> list[dict[str, Any]]:
+def kubernetes_objects(run: Run) -> list[dict[str, Any]]:
     """Every Kubernetes object the program declares, sorted by kind, namespace and name."""
     objects = [
         resource.inputs

@@ -21,10 +21,9 @@ import jsonschema
 import kubernetes_validate
 import yaml
 
-from components.gateway_api import read_crds
 from model.project import load_project
-from model.versions import KUBERNETES_SCHEMA_VERSION
-from tools.gomod import gateway_api_crd_dir
+from model.versions import GATEWAY_API_CRD_FILES, GATEWAY_API_CRDS_URL, KUBERNETES_SCHEMA_VERSION
+from tools.preview import configfiles
 from tools.preview.stack_config import ROOT
 
 ISTIO_GROUPS = ("networking.istio.io", "security.istio.io", "telemetry.istio.io")
@@ -90,8 +89,10 @@ def istio_schemas() -> dict[tuple[str, str], dict[str, Any]]:
 
 @functools.lru_cache(maxsize=1)
 def gateway_api_schemas() -> dict[tuple[str, str], dict[str, Any]]:
-    """The Gateway API's kinds, from the CRDs the stack installs (read from the release's Go module)."""
-    return crd_schemas(read_crds(str(gateway_api_crd_dir())))
+    """The Gateway API's kinds, from the CRDs the stack installs (the release's files, from a local copy)."""
+    return crd_schemas(
+        [crd for file in GATEWAY_API_CRD_FILES for crd in configfiles.objects(f"{GATEWAY_API_CRDS_URL}/{file}")]
+    )
 
 
 def violations(obj: dict[str, Any]) -> list[str]:

@@ -68,8 +68,14 @@ def yaml_problem(error: yaml.YAMLError) -> str:
     return f"invalid YAML{where} ({getattr(error, 'problem', None) or 'unreadable'})"
 
 
-def read_config_file(path: Path, project: Project) -> dict[str, Any]:
-    """The `config:` mapping of a stack file or preset, keys qualified with the project name."""
+# The keys of a Pulumi stack file besides `config:` (a stack file may hold only these, e.g. its secrets' salt).
+STACK_FILE_KEYS = ("config", "encryptionsalt", "secretsprovider", "encryptedkey", "environment")
+
+
+def read_config_file(path: Path, project: Project, preset: bool = False) -> dict[str, Any]:
+    """The `config:` mapping of a stack file or preset, keys qualified with the project name. A preset must set at
+    least one key; a stack file must at least be one (an empty file, or one with none of a stack file's keys, is
+    refused rather than read as no configuration)."""
     if not path.is_file():
         raise UsageError(f"no such file: {path}")
     allowed = "allowed: a YAML mapping with a `config:` mapping of keys to values, as Pulumi's stack files"
@@ -86,6 +92,10 @@ def read_config_file(path: Path, project: Project) -> dict[str, Any]:
     config = document.get("config") if isinstance(document, dict) else None
     if not isinstance(document, dict) or not isinstance(config if config is not None else {}, dict):
         raise UsageError(f"{path}: expected a mapping with a `config:` mapping; {allowed}")
+    if preset and not config:
+        raise UsageError(f"{path}: sets no key (no `config:` mapping, or an empty one); {allowed}")
+    if not any(key in document for key in STACK_FILE_KEYS):
+        raise UsageError(f"{path}: is empty or not a stack file (no `config:` mapping); {allowed}")
     keys = [key for key in (config or {}) if not isinstance(key, str)]
     if keys:
         raise UsageError(f"{path}: config key {keys[0]!r} is not text; {allowed}")
@@ -140,7 +150,7 @@ def assemble(
     config = defaults(project)
     config.update(read_config_file(root / f"Pulumi.{stack}.yaml", project))
     if preset is not None:
-        config.update(read_config_file(preset, project))
+        config.update(read_config_file(preset, project, preset=True))
     for assignment in overrides:
         apply_override(config, assignment, project)
     return project, config

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import http.server
 import io
+import shutil
 import tarfile
 import threading
 from dataclasses import dataclass
@@ -21,8 +22,14 @@ from typing import Any
 
 import yaml
 
-from model.versions import ISTIO_HUB
+from model.versions import GRAFANA_CHART, ISTIO_HUB, KIALI_CHART, PROMETHEUS_CHART
 from tools import upstream
+from tools.preview.stack_config import ROOT
+
+# The add-on charts at the pinned versions, packaged from their source repositories (no chart repository is
+# reachable here), beside the clone; without them the run installs no Prometheus, Grafana or Kiali.
+SHARED_CHARTS = ROOT.parent / "shared" / "charts"
+ADDON_CHARTS = (PROMETHEUS_CHART, GRAFANA_CHART, KIALI_CHART)
 
 # Chart name -> directory under the module's manifests/charts.
 CHARTS = {
@@ -62,8 +69,15 @@ def package(source: Path, name: str, version: str, out: Path) -> Path:
     return archive
 
 
+def addon_archives() -> list[Path]:
+    """The add-on charts' archives beside the clone, each at the version the stack pins; none if any is missing."""
+    archives = [SHARED_CHARTS / f"{chart.name}-{chart.version}.tgz" for chart in ADDON_CHARTS]
+    return archives if all(archive.is_file() for archive in archives) else []
+
+
 def write_repository(out: Path, version: str) -> list[str]:
-    """Packages every chart into `out` with a Helm repository index; returns the chart names."""
+    """Packages Istio's charts into `out` beside the add-on charts, if there are any, with one Helm repository index;
+    returns the chart names."""
     module = upstream.module_dir()
     out.mkdir(parents=True, exist_ok=True)
     entries: dict[str, list[dict[str, Any]]] = {}
@@ -82,9 +96,15 @@ def write_repository(out: Path, version: str) -> list[str]:
                 "created": "2026-08-26T21:40:18Z",
             }
         ]
+    archives = addon_archives()
+    if archives:
+        shared = yaml.safe_load((SHARED_CHARTS / "index.yaml").read_text())["entries"]
+        for chart, archive in zip(ADDON_CHARTS, archives, strict=True):
+            shutil.copy(archive, out / archive.name)
+            entries[chart.name] = [entry for entry in shared[chart.name] if entry["version"] == chart.version]
     index = {"apiVersion": "v1", "entries": entries, "generated": "2026-08-26T21:40:18Z"}
     (out / "index.yaml").write_text(yaml.safe_dump(index, sort_keys=True))
-    return list(CHARTS)
+    return list(entries)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

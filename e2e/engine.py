@@ -24,6 +24,9 @@ from model.project import PROJECT_FILE, load_project
 
 STACK = "e2e"
 PASSPHRASE = "istio-demo-e2e"
+# The engine's own builtin provider: created for the `pulumi:pulumi:getResource` invoke with which the SDK resolves
+# the resource references a remote component (the Gateway API's ConfigFiles) returns; no object of the stack.
+BUILTIN_PROVIDER = "pulumi:providers:pulumi"
 # Engine operations as the report groups them.
 OPERATIONS = {
     "create": "create",
@@ -46,7 +49,11 @@ class Changes:
 
     def record(self, event: auto.EngineEvent) -> None:
         step = event.resource_pre_event
-        if step is None or step.metadata.type.startswith("pulumi:pulumi:Stack"):
+        if (
+            step is None
+            or step.metadata.type.startswith("pulumi:pulumi:Stack")
+            or step.metadata.type == BUILTIN_PROVIDER
+        ):
             return
         operation = OPERATIONS.get(step.metadata.op.value)
         if operation is not None:

@@ -405,7 +405,3 @@ def main(argv: list[str] | None = None) -> int:
     print(report.table())
     print(f"wrote {BUILD / 'report.json'}")
     return 0 if ok else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

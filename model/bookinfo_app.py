@@ -12,6 +12,7 @@ from model.workloads import AppSet, Port, ServiceSpec, Size, Workload
 
 NAMESPACE = "bookinfo"
 PORT = 9080
+USER_HEADER = "end-user"  # productpage forwards the logged-in user in this header
 GATEWAY = "bookinfo-gateway"
 
 # Sizes are ours (upstream sets none): requests near what each image's processes use idle, limits about twice

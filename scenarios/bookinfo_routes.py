@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from model.bookinfo_app import NAMESPACE, VERSIONS
+from model.bookinfo_app import NAMESPACE, USER_HEADER, VERSIONS
 from model.crd import CustomObject
 from model.istio_routing import (
     Abort,
@@ -40,8 +40,8 @@ def only(
 
 
 def end_user(user: str) -> tuple[HTTPMatch, ...]:
-    """productpage forwards the logged-in user in the `end-user` header."""
-    return (HTTPMatch(headers={"end-user": StringMatch("exact", user)}),)
+    """productpage forwards the logged-in user in a header."""
+    return (HTTPMatch(headers={USER_HEADER: StringMatch("exact", user)}),)
 
 
 def every_service(v1: Callable[[str], CustomObject], *replacements: CustomObject) -> tuple[CustomObject, ...]:

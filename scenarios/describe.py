@@ -1,172 +1,107 @@
-"""Routing in words, read off the typed routing objects so the words cannot drift from what is deployed."""
+"""Routing in words, for a learner: read off the scenario's routing view (scenarios.view), so the words cannot drift
+from what is deployed and read the same under either routing API."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from fractions import Fraction
 
-from model import gateway_api
-from model.crd import CustomObject, serialise
-from model.istio_routing import (
-    DestinationRule,
-    HTTPMatch,
-    HTTPRoute,
-    L4Match,
-    RouteDestination,
-    StringMatch,
-    TCPRoute,
-    VirtualService,
-)
+from model.bookinfo_app import USER_HEADER
+from model.crd import CustomObject
+from model.parameters import milliseconds
+from scenarios.view import Condition, Limits, Route, Rule, Target, view
 
 
-def short_host(host: str) -> str:
-    return host.split(".")[0] if host.endswith(".svc.cluster.local") else host
+def counted(number: int, thing: str) -> str:
+    return f"{number} {thing}" if number == 1 else f"{number} {thing}s"
 
 
-def _headers(headers: Mapping[str, StringMatch]) -> list[str]:
-    return [f"{name}={m.value}" if m.kind == "exact" else f"{name}~{m.value}" for name, m in headers.items()]
+def duration(ms: int) -> str:
+    """Whole milliseconds in seconds, as Istio's docs write them: `0.5s`, `7s`."""
+    return f"{ms / 1000:.3f}".rstrip("0").rstrip(".") + "s"
 
 
-def _match(match: HTTPMatch | L4Match) -> str:
-    """One match block in words: all of its conditions must hold."""
-    if isinstance(match, L4Match):
-        return f"port {match.port}"
-    parts = _headers(match.headers)
-    if match.uri is not None:
-        parts.append(f"{match.uri.kind} {match.uri.value}")
-    if match.gateways:
-        parts.append(f"from {', '.join(match.gateways)}")
-    if match.port is not None:
-        parts.append(f"port {match.port}")
-    return " and ".join(parts)
+def percent(value: float | Fraction) -> str:
+    return f"{float(value):g}%"
 
 
-def _target(route: tuple[RouteDestination, ...], hosts: tuple[str, ...]) -> str:
-    """Destinations: just the subset when it is a subset of the routed host itself."""
-    names = []
-    for destination in route:
-        target = destination.destination
-        subset = target.subset
-        name = subset if subset and target.host in hosts else "/".join(filter(None, [short_host(target.host), subset]))
-        if target.port is not None:
-            name += f":{target.port.number}"
-        if destination.weight is not None and len(route) > 1:
-            name += f" {destination.weight}%"
-        names.append(name)
-    return ", ".join(names)
+def condition(found: Condition) -> str:
+    if found.kind == "header":
+        logged_in = f" (logged in as {found.value})" if found.name == USER_HEADER else ""
+        return f"{found.name}={found.value}{logged_in}"
+    if found.kind == "header-regex":
+        return f"{found.name} matching {found.value}"
+    return f"path {found.value}" if found.kind == "path" else f"path prefix {found.value}"
 
 
-def effects(rule: HTTPRoute) -> list[str]:
-    """What a rule does besides routing: faults, timeout, mirroring."""
+def target(found: Target, subject: str) -> str:
+    """A target: just the version when it is a version of the routed Service itself."""
+    if found.gateway == "egress":
+        name = "the egress gateway"
+    elif found.external_port is not None:
+        name = f"{found.service}:{found.external_port} outside the mesh"
+    elif found.version and found.service == subject:
+        name = found.version
+    else:
+        name = " ".join(filter(None, [found.service, found.version]))
+    return name if found.share == 1 else f"{name} {percent(found.share * 100)}"
+
+
+def effects(rule: Rule, subject: str) -> list[str]:
+    """What a rule does besides routing: faults, a timeout, a copy."""
     found = []
-    fault = rule.fault
-    if fault is not None and fault.delay is not None:
-        found.append(f"after a {fault.delay.fixed_delay} delay on {fault.delay.percentage.value}%")
-    if fault is not None and fault.abort is not None:
-        found.append(f"aborted with HTTP {fault.abort.http_status} on {fault.abort.percentage.value}%")
-    if rule.timeout is not None:
-        found.append(f"timeout {rule.timeout}")
+    if rule.delay is not None:
+        found.append(f"after a {duration(int(milliseconds(rule.delay[0])))} delay on {percent(rule.delay[1])}")
+    if rule.abort is not None:
+        found.append(f"aborted with HTTP {rule.abort[0]} on {percent(rule.abort[1])}")
+    if rule.timeout_ms is not None:
+        found.append(f"timeout {duration(rule.timeout_ms)}")
     if rule.mirror is not None:
-        percent = rule.mirror_percentage.value if rule.mirror_percentage is not None else 100
-        found.append(f"mirrored to {rule.mirror.subset or rule.mirror.host} ({percent}%)")
+        found.append(
+            f"a copy of {rule.mirror[1]}% of them to {target(rule.mirror[0], subject)} (whose answers are dropped)"
+        )
     return found
 
 
 def clauses(rules: Iterable[tuple[Iterable[str], str]]) -> str:
     """Rules as `condition -> target`, tried in order: a rule without a condition after others is `otherwise`."""
     words: list[str] = []
-    for conditions, target in rules:
-        condition = " or ".join(conditions)
-        lead = condition if condition else ("otherwise" if words else "")
-        words.append(f"{lead} -> {target}".strip())
+    for conditions, routed in rules:
+        when = " or ".join(conditions)
+        lead = when if when else ("otherwise" if words else "")
+        words.append(f"{lead} -> {routed}".strip())
     return "; ".join(words)
 
 
-def _rule(rule: HTTPRoute | TCPRoute, hosts: tuple[str, ...]) -> tuple[list[str], str]:
-    target = _target(rule.route, hosts)
-    extra = effects(rule) if isinstance(rule, HTTPRoute) else []
-    return [_match(match) for match in rule.match], "".join([target, *(f", {effect}" for effect in extra)])
+def subject(route: Route) -> str:
+    if route.port is not None:
+        where = f"TCP port {route.port}"
+    else:
+        where = "any host" if route.subject == "*" else route.subject
+    return where if route.entry == "mesh" else f"{where} at the {route.entry} gateway"
 
 
-def _virtual_service(vs: VirtualService) -> str:
-    hosts = ", ".join(short_host(host) for host in vs.hosts)
-    via = f" (via {', '.join(vs.gateways)})" if vs.gateways else ""
-    rules: tuple[HTTPRoute | TCPRoute, ...] = (*vs.http, *vs.tcp)
-    return f"{hosts}{via}: {clauses(_rule(rule, vs.hosts) for rule in rules)}"
-
-
-def _flatten(prefix: str, value: object) -> list[str]:
-    if isinstance(value, dict):
-        return [item for key, inner in value.items() for item in _flatten(f"{prefix}.{key}".lstrip("."), inner)]
-    return [f"{prefix}={value}"]
-
-
-def _destination_rule(rule: DestinationRule) -> str:
-    return f"{short_host(rule.host)}: {', '.join(_flatten('', serialise(rule.traffic_policy)))}"
-
-
-def _backends(refs: tuple[gateway_api.BackendRef, ...], service: str | None) -> str:
-    """Backends: just the version when it is a version's Service of the routed Service itself."""
-    names = []
-    for ref in refs:
-        version = service is not None and ref.name.startswith(f"{service}-")
-        name = ref.name.removeprefix(f"{service}-") if version else ref.name
-        if ref.namespace:
-            name += f".{ref.namespace}"
-        if not version and ref.port is not None:
-            name += f":{ref.port}"
-        if ref.weight is not None and len(refs) > 1:
-            name += f" {ref.weight}%"
-        names.append(name)
-    return ", ".join(names)
-
-
-def _route_match(match: gateway_api.RouteMatch) -> str:
-    parts = [
-        f"{header.name}={header.value}" if header.type == "Exact" else f"{header.name}~{header.value}"
-        for header in match.headers
-    ]
-    if match.path is not None:
-        parts.append(f"{'exact' if match.path.type == 'Exact' else 'prefix'} {match.path.value}")
-    return " and ".join(parts)
-
-
-def _route_effects(rule: gateway_api.HTTPRouteRule, service: str | None) -> list[str]:
-    found = [f"timeout {rule.timeouts.request}"] if rule.timeouts is not None else []
-    for mirror in (f.request_mirror for f in rule.filters):
-        found.append(f"mirrored to {_backends((mirror.backend_ref,), service)} ({mirror.percent}%)")
-    return found
-
-
-def _parents(route: gateway_api.HTTPRoute | gateway_api.TCPRoute) -> tuple[str | None, str]:
-    """The Service a mesh route is for (None for a Gateway's route), and the route's subject in words."""
-    parent = route.parent_refs[0]
-    if parent.kind == "Service":
-        return parent.name, parent.name
-    hosts = ", ".join(route.hostnames) if isinstance(route, gateway_api.HTTPRoute) and route.hostnames else "*"
-    return None, f"{hosts} (via {parent.kind or 'Gateway'} {parent.name})"
-
-
-def _gateway_route(route: gateway_api.HTTPRoute | gateway_api.TCPRoute) -> str:
-    service, subject = _parents(route)
+def route_line(route: Route) -> str:
     rules = []
     for rule in route.rules:
-        target = _backends(rule.backend_refs, service)
-        if isinstance(rule, gateway_api.HTTPRouteRule):
-            extra = "".join(f", {effect}" for effect in _route_effects(rule, service))
-            rules.append(([_route_match(match) for match in rule.matches], target + extra))
-        else:
-            rules.append(([], target))
-    return f"{subject}: {clauses(rules)}"
+        conditions = [" and ".join(condition(c) for c in alternative) for alternative in rule.alternatives]
+        routed = ", ".join(target(t, route.subject) for t in rule.targets)
+        rules.append((conditions, "".join([routed, *(f", {effect}" for effect in effects(rule, route.subject))])))
+    return f"{subject(route)}: {clauses(rules)}"
+
+
+def limits_line(limits: Limits) -> str:
+    """What a client sees of a connection pool and outlier detection."""
+    errors = "a 5xx" if limits.consecutive_5xx == 1 else f"{limits.consecutive_5xx} 5xx in a row"
+    return (
+        f"{limits.service}: at most {counted(limits.max_connections, 'connection')} and"
+        f" {counted(limits.max_pending, 'pending request')} ({counted(limits.per_connection, 'request')} per"
+        f" connection); more fail fast with 503; a pod that answers {errors} is ejected for {limits.ejection} (checked"
+        f" every {limits.interval}, up to {limits.max_ejected_percent}% of the pods)"
+    )
 
 
 def describe(objects: tuple[CustomObject, ...]) -> tuple[str, ...]:
-    """One line per VirtualService and Gateway API route, and per DestinationRule that sets a traffic policy."""
-    lines = []
-    for obj in objects:
-        if isinstance(obj, VirtualService):
-            lines.append(_virtual_service(obj))
-        elif isinstance(obj, gateway_api.HTTPRoute | gateway_api.TCPRoute):
-            lines.append(_gateway_route(obj))
-        elif isinstance(obj, DestinationRule) and obj.traffic_policy is not None:
-            lines.append(_destination_rule(obj))
-    return tuple(lines)
+    """One line per route (where requests enter and what each rule does with them), then per Service's limits."""
+    seen = view(objects)
+    return (*map(route_line, seen.routes), *map(limits_line, seen.limits))

@@ -10,10 +10,8 @@ the external host (a ServiceEntry).
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from model import istio_routing as istio
-from model.bookinfo_app import NAMESPACE, PORT
+from model.bookinfo_app import NAMESPACE, PORT, USER_HEADER
 from model.crd import CustomObject
 from model.gateway_api import (
     HTTP_PORT,
@@ -71,8 +69,8 @@ def only(
 
 
 def end_user(user: str) -> tuple[RouteMatch, ...]:
-    """productpage forwards the logged-in user in the `end-user` header."""
-    return (RouteMatch(headers=(HeaderMatch("end-user", user),)),)
+    """productpage forwards the logged-in user in a header."""
+    return (RouteMatch(headers=(HeaderMatch(USER_HEADER, user),)),)
 
 
 def with_routes(*replacements: CustomObject) -> tuple[CustomObject, ...]:
@@ -97,17 +95,14 @@ def ratings_with_fault(fault: istio.Fault, user: str | None) -> istio.VirtualSer
     return istio_routes.ratings_with_fault(fault, user, istio.to(versioned("ratings", "v1")))
 
 
-NO_FAULTS = "ratings: a VirtualService injects the fault, as the Gateway API has no fault injection"
-
-
 def fault_delay(p: ScenarioParameters) -> ScenarioPlan:
     ratings = ratings_with_fault(istio_routes.delay(p), istio_routes.fault_for(p))
-    return ScenarioPlan(with_routes(reviews_for_user(p), ratings), notes=(NO_FAULTS,))
+    return ScenarioPlan(with_routes(reviews_for_user(p), ratings))
 
 
 def fault_abort(p: ScenarioParameters) -> ScenarioPlan:
     ratings = ratings_with_fault(istio_routes.abort(p), istio_routes.fault_for(p))
-    return ScenarioPlan(with_routes(reviews_for_user(p), ratings), notes=(NO_FAULTS,))
+    return ScenarioPlan(with_routes(reviews_for_user(p), ratings))
 
 
 def traffic_shifting(p: ScenarioParameters) -> ScenarioPlan:
@@ -120,7 +115,6 @@ def request_timeout(p: ScenarioParameters) -> ScenarioPlan:
     delay = istio.Fault(delay=istio.Delay(p.ratings_delay, istio.Percent(100)))
     return ScenarioPlan(
         with_routes(routes("reviews", only("reviews", "v2", timeouts=timeouts)), ratings_with_fault(delay, None)),
-        notes=(NO_FAULTS,),
     )
 
 
@@ -131,9 +125,7 @@ def header_routing(p: ScenarioParameters) -> ScenarioPlan:
 
 def circuit_breaking(p: ScenarioParameters) -> ScenarioPlan:
     """The Gateway API has no connection pool or outlier detection: the Istio variant's DestinationRule."""
-    plan = task_routes.circuit_breaking(p)
-    note = "httpbin: a DestinationRule sets these, as the Gateway API has no connection pool or outlier detection"
-    return replace(plan, notes=(*plan.notes, note))
+    return task_routes.circuit_breaking(p)
 
 
 def mirroring(p: ScenarioParameters) -> ScenarioPlan:
@@ -195,7 +187,7 @@ def httpbin_ingress(p: ScenarioParameters) -> ScenarioPlan:
             ),
         ),
         httpbin_samples(namespace),
-        notes=(f"{task_routes.HTTPBIN_HOST}: any other path -> 404 from the ingress gateway",),
+        notes=(f"{task_routes.HTTPBIN_HOST} at the ingress gateway: any other path -> 404",),
     )
 
 
@@ -242,7 +234,4 @@ def egress_gateway(p: ScenarioParameters) -> ScenarioPlan:
             ),
         ),
         curl_samples(namespace),
-        notes=(
-            f"{p.egress_host}: a ServiceEntry declares it, as the Gateway API has no way to declare an external host",
-        ),
     )

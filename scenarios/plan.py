@@ -1,4 +1,4 @@
-"""What a scenario builder returns: the Istio objects and sample workloads it needs, and its routing in words."""
+"""What a scenario builder returns: the routing objects and sample workloads it needs, and its routing in words."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from scenarios.describe import describe
 class ScenarioPlan:
     objects: tuple[CustomObject, ...] = ()
     samples: AppSet | None = None
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # routing the objects do not show (no rule: round robin; no route: 404)
 
     @property
     def routing(self) -> tuple[str, ...]:
-        """One line per routing object, then the notes, as the offline preview prints them."""
+        """The routing in words, the same under either API: one line per route and per limits, then the notes."""
         return describe(self.objects) + self.notes

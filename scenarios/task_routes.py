@@ -129,7 +129,7 @@ def httpbin_ingress(p: ScenarioParameters) -> ScenarioPlan:
             VirtualService("httpbin", namespace, hosts=(HTTPBIN_HOST,), gateways=(gateway,), http=(rule,)),
         ),
         httpbin_samples(namespace),
-        notes=(f"{HTTPBIN_HOST}: any other path -> 404 from the ingress gateway",),
+        notes=(f"{HTTPBIN_HOST} at the ingress gateway: any other path -> 404",),
     )
 
 

@@ -17,6 +17,7 @@ from model.parameters import (
 from model.project import load_project
 from model.settings import CLUSTER_NAME_MAX, NODE_COUNT_MAX
 from tools.docs import SCENARIOS_DOC, with_tables
+from tools.preview.rendering import OPTIONAL_FIELDS, RESOURCE_FIELDS
 from tools.preview.stack_config import ROOT
 
 
@@ -102,3 +103,9 @@ def test_documented_limits_are_the_enforced_ones(key):
 def test_the_scenario_table_is_written_from_the_catalog():
     text = SCENARIOS_DOC.read_text()
     assert with_tables(text) == text, "a table is stale: run `venv/bin/python -m tools.docs`"
+
+
+def test_the_readme_lists_every_field_of_plan_json():
+    paragraph = next(p for p in section("See what would be deployed").split("\n- ") if p.startswith("`DIR/plan.json`"))
+    fields = re.findall(r"`([a-zA-Z]+)`", paragraph)
+    assert fields == [*RESOURCE_FIELDS, *OPTIONAL_FIELDS]

@@ -288,59 +288,5 @@ def test_a_mirror_is_not_fetched_by_the_offline_preview():
     )
 
 
-FAULT_NOTE = "ratings: a VirtualService injects the fault, as the Gateway API has no fault injection"
-# scenario -> its routing in words under gateway-api, where it reads otherwise than under istio (the Bookinfo
-# lines that read the same, `productpage: -> v1` and the like, are compared with the istio variant's instead)
-ROUTING = {
-    "fault-delay": [
-        "ratings: end-user=jason -> ratings-v1, after a 7s delay on 100%; otherwise -> ratings-v1",
-        FAULT_NOTE,
-    ],
-    "fault-abort": [
-        "ratings: end-user=jason -> ratings-v1, aborted with HTTP 500 on 100%; otherwise -> ratings-v1",
-        FAULT_NOTE,
-    ],
-    "request-timeout": [
-        "reviews: -> v2, timeout 500ms",
-        "ratings: -> ratings-v1, after a 2s delay on 100%",
-        FAULT_NOTE,
-    ],
-    "circuit-breaking": [
-        "httpbin: a DestinationRule sets these, as the Gateway API has no connection pool or outlier detection"
-    ],
-    "tcp-traffic-shifting": ["* (via Gateway tcp-echo-gateway): -> tcp-echo-v1:9000 80%, tcp-echo-v2:9000 20%"],
-    "httpbin-ingress": ["httpbin.example.com (via Gateway httpbin-gateway): prefix /headers -> httpbin:8000"],
-    "egress-gateway": [
-        "* (via ServiceEntry external-host): -> istio-egressgateway.istio-system:80",
-        "edition.cnn.com (via Gateway egress-gateway): -> edition.cnn.com:80",
-        "edition.cnn.com: a ServiceEntry declares it, as the Gateway API has no way to declare an external host",
-    ],
-}
-
-
-# scenario -> the istio variant's lines that read otherwise under gateway-api
-REPLACED = {
-    "fault-delay": ["ratings: end-user=jason -> v1, after a 7s delay on 100%; otherwise -> v1"],
-    "fault-abort": ["ratings: end-user=jason -> v1, aborted with HTTP 500 on 100%; otherwise -> v1"],
-    "request-timeout": ["reviews: -> v2, timeout 0.5s", "ratings: -> v1, after a 2s delay on 100%"],
-    "tcp-traffic-shifting": ["* (via tcp-echo-gateway): port 31400 -> tcp-echo/v1:9000 80%, tcp-echo/v2:9000 20%"],
-    "httpbin-ingress": ["httpbin.example.com (via httpbin-gateway): prefix /headers -> httpbin:8000"],
-    "egress-gateway": [
-        "edition.cnn.com (via istio-egressgateway, mesh): from mesh and port 80 -> istio-egressgateway/external:80;"
-        " from istio-egressgateway and port 80 -> edition.cnn.com:80"
-    ],
-}
-
-
-@pytest.mark.parametrize("scenario", sorted(CATALOG))
-def test_the_routing_in_words_reads_the_gateway_api_routes(scenario):
-    """The same words as the istio variant's for the same routing; the differing lines exactly as listed."""
-    chosen = settings(assemble("dev", None, (f"scenario={scenario}", "egressGateway=true"))[1], None)
-    istio = CATALOG[scenario].plan("istio", chosen.parameters).routing
-    routed = plan(scenario, "egressGateway=true").routing
-    assert [line for line in routed if line not in istio] == ROUTING.get(scenario, [])
-    assert [line for line in istio if line not in routed] == REPLACED.get(scenario, [])
-
-
 HTTPROUTES = "httproutes.gateway.networking.k8s.io"
 BUNDLE_VERSION = "gateway.networking.k8s.io/bundle-version"

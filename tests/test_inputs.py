@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 
 import pytest
 
-from tools import preset, render
-from tools.preview.stack_config import ROOT
+from tools import gomod, preset, render
+from tools.preview import configfiles
+from tools.preview.stack_config import ROOT, UsageError, assemble
 from tools.verify import __main__ as verify
 from tools.verify import stack as verify_stack
 from tools.verify.stack import StackError
@@ -169,3 +172,121 @@ def test_preset_is_validated_by_the_programs_parser_before_it_is_applied(content
     assert preset.main([str(path), "--dry-run"]) == 2
     captured = capsys.readouterr()
     assert captured.err.startswith(message) and captured.out == ""
+
+
+# (what the preset holds): each sets no key, so applying it would change nothing; refused by render and preset
+EMPTY_PRESETS = [b"", b"# nothing\n", b"secretsprovider: passphrase\n", b"config:\n", b"config: {}\n"]
+
+
+@pytest.mark.parametrize("tool", ["render", "preset"])
+@pytest.mark.parametrize("content", EMPTY_PRESETS)
+def test_a_preset_that_sets_nothing_is_refused(tool, content, tmp_path, capsys, monkeypatch):
+    path = tmp_path / "preset.yaml"
+    path.write_bytes(content)
+    assert run_tool(tool, path, tmp_path, monkeypatch) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}: sets no key (no `config:` mapping, or an empty one); allowed: "), err
+    assert err.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("content", [b"", b"# nothing\n", b"scenario: all-v1\n"])
+def test_a_stack_file_that_is_no_stack_file_is_refused(content, tmp_path, capsys):
+    """A stack file may hold no `config:` (only its secrets' salt, say), but an empty file is no stack file."""
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    (tmp_path / "Pulumi.dev.yaml").write_bytes(content)
+    with pytest.raises(UsageError) as raised:
+        assemble("dev", None, (), tmp_path)
+    assert str(raised.value).startswith(f"{tmp_path / 'Pulumi.dev.yaml'}: is empty or not a stack file")
+
+
+def test_a_stack_file_with_only_its_secrets_salt_is_a_stack_file(tmp_path):
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    (tmp_path / "Pulumi.dev.yaml").write_text("encryptionsalt: v1:abc\n")
+    assert assemble("dev", None, (), tmp_path)[1]["istio-demo:scenario"] == "round-robin"
+
+
+@pytest.mark.parametrize("out", ["", " "])
+def test_an_empty_out_is_refused(out, capsys):
+    assert render.main(["--out", out]) == 2
+    assert (
+        capsys.readouterr().err == "error: --out: empty; allowed: a directory (created if missing) that you may write\n"
+    )
+    assert not (ROOT / "plan.json").exists()
+
+
+# Every command line of tools/ (and the end-to-end run's): `--help` prints its usage and changes nothing.
+CLIS = [
+    "tools.render",
+    "tools.preset",
+    "tools.docs",
+    "tools.upstream",
+    "tools.verify",
+    "tools.pr_preview",
+    "tools.checkov_report",
+    "e2e",
+    "e2e.toolchain",
+]
+
+
+@pytest.mark.parametrize("module", CLIS)
+def test_help_only_prints(module):
+    before = {path: path.stat().st_mtime_ns for path in (ROOT / "docs").glob("*.md")}
+    finished = subprocess.run(
+        [sys.executable, "-m", module, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout.startswith(f"usage: python -m {module}")
+    assert finished.stderr == ""
+    assert {path: path.stat().st_mtime_ns for path in (ROOT / "docs").glob("*.md")} == before
+
+
+def test_the_cli_modules_are_all_listed():
+    """Each module of tools/ that runs as a command (`if __name__ == "__main__"`, or a package's __main__)."""
+    found = {
+        ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__main__")
+        for path in [*ROOT.glob("tools/**/*.py"), *ROOT.glob("e2e/*.py")]
+        if path.name == "__main__.py" or 'if __name__ == "__main__":' in path.read_text()
+    }
+    assert found - {"e2e.predict"} == set(CLIS)  # e2e.predict is the run's own worker, never typed by hand
+
+
+def test_without_go_the_gateway_api_preview_says_what_it_needs(monkeypatch, tmp_path, capsys):
+    """No Go and no shared copy of the release: one line naming Go and the offline alternatives, exit 2."""
+    monkeypatch.setattr(configfiles, "shared_release_dir", lambda: tmp_path / "absent")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    configfiles.release_dir.cache_clear()
+    gomod.gateway_api_crd_dir.cache_clear()
+    try:
+        overrides = ["routingApi=gateway-api", "target=existing", "kubeContext=kind-demo"]
+        assert render.main([*(f"--set={o}" for o in overrides), "--out", str(tmp_path / "out")]) == 2
+    finally:
+        configfiles.release_dir.cache_clear()
+        gomod.gateway_api_crd_dir.cache_clear()
+    assert capsys.readouterr().err == (
+        "error: gatewayApiCrds: the offline preview reads the Gateway API v1.5.1 CRDs from the Go module"
+        " sigs.k8s.io/gateway-api (sigs.k8s.io/gateway-api@v1.5.1 is fetched with Go, which is not installed (no `go`"
+        " on PATH)); install Go 1.25 or newer, or set gatewayApiCrds to a directory holding the release's config/crd,"
+        " or to `cluster`\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_without_go_the_preview_on_gke_and_with_the_clusters_crds_needs_none(monkeypatch, tmp_path):
+    monkeypatch.setattr(configfiles, "shared_release_dir", lambda: tmp_path / "absent")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    configfiles.release_dir.cache_clear()
+    try:
+        for overrides in (
+            ["routingApi=gateway-api"],
+            [
+                "dataplane=ambient",
+                "target=existing",
+                "kubeContext=kind-demo",
+                "platform=none",
+                "gatewayApiCrds=cluster",
+            ],
+        ):
+            assert render.main([*(f"--set={o}" for o in overrides), "--out", str(tmp_path / "out")]) == 0
+    finally:
+        configfiles.release_dir.cache_clear()

@@ -95,3 +95,22 @@ def test_a_preset_that_does_not_render_fails_the_preview_with_its_error(tmp_path
 def test_fences_outgrow_any_backticks_in_the_content():
     assert pr_preview._fenced("a ```` b\n", "text").startswith("`````text\n")
     assert pr_preview._fenced("plain", "diff") == "```diff\nplain\n```\n"
+
+
+def test_the_crds_are_diffed_apart_from_the_manifests_and_the_plan():
+    """A change of the CRDs (a new release, say) reads in crds.yaml's diff alone; the plan names them only."""
+    crd = {"urn": "u", "type": pr_preview.CRD, "inputs": {"spec": {"versions": ["v1"]}}}
+    route = {"urn": "r", "type": "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "inputs": {"spec": {"a": 1}}}
+    base = pr_preview.Side(True, 0, plan={"resources": [crd, route]}, manifests="m\n", crds="spec: v1\n")
+    newer = {**crd, "inputs": {"spec": {"versions": ["v1", "v2"]}}}
+    head = pr_preview.Side(True, 0, plan={"resources": [newer, route]}, manifests="m\n", crds="spec: v2\n")
+    assert pr_preview.plan_text(head) == pr_preview.plan_text(base)
+    assert '"inputs": "(in crds.yaml)"' in pr_preview.plan_text(head)
+    comparison = pr_preview.Comparison(
+        "x",
+        head,
+        base,
+        crds_diff=pr_preview.unified(base.crds, head.crds, "x", "x", "crds.yaml"),
+    )
+    assert comparison.changed
+    assert pr_preview.status(comparison) == "manifests unchanged; crds +1 −1 lines; plan unchanged"

@@ -98,3 +98,29 @@ def test_a_render_exits_with_an_empty_stderr_every_time(arguments, tmp_path):
         timeout=120,
     )
     assert (finished.returncode, finished.stderr) == (0, "")
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [(), ("routingApi=gateway-api", "target=existing", "kubeContext=kind-demo", "gatewayApiCrds=cluster")],
+)
+def test_the_summary_counts_what_plan_json_holds(overrides, tmp_path, capsys):
+    """Declared and read resources both counted, so the summary's total is plan.json's."""
+    assert render.main([*(f"--set={o}" for o in overrides), "--out", str(tmp_path)]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    resources = json.loads((tmp_path / "plan.json").read_text())["resources"]
+    reads = sum(1 for r in resources if r.get("read"))
+    assert first == (
+        f"istio-demo/dev: {len(resources)} resources in plan.json, {len(resources) - reads} declared and {reads} read"
+    )
+
+
+def test_the_crds_go_to_their_own_file_and_a_later_render_without_them_removes_it(tmp_path):
+    existing = ["--set=routingApi=gateway-api", "--set=target=existing", "--set=kubeContext=kind-demo"]
+    assert render.main([*existing, "--out", str(tmp_path)]) == 0
+    crds = list(yaml.safe_load_all((tmp_path / "crds.yaml").read_text()))
+    assert {c["kind"] for c in crds} == {"CustomResourceDefinition"} and len(crds) == 9
+    manifests = yaml.safe_load_all((tmp_path / "manifests.yaml").read_text())
+    assert "CustomResourceDefinition" not in {m["kind"] for m in manifests}
+    assert render.main(["--out", str(tmp_path)]) == 0
+    assert not (tmp_path / "crds.yaml").exists()

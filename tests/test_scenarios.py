@@ -452,34 +452,102 @@ def test_switching_from_round_robin_touches_only_scenario_objects(name, mesh):
     assert owned(scenario(name, *mesh))
 
 
+JASON = "end-user=jason (logged in as jason)"
+V1 = ["productpage: -> v1", "reviews: -> v1", "ratings: -> v1", "details: -> v1"]
+# scenario -> its routing in words at the tutorial's parameters: one vocabulary, whichever API writes the objects
 ROUTING = {
     "round-robin": ["reviews: no route rule -> round robin over v1, v2, v3"],
-    "all-v1": ["productpage: -> v1", "reviews: -> v1", "ratings: -> v1", "details: -> v1"],
-    "user-routing": [
+    "all-v1": V1,
+    "user-routing": ["productpage: -> v1", f"reviews: {JASON} -> v2; otherwise -> v1", *V1[2:]],
+    "fault-delay": [
         "productpage: -> v1",
-        "reviews: end-user=jason -> v2; otherwise -> v1",
-        "ratings: -> v1",
+        f"reviews: {JASON} -> v2; otherwise -> v1",
+        f"ratings: {JASON} -> v1, after a 7s delay on 100%; otherwise -> v1",
         "details: -> v1",
     ],
     "fault-abort": [
         "productpage: -> v1",
-        "reviews: end-user=jason -> v2; otherwise -> v1",
-        "ratings: end-user=jason -> v1, aborted with HTTP 500 on 100%; otherwise -> v1",
+        f"reviews: {JASON} -> v2; otherwise -> v1",
+        f"ratings: {JASON} -> v1, aborted with HTTP 500 on 100%; otherwise -> v1",
         "details: -> v1",
     ],
-    "traffic-shifting": ["productpage: -> v1", "reviews: -> v1 50%, v3 50%", "ratings: -> v1", "details: -> v1"],
-    "mirroring": ["httpbin: -> v1, mirrored to v2 (100%)"],
-    "tcp-traffic-shifting": ["* (via tcp-echo-gateway): port 31400 -> tcp-echo/v1:9000 80%, tcp-echo/v2:9000 20%"],
-    "httpbin-ingress": [
-        "httpbin.example.com (via httpbin-gateway): prefix /headers -> httpbin:8000",
-        "httpbin.example.com: any other path -> 404 from the ingress gateway",
+    "traffic-shifting": ["productpage: -> v1", "reviews: -> v1 50%, v3 50%", *V1[2:]],
+    "request-timeout": [
+        "productpage: -> v1",
+        "reviews: -> v2, timeout 0.5s",
+        "ratings: -> v1, after a 2s delay on 100%",
+        "details: -> v1",
     ],
+    "header-routing": [
+        "productpage: -> v1",
+        "reviews: user-agent matching .*Firefox.* -> v2; otherwise -> v1",
+        *V1[2:],
+    ],
+    "circuit-breaking": [
+        "httpbin: at most 1 connection and 1 pending request (1 request per connection); more fail fast with 503; a"
+        " pod that answers a 5xx is ejected for 3m (checked every 1s, up to 100% of the pods)"
+    ],
+    "mirroring": ["httpbin: -> v1, a copy of 100% of them to v2 (whose answers are dropped)"],
+    "tcp-traffic-shifting": ["TCP port 31400 at the ingress gateway: -> tcp-echo v1 80%, tcp-echo v2 20%"],
+    "httpbin-ingress": [
+        "httpbin.example.com at the ingress gateway: path prefix /headers -> httpbin",
+        "httpbin.example.com at the ingress gateway: any other path -> 404",
+    ],
+    "egress-gateway": [
+        "edition.cnn.com: -> the egress gateway",
+        "edition.cnn.com at the egress gateway: -> edition.cnn.com:80 outside the mesh",
+    ],
+}
+APIS = {"istio": (), "gateway-api": (*OWN_CLUSTER, "routingApi=gateway-api")}
+
+
+def test_every_scenario_has_its_routing_in_words():
+    assert set(ROUTING) == set(CATALOG)
+
+
+@pytest.mark.parametrize("api", sorted(APIS))
+@pytest.mark.parametrize("name", sorted(ROUTING))
+def test_routing_in_words(name, api):
+    """Line by line the same under both routing APIs: the words say what the routing does."""
+    assert scenario(name, *APIS[api], "egressGateway=true").plan["outputs"]["routing"] == ROUTING[name]
+
+
+# (scenario, parameters): the routing in words follows them, the same under both APIs
+VARIANTS = [
+    ("user-routing", ("user=alice",)),
+    ("fault-delay", ("faultTarget=everyone", "faultDelay=1500ms", "faultPercentage=50")),
+    ("fault-abort", ("faultAbortStatus=503",)),
+    ("traffic-shifting", ("reviewsWeights=v1=80,v2=20",)),
+    ("traffic-shifting", ("reviewsWeights=v3=100",)),
+    ("request-timeout", ("reviewsTimeout=250ms", "ratingsDelay=1m")),
+    ("header-routing", ("headerName=x-tester", "headerRegex=^yes$", "headerSubset=v3")),
+    ("mirroring", ("mirrorPercentage=25",)),
+    ("tcp-traffic-shifting", ("tcpEchoWeights=v1=10,v2=90",)),
+    ("httpbin-ingress", ("httpbinStatusPath=true",)),
+    ("egress-gateway", ("egressHost=example.org",)),
+]
+VARIANT_ROUTING = {
+    "user=alice": "reviews: end-user=alice (logged in as alice) -> v2; otherwise -> v1",
+    "faultTarget=everyone": "ratings: -> v1, after a 1.5s delay on 50%",
+    "faultAbortStatus=503": f"ratings: {JASON} -> v1, aborted with HTTP 503 on 100%; otherwise -> v1",
+    "reviewsWeights=v1=80,v2=20": "reviews: -> v1 80%, v2 20%",
+    "reviewsWeights=v3=100": "reviews: -> v3",
+    "reviewsTimeout=250ms": "reviews: -> v2, timeout 0.25s",
+    "headerName=x-tester": "reviews: x-tester matching ^yes$ -> v3; otherwise -> v1",
+    "mirrorPercentage=25": "httpbin: -> v1, a copy of 25% of them to v2 (whose answers are dropped)",
+    "tcpEchoWeights=v1=10,v2=90": "TCP port 31400 at the ingress gateway: -> tcp-echo v1 10%, tcp-echo v2 90%",
+    "httpbinStatusPath=true": (
+        "httpbin.example.com at the ingress gateway: path prefix /headers or path prefix /status -> httpbin"
+    ),
+    "egressHost=example.org": "example.org at the egress gateway: -> example.org:80 outside the mesh",
 }
 
 
-@pytest.mark.parametrize("name", sorted(ROUTING))
-def test_routing_in_words(name):
-    assert scenario(name).plan["outputs"]["routing"] == ROUTING[name]
+@pytest.mark.parametrize("api", sorted(APIS))
+@pytest.mark.parametrize(("name", "parameters"), VARIANTS)
+def test_routing_in_words_follows_the_parameters(name, parameters, api):
+    routing = scenario(name, *APIS[api], *parameters, "egressGateway=true").plan["outputs"]["routing"]
+    assert VARIANT_ROUTING[parameters[0]] in routing
 
 
 @pytest.mark.parametrize(

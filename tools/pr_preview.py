@@ -6,8 +6,9 @@ HEAD (default: this checkout) and BASE are two checkouts of the project, e.g. th
 parent. For the dev stack's defaults and for every `stacks/*.yaml` of either side, each checkout renders the preset
 with its own `python -m tools.render` (so the base runs the base's program), and this tool writes:
 
-    DIR/<preset>/{head,base}/{plan.json,manifests.yaml}   the two renderings
-    DIR/<preset>/manifests.diff, DIR/<preset>/plan.diff   unified diffs, base -> head
+    DIR/<preset>/{head,base}/{plan.json,manifests.yaml,crds.yaml}   the two renderings
+    DIR/<preset>/{manifests,crds,plan}.diff                         unified diffs, base -> head (the CRDs apart, so
+                                                                    that a routing change reads on one screen)
     DIR/summary.md                                         the table and diffs a reviewer reads (the job summary)
 
 No cloud credentials, no network. Exit status 1 when a preset does not render on the PR (a failure on the base is
@@ -45,6 +46,7 @@ class Side:
     stderr: str = ""
     plan: dict[str, Any] | None = None
     manifests: str = ""
+    crds: str = ""
 
     @property
     def ok(self) -> bool:
@@ -80,12 +82,17 @@ class Comparison:
     # the base's defaults (so the diff shows what the new preset changes on the dev stack).
     reference: Side | None = None
     manifests_diff: list[str] = field(default_factory=list)
+    crds_diff: list[str] = field(default_factory=list)
     plan_diff: list[str] = field(default_factory=list)
+
+    @property
+    def diffs(self) -> tuple[tuple[str, list[str]], ...]:
+        return (("manifests.yaml", self.manifests_diff), ("crds.yaml", self.crds_diff), ("plan.json", self.plan_diff))
 
     @property
     def changed(self) -> bool:
         sides_differ = self.head.present != self.base.present or self.head.ok != self.base.ok
-        return sides_differ or bool(self.manifests_diff or self.plan_diff)
+        return sides_differ or any(diff for _, diff in self.diffs)
 
 
 def presets(checkout: Path) -> dict[str, str | None]:
@@ -106,6 +113,7 @@ def render(checkout: Path, preset: str | None, out: Path, python: str) -> Side:
     if finished.returncode == 0 and (out / "plan.json").is_file():
         side.plan = json.loads((out / "plan.json").read_text())
         side.manifests = (out / "manifests.yaml").read_text()
+        side.crds = (out / "crds.yaml").read_text() if (out / "crds.yaml").is_file() else ""
     return side
 
 
@@ -120,8 +128,18 @@ def unified(before: str, after: str, before_name: str, after_name: str, file: st
     )
 
 
+CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
+
+
 def plan_text(side: Side) -> str:
-    return json.dumps(side.plan, indent=2, sort_keys=True) + "\n" if side.ok else ""
+    """The plan, each CRD's inputs left to crds.yaml (where their diff is)."""
+    if not side.ok or side.plan is None:
+        return ""
+    resources = [
+        {**r, "inputs": "(in crds.yaml)"} if r["type"] == CRD and not r.get("read") else r
+        for r in side.plan["resources"]
+    ]
+    return json.dumps({**side.plan, "resources": resources}, indent=2, sort_keys=True) + "\n"
 
 
 def compare(head: Path, base: Path, out: Path, python: str = sys.executable) -> list[Comparison]:
@@ -146,12 +164,13 @@ def compare(head: Path, base: Path, out: Path, python: str = sys.executable) -> 
             comparison.manifests_diff = unified(
                 reference.manifests, comparison.head.manifests, reference_name, name, "manifests.yaml"
             )
+            comparison.crds_diff = unified(reference.crds, comparison.head.crds, reference_name, name, "crds.yaml")
             comparison.plan_diff = unified(
                 plan_text(reference), plan_text(comparison.head), reference_name, name, "plan.json"
             )
         directory.mkdir(parents=True, exist_ok=True)
-        (directory / "manifests.diff").write_text("".join(comparison.manifests_diff))
-        (directory / "plan.diff").write_text("".join(comparison.plan_diff))
+        for file, diff in comparison.diffs:
+            (directory / f"{file.split('.')[0]}.diff").write_text("".join(diff))
         comparisons.append(comparison)
     return comparisons
 
@@ -188,8 +207,11 @@ def status(comparison: Comparison) -> str:
 
 def _diff_counts(comparison: Comparison) -> str:
     parts = []
-    for label, diff in (("manifests", comparison.manifests_diff), ("plan", comparison.plan_diff)):
-        parts.append(f"{label} " + ("+{} −{} lines".format(*_line_counts(diff)) if diff else "unchanged"))
+    for file, diff in comparison.diffs:
+        if diff or file != "crds.yaml":
+            parts.append(
+                f"{file.split('.')[0]} " + ("+{} −{} lines".format(*_line_counts(diff)) if diff else "unchanged")
+            )
     return "; ".join(parts)
 
 
@@ -240,7 +262,7 @@ def summary(comparisons: list[Comparison], base_label: str = "base") -> str:
         else:
             report = "".join(line for line in c.head.stdout.splitlines(keepends=True) if not line.startswith("wrote "))
             section.append(f"<details><summary>render summary</summary>\n\n{_fenced(report, 'text')}\n</details>\n")
-            for file, diff in (("manifests.yaml", c.manifests_diff), ("plan.json", c.plan_diff)):
+            for file, diff in c.diffs:
                 if diff:
                     counts = "+{} −{}".format(*_line_counts(diff))
                     section.append(

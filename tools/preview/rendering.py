@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools.preview.offline import Run, run_program
+from tools.preview.offline import Registration, Run, run_program
 from tools.preview.stack_config import ROOT, as_runtime_strings, assemble
 
 # Resources that are Kubernetes objects sent as they are (Helm releases, ConfigFiles and the provider are not).
@@ -48,29 +48,41 @@ def render(
     )
 
 
+# The fields of each resource in plan.json (README.md lists them): always these, then those set only when they apply.
+RESOURCE_FIELDS = ("urn", "type", "name", "parent", "provider", "dependsOn", "inputs")
+OPTIONAL_FIELDS = ("read", "deletedWith", "retainOnDelete", "secretOutputs", "ignoreChanges", "aliases")
+
+
+def resource_document(resource: Registration) -> dict[str, Any]:
+    values = (
+        resource.urn,
+        resource.type,
+        resource.name,
+        resource.parent,
+        resource.provider,
+        resource.depends_on,
+        resource.inputs,
+    )
+    optional = (
+        resource.read,
+        resource.deleted_with,
+        resource.retain_on_delete,
+        resource.secret_outputs,
+        resource.ignore_changes,
+        resource.aliases,
+    )
+    return {
+        **dict(zip(RESOURCE_FIELDS, values, strict=True)),
+        **{field: value for field, value in zip(OPTIONAL_FIELDS, optional, strict=True) if value},
+    }
+
+
 def plan_document(run: Run, config: dict[str, Any]) -> dict[str, Any]:
     return {
         "project": run.project,
         "stack": run.stack,
         "config": dict(sorted(config.items())),
-        "resources": [
-            {
-                "urn": resource.urn,
-                "type": resource.type,
-                "name": resource.name,
-                "parent": resource.parent,
-                "provider": resource.provider,
-                "dependsOn": resource.depends_on,
-                "inputs": resource.inputs,
-                **({"read": True} if resource.read else {}),
-                **({"deletedWith": resource.deleted_with} if resource.deleted_with else {}),
-                **({"retainOnDelete": True} if resource.retain_on_delete else {}),
-                **({"secretOutputs": resource.secret_outputs} if resource.secret_outputs else {}),
-                **({"ignoreChanges": resource.ignore_changes} if resource.ignore_changes else {}),
-                **({"aliases": resource.aliases} if resource.aliases else {}),
-            }
-            for resource in run.resources
-        ],
+        "resources": [resource_document(resource) for resource in run.resources],
         "outputs": run.outputs,
     }
 

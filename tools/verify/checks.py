@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import re2
 
+from model.bookinfo_app import USER_HEADER
 from model.mesh import EGRESS_GATEWAY, ISTIO_NAMESPACE
 from model.parameters import ScenarioParameters
 from model.sample_apps import HTTPBIN_PORT
@@ -60,7 +61,7 @@ def _page(
     """A product page visit; the expectation sees the headers productpage passes on to reviews and ratings."""
     forwarded = {header: value for header, value in headers.items() if header in FORWARDED_HEADERS}
     if user is not None:
-        forwarded["end-user"] = user
+        forwarded[USER_HEADER] = user
     return Probe(name, PageVisit(user, tuple(headers.items())), product_page(plan, forwarded, facts))
 
 

@@ -28,7 +28,8 @@ from components.program import program
 from e2e import charts
 from e2e import cluster as control_plane
 from e2e.engine import Engine
-from e2e.run import BASE, BUILD, ISTIO_VERSION, config_of, predictions
+from e2e.run import BASE, BUILD, config_of, predictions
+from model.versions import ISTIO_RELEASE
 from scenarios.catalog import CATALOG
 
 DEFAULT = "round-robin"
@@ -63,7 +64,7 @@ def main(argv: list[str]) -> int:
     switches: dict[str, list[float]] = defaultdict(list)  # scenario -> the ups that switch to it and back
     with ExitStack() as stack:
         repository = BUILD / "bench-charts"
-        charts.write_repository(repository, ISTIO_VERSION)
+        charts.write_repository(repository, ISTIO_RELEASE)
         server = stack.enter_context(charts.ChartServer(repository))
         kube = control_plane.start()
         stack.callback(control_plane.stop, kube)

@@ -33,8 +33,6 @@ from model.versions import (
 )
 from model.workloads import NO_SIDECAR, Scheduled, Size
 
-NAMESPACE = ISTIO_NAMESPACE
-
 # Requests near what each add-on uses idle in the demo (upstream sets none but Jaeger's 10m CPU).
 PROMETHEUS = Size(cpu="50m", memory="256Mi", cpu_limit="500m", memory_limit="1Gi")
 CONFIG_RELOADER = Size(cpu="10m", memory="16Mi", cpu_limit="100m", memory_limit="64Mi")
@@ -46,8 +44,8 @@ KIALI = Size(cpu="10m", memory="64Mi", cpu_limit="500m", memory_limit="1Gi")
 # Where the add-ons reach each other inside the cluster.
 PROMETHEUS_PORT = 9090
 GRAFANA_PORT = 3000
-PROMETHEUS_URL = f"http://prometheus.{NAMESPACE}:{PROMETHEUS_PORT}"
-GRAFANA_URL = f"http://grafana.{NAMESPACE}:{GRAFANA_PORT}"
+PROMETHEUS_URL = f"http://prometheus.{ISTIO_NAMESPACE}:{PROMETHEUS_PORT}"
+GRAFANA_URL = f"http://grafana.{ISTIO_NAMESPACE}:{GRAFANA_PORT}"
 
 
 GRAFANA_ADMIN_SECRET = "grafana-admin"
@@ -82,7 +80,7 @@ class Dashboard:
 
     def output(self) -> dict[str, str]:
         """The stack output: the port-forward command, the URL to open, and how to log in if one must."""
-        forward = f"kubectl -n {NAMESPACE} port-forward svc/{self.service} {self.local_port}:{self.service_port}"
+        forward = f"kubectl -n {ISTIO_NAMESPACE} port-forward svc/{self.service} {self.local_port}:{self.service_port}"
         result = {"portForward": forward, "url": self.url}
         if self.login:
             result["login"] = self.login
@@ -97,7 +95,7 @@ GRAFANA_UI = Dashboard(
     login=f"user {GRAFANA_ADMIN_USER}, password from `pulumi stack output --show-secrets grafanaAdminPassword`",
 )
 KIALI_UI = Dashboard(
-    "kiali", 20001, 20001, path="/kiali", login=f"token from `kubectl -n {NAMESPACE} create token kiali`"
+    "kiali", 20001, 20001, path="/kiali", login=f"token from `kubectl -n {ISTIO_NAMESPACE} create token kiali`"
 )
 JAEGER_UI = Dashboard("tracing", 80, 16686, path=JAEGER_BASE_PATH)
 
@@ -303,7 +301,7 @@ class ObservabilityAddons(pulumi.ComponentResource):
     def _release(
         self, release: str, chart: Chart, values: dict[str, Any], after: list[pulumi.Resource]
     ) -> k8s.helm.v3.Release:
-        return helm.release(release, chart, NAMESPACE, values, self._children, after, self._mirror)
+        return helm.release(release, chart, ISTIO_NAMESPACE, values, self._children, after, self._mirror)
 
     def _grafana_admin(self, namespace: k8s.core.v1.Namespace) -> k8s.core.v1.Secret:
         """A password generated once and kept in the state, and the Secret the chart reads it from."""
@@ -313,9 +311,9 @@ class ObservabilityAddons(pulumi.ComponentResource):
         )
         self.grafana_admin_password = pulumi.Output.secret(password.result)
         return k8s.core.v1.Secret(
-            **self._children.child(f"{NAMESPACE}-{GRAFANA_ADMIN_SECRET}", namespace),
+            **self._children.child(f"{ISTIO_NAMESPACE}-{GRAFANA_ADMIN_SECRET}", namespace),
             metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=GRAFANA_ADMIN_SECRET, namespace=NAMESPACE, labels={"app": "grafana"}
+                name=GRAFANA_ADMIN_SECRET, namespace=ISTIO_NAMESPACE, labels={"app": "grafana"}
             ),
             type="Opaque",
             string_data={"admin-user": GRAFANA_ADMIN_USER, "admin-password": self.grafana_admin_password},

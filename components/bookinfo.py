@@ -38,7 +38,7 @@ class Bookinfo(pulumi.ComponentResource):
         routing = gateway_api_ingress_objects() if args.gateway_api else ingress_objects()
         waypoints = [waypoint(NAMESPACE)] if args.ambient else []
         for obj in [*routing, *waypoints]:
-            declare(obj.manifest(), children, self.namespace, args.istiod, *args.routing_after)
+            declare(obj, children, self.namespace, args.istiod, *args.routing_after)
 
         self.scheduled = apps.scheduled()
         self.register_outputs({"namespace": NAMESPACE})

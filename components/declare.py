@@ -9,16 +9,10 @@ from typing import TypedDict
 import pulumi
 import pulumi_kubernetes as k8s
 
-from model.istio_objects import IstioObject, logical_name
+from components.hardening import POD_SECURITY_CONTEXT, container_security_context, readiness_probe, requirements
+from model.crd import CustomObject
 from model.versions import mirrored
-from model.workloads import (
-    POD_SECURITY_CONTEXT,
-    AppSet,
-    ServiceSpec,
-    Workload,
-    container_security_context,
-    readiness_probe,
-)
+from model.workloads import AppSet, ServiceSpec, Workload
 
 
 class Declared(TypedDict):
@@ -66,7 +60,7 @@ def deployment(
         args=list(workload.args) or None,
         env=[k8s.core.v1.EnvVarArgs(name=name, value=value) for name, value in workload.env] or None,
         ports=[k8s.core.v1.ContainerPortArgs(container_port=port) for port in workload.ports],
-        resources=workload.size.requirements(),
+        resources=requirements(workload.size),
         security_context=container_security_context(workload.read_only_root, workload.run_as_user),
         readiness_probe=(
             readiness_probe(workload.readiness_path, workload.ports[0]) if workload.readiness_path else None
@@ -154,14 +148,14 @@ def declare_app_set(
 
 
 def declare(
-    obj: IstioObject, children: Children, *after: pulumi.Input[pulumi.Resource]
+    obj: CustomObject, children: Children, *after: pulumi.Input[pulumi.Resource]
 ) -> k8s.apiextensions.CustomResource:
-    """Turns a built Istio object into a Pulumi custom resource."""
-    body = {key: value for key, value in obj.items() if key not in ("apiVersion", "kind", "metadata")}
+    """Turns a typed custom object into a Pulumi custom resource, named `<kind>-<namespace>-<name>`."""
+    manifest = obj.manifest()
     return k8s.apiextensions.CustomResource(
-        **children.child(logical_name(obj), *after),
-        api_version=obj["apiVersion"],
-        kind=obj["kind"],
-        metadata=k8s.meta.v1.ObjectMetaArgs(**obj["metadata"]),
-        **body,
+        **children.child(f"{obj.KIND.lower()}-{obj.namespace}-{obj.name}", *after),
+        api_version=manifest["apiVersion"],
+        kind=manifest["kind"],
+        metadata=k8s.meta.v1.ObjectMetaArgs(**manifest["metadata"]),
+        spec=manifest["spec"],
     )

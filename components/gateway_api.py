@@ -14,8 +14,8 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.config import RefusedConfig
 from components.declare import Children
-from model.config import ConfigError
 from model.versions import GATEWAY_API_VERSION
 
 CRD_TYPE = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
@@ -61,7 +61,7 @@ def check_release(name: str, annotations: dict[str, str] | None) -> None:
     text = (annotations or {}).get(BUNDLE_VERSION, "no bundle version")
     version, wanted = release(text), release(GATEWAY_API_VERSION)
     if version is None or wanted is None or version < wanted:
-        raise ConfigError(
+        raise RefusedConfig(
             "gatewayApiCrds",
             f"the cluster's {name} ({text}) is older than {GATEWAY_API_VERSION}, the release this stack's Istio"
             " supports",

@@ -12,7 +12,7 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
-from model.config import ConfigError
+from components.config import RefusedConfig
 from model.settings import NODE_POOL_SUFFIX, ClusterSettings
 from model.versions import GKE_GATEWAY_API_V1_5, ISTIO_KUBERNETES_MINORS
 
@@ -62,13 +62,13 @@ def checked_version(defaults: Mapping[str, str], settings: ClusterSettings, gate
     low, high = ISTIO_KUBERNETES_MINORS
     where = f"GKE's {channel} channel in {settings.zone} creates Kubernetes {version}"
     if not low <= gke_version(version)[1] <= high:
-        raise ConfigError(
+        raise RefusedConfig(
             "releaseChannel",
             f"{where}, outside the 1.{low} to 1.{high} that Istio 1.30 supports",
             "choose another releaseChannel (docs/own-cluster.md says how to check the channels' versions)",
         )
     if gateway_api and gke_version(version) < gke_version(GKE_GATEWAY_API_V1_5):
-        raise ConfigError(
+        raise RefusedConfig(
             "releaseChannel",
             f"{where}, whose Gateway API CRDs are older than the v1.5 the stack's Gateway API objects use (GKE"
             f" installs v1.5 from {GKE_GATEWAY_API_V1_5})",

@@ -26,7 +26,7 @@ from model.mesh import (
     ZTUNNEL,
     ZTUNNEL_REQUESTS,
 )
-from model.settings import MeshSettings, TargetSettings
+from model.settings import MeshSettings, Platform, TargetSettings
 from model.versions import ISTIO_CHART_REPOSITORY, ISTIO_HUB, Chart, mirrored
 from model.workloads import Scheduled
 
@@ -38,17 +38,17 @@ class IstioMeshArgs:
     node_count: int = 1  # nodes, for ambient's per-node pods (an existing cluster's are counted for one)
 
 
-def global_values(platform: str, image_registry: str | None) -> dict[str, Any]:
+def global_values(platform: Platform, image_registry: str | None) -> dict[str, Any]:
     """The platform's values (none sets none); Istio's images from the mirror if there is one."""
     values: dict[str, Any] = {}
-    if platform != "none":
-        values["platform"] = platform
+    if platform is not Platform.NONE:
+        values["platform"] = str(platform)
     if image_registry is not None:
         values["hub"] = mirrored(ISTIO_HUB, image_registry)
     return values
 
 
-def istiod_values(platform: str, image_registry: str | None, ambient: bool = False) -> dict[str, Any]:
+def istiod_values(platform: Platform, image_registry: str | None, ambient: bool = False) -> dict[str, Any]:
     """The demo profile, or the ambient profile with the demo profile's settings on top (access logs, the tracing
     provider, small waypoints); istiod's hub also names the proxy image of the gateways, sidecars and waypoints."""
     globals_ = global_values(platform, image_registry)
@@ -63,12 +63,12 @@ def istiod_values(platform: str, image_registry: str | None, ambient: bool = Fal
     }
 
 
-def node_agent_values(platform: str, image_registry: str | None, requests: dict[str, str]) -> dict[str, Any]:
+def node_agent_values(platform: Platform, image_registry: str | None, requests: dict[str, str]) -> dict[str, Any]:
     """Values of the ambient profile's per-node charts (istio-cni, ztunnel), at the demo profile's requests; these
     charts read the platform and the hub at their top level."""
     values: dict[str, Any] = {"profile": "ambient", "resources": {"requests": requests}}
-    if platform != "none":
-        values["platform"] = platform
+    if platform is not Platform.NONE:
+        values["platform"] = str(platform)
     if image_registry is not None:
         values["hub"] = mirrored(ISTIO_HUB, image_registry)
     return values
@@ -134,7 +134,7 @@ class IstioMesh(pulumi.ComponentResource):
         )
 
         self.ingress_ip = None
-        if target.ingress_service_type == "LoadBalancer":
+        if target.load_balancer:
             # The gateway chart names the Service after the release; reading it through the release's status
             # makes the read wait for the release (and for Helm's wait on the load balancer's address).
             release = self.ingress_gateway.status

@@ -12,17 +12,17 @@ import pulumi_kubernetes as k8s
 import yaml
 
 from components.declare import Children, declare
-from model import istio_objects as istio
+from components.hardening import POD_SECURITY_CONTEXT, container_security_context, requirements
+from model import istio_policy as istio
 from model.mesh import ISTIO_NAMESPACE, TRACING_PROVIDER
 from model.versions import JAEGER_IMAGE, mirrored
-from model.workloads import NO_SIDECAR, POD_SECURITY_CONTEXT, Size, container_security_context
+from model.workloads import NO_SIDECAR, Size
 
-NAMESPACE = ISTIO_NAMESPACE
 # Jaeger v2 all-in-one (one Go process) keeps traces in Badger on an emptyDir: Badger holds memtables and a
 # block cache in memory besides the Go heap, and every stored trace grows them; 100% sampling fills it fast.
 JAEGER = Size(cpu="10m", memory="128Mi", cpu_limit="500m", memory_limit="1Gi")
 JAEGER_BASE_PATH = "/jaeger"
-JAEGER_QUERY_GRPC_URL = f"http://tracing.{NAMESPACE}:16685{JAEGER_BASE_PATH}"
+JAEGER_QUERY_GRPC_URL = f"http://tracing.{ISTIO_NAMESPACE}:16685{JAEGER_BASE_PATH}"
 
 TRACING_SAMPLING_PERCENTAGE = 100
 
@@ -114,8 +114,8 @@ def jaeger_config_text() -> str:
 
 def jaeger_config_map(children: Children, *after: pulumi.Resource) -> k8s.core.v1.ConfigMap:
     return k8s.core.v1.ConfigMap(
-        **children.child(f"{NAMESPACE}-jaeger", *after),
-        metadata=k8s.meta.v1.ObjectMetaArgs(name="jaeger", namespace=NAMESPACE, labels=JAEGER_LABELS),
+        **children.child(f"{ISTIO_NAMESPACE}-jaeger", *after),
+        metadata=k8s.meta.v1.ObjectMetaArgs(name="jaeger", namespace=ISTIO_NAMESPACE, labels=JAEGER_LABELS),
         data={"config.yaml": jaeger_config_text()},
     )
 
@@ -136,12 +136,12 @@ def jaeger_deployment(
             k8s.core.v1.VolumeMountArgs(name="data", mount_path="/badger"),
             k8s.core.v1.VolumeMountArgs(name="jaeger-configuration", mount_path=JAEGER_CONFIG_DIR),
         ],
-        resources=JAEGER.requirements(),
+        resources=requirements(JAEGER),
         security_context=container_security_context(),
     )
     return k8s.apps.v1.Deployment(
-        **children.child(f"{NAMESPACE}-jaeger", *after),
-        metadata=k8s.meta.v1.ObjectMetaArgs(name="jaeger", namespace=NAMESPACE, labels=JAEGER_LABELS),
+        **children.child(f"{ISTIO_NAMESPACE}-jaeger", *after),
+        metadata=k8s.meta.v1.ObjectMetaArgs(name="jaeger", namespace=ISTIO_NAMESPACE, labels=JAEGER_LABELS),
         spec=k8s.apps.v1.DeploymentSpecArgs(
             replicas=1,
             selector=k8s.meta.v1.LabelSelectorArgs(match_labels=JAEGER_LABELS),
@@ -174,8 +174,8 @@ def jaeger_deployment(
 def jaeger_service(name: str, children: Children, *after: pulumi.Resource) -> k8s.core.v1.Service:
     labels, ports = JAEGER_SERVICES[name]
     return k8s.core.v1.Service(
-        **children.child(f"{NAMESPACE}-{name}", *after),
-        metadata=k8s.meta.v1.ObjectMetaArgs(name=name, namespace=NAMESPACE, labels=labels),
+        **children.child(f"{ISTIO_NAMESPACE}-{name}", *after),
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=name, namespace=ISTIO_NAMESPACE, labels=labels),
         spec=k8s.core.v1.ServiceSpecArgs(
             type="ClusterIP",
             ports=[
@@ -187,9 +187,10 @@ def jaeger_service(name: str, children: Children, *after: pulumi.Resource) -> k8
     )
 
 
-def mesh_tracing() -> istio.IstioObject:
+def mesh_tracing() -> istio.Telemetry:
     """The root-namespace Telemetry: every request traced to the demo profile's `jaeger` provider."""
-    return istio.tracing_telemetry("mesh-default", NAMESPACE, TRACING_PROVIDER, TRACING_SAMPLING_PERCENTAGE)
+    tracing = istio.Tracing((istio.Provider(TRACING_PROVIDER),), TRACING_SAMPLING_PERCENTAGE)
+    return istio.Telemetry("mesh-default", ISTIO_NAMESPACE, tracing=(tracing,))
 
 
 @dataclass(frozen=True)

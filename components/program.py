@@ -8,6 +8,7 @@ import pulumi_kubernetes as k8s
 
 from components.addons import ObservabilityAddons, ObservabilityAddonsArgs
 from components.bookinfo import Bookinfo, BookinfoArgs
+from components.config import RefusedConfig, configured_keys
 from components.existing import ExistingCluster, ExistingClusterArgs
 from components.gateway_api import GatewayApiCrds, GatewayApiCrdsArgs
 from components.gke import GkeCluster, GkeClusterArgs
@@ -17,11 +18,11 @@ from components.security import MeshSecurity, MeshSecurityArgs
 from components.traffic import TrafficScenario, TrafficScenarioArgs
 from model import gateway_api
 from model.capacity import capacity_report, existing_cluster_report
-from model.config import configured_keys
+from model.config import ConfigError
 from model.mesh import PORT_FORWARD_LOCAL_PORT, port_forward_command
 from model.settings import Settings, load_settings
 from model.workloads import Scheduled
-from scenarios.catalog import CATALOG
+from scenarios.catalog import CATALOG, plan_for
 from scenarios.plan import ScenarioPlan
 
 
@@ -59,10 +60,13 @@ def cluster_crds(settings: Settings, plan: ScenarioPlan) -> list[str]:
 
 def program() -> None:
     """Reads and validates the whole configuration, then declares the stack and exports its outputs."""
-    settings = load_settings(pulumi.Config(), pulumi.Config("gcp"), CATALOG, configured_keys())
+    try:
+        settings = load_settings(pulumi.Config(), pulumi.Config("gcp"), CATALOG, configured_keys())
+    except ConfigError as error:
+        raise RefusedConfig.of(error) from None
     for warning in settings.warnings:
         pulumi.log.warn(warning)
-    plan = CATALOG[settings.scenario].plan(settings.mesh.routing_api, settings.parameters, settings.mesh.ambient)
+    plan = plan_for(settings)
     registry = settings.target.image_registry
 
     provider = cluster_provider(settings)

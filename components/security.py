@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import pulumi
 
 from components.declare import Children, declare
 from model import bookinfo_app
-from model import istio_objects as istio
+from model import istio_policy as istio
 from model.mesh import INGRESS_GATEWAY, ISTIO_NAMESPACE, WAYPOINT
 from model.settings import SecuritySettings
 
@@ -28,42 +27,44 @@ INGRESS_PRINCIPAL = principal(ISTIO_NAMESPACE, INGRESS_GATEWAY)
 WAYPOINT_PRINCIPAL = principal(bookinfo_app.NAMESPACE, WAYPOINT)
 
 
-def mesh_mtls(mode: str) -> istio.IstioObject:
+def mesh_mtls(mode: str) -> istio.PeerAuthentication:
     """The root-namespace PeerAuthentication `default`: the mutual TLS mode of every sidecar in the mesh."""
-    return istio.peer_authentication(MESH_POLICY, ISTIO_NAMESPACE, mode)
+    return istio.PeerAuthentication(MESH_POLICY, ISTIO_NAMESPACE, mtls=istio.MutualTls(mode))
 
 
-def bookinfo_authorization(ambient: bool = False) -> list[istio.IstioObject]:
+def bookinfo_authorization(ambient: bool = False) -> list[istio.AuthorizationPolicy]:
     """Deny by default in the bookinfo namespace, then allow each service exactly its callers and methods.
 
     With sidecars each pod's proxy enforces its policy. Under ambient, ztunnel enforces L4 only (who may connect)
     and the namespace's waypoint the L7 rules (methods, paths) of the policies attached to its Services: the pods
     accept connections from the waypoint alone, and each Service's policy, at the waypoint, its callers."""
 
-    def caller(app: str) -> str:
-        return principal(bookinfo_app.NAMESPACE, bookinfo_app.service_account_name(app))
+    namespace = bookinfo_app.NAMESPACE
 
-    def viewer(app: str, rules: list[dict[str, Any]]) -> istio.IstioObject:
+    def caller(app: str) -> tuple[str, ...]:
+        return (principal(namespace, bookinfo_app.service_account_name(app)),)
+
+    def viewer(app: str, *rules: istio.Rule) -> istio.AuthorizationPolicy:
         if ambient:
-            return istio.authorization_policy(f"{app}-viewer", bookinfo_app.NAMESPACE, rules=rules, service=app)
-        return istio.authorization_policy(f"{app}-viewer", bookinfo_app.NAMESPACE, app, rules)
+            return istio.AuthorizationPolicy(
+                f"{app}-viewer", namespace, target_refs=(istio.TargetRef(app),), rules=rules
+            )
+        selector = istio.WorkloadSelector({"app": app})
+        return istio.AuthorizationPolicy(f"{app}-viewer", namespace, selector=selector, rules=rules)
 
-    waypoint_only = istio.authorization_policy(
-        "waypoint-only", bookinfo_app.NAMESPACE, rules=[istio.authorization_rule([WAYPOINT_PRINCIPAL])]
-    )
+    waypoint_only = istio.AuthorizationPolicy("waypoint-only", namespace, rules=(istio.allow((WAYPOINT_PRINCIPAL,)),))
+    ingress = (INGRESS_PRINCIPAL,)
     return [
-        istio.authorization_policy("allow-nothing", bookinfo_app.NAMESPACE),
+        istio.AuthorizationPolicy("allow-nothing", namespace),
         *([waypoint_only] if ambient else []),
         viewer(
             "productpage",
-            [
-                istio.authorization_rule([INGRESS_PRINCIPAL], ["GET"]),
-                istio.authorization_rule([INGRESS_PRINCIPAL], ["POST"], ["/login", "/logout"]),
-            ],
+            istio.allow(ingress, ("GET",)),
+            istio.allow(ingress, ("POST",), ("/login", "/logout")),
         ),
-        viewer("details", [istio.authorization_rule([caller("productpage")], ["GET"])]),
-        viewer("reviews", [istio.authorization_rule([caller("productpage")], ["GET"])]),
-        viewer("ratings", [istio.authorization_rule([caller("reviews")], ["GET"])]),
+        viewer("details", istio.allow(caller("productpage"), ("GET",))),
+        viewer("reviews", istio.allow(caller("productpage"), ("GET",))),
+        viewer("ratings", istio.allow(caller("reviews"), ("GET",))),
     ]
 
 
@@ -86,5 +87,5 @@ class MeshSecurity(pulumi.ComponentResource):
         for policy in policies:
             declare(policy, children, args.istiod, args.bookinfo_namespace)
         self.register_outputs(
-            {"mtlsMode": args.settings.mtls_mode, "authorizationPolicies": [p["metadata"]["name"] for p in policies]}
+            {"mtlsMode": args.settings.mtls_mode, "authorizationPolicies": [p.name for p in policies]}
         )

@@ -26,5 +26,5 @@ class TrafficScenario(pulumi.ComponentResource):
         super().__init__("istio-demo:scenarios:TrafficScenario", name, None, opts)
         children = Children(self, name)
         for obj in args.plan.objects:
-            declare(obj.manifest(), children, args.istiod, *args.namespaces, *args.routing_after)
+            declare(obj, children, args.istiod, *args.namespaces, *args.routing_after)
         self.register_outputs({"routing": list(args.plan.routing)})

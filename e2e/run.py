@@ -32,7 +32,7 @@ from e2e import analyze, charts, checks, upgrade, versions
 from e2e import cluster as control_plane
 from e2e.engine import STACK, Changes, Engine, stop_engine_processes
 from e2e.toolchain import TOOLS, ensure_all
-from model.versions import GATEWAY_API_CRD_NAMES
+from model.versions import GATEWAY_API_CRD_NAMES, GATEWAY_API_VERSION, ISTIO_RELEASE
 from scenarios.catalog import CATALOG
 from tools import upstream
 from tools.preview.configfiles import release_dir
@@ -40,7 +40,6 @@ from tools.preview.rendering import Rendering
 from tools.preview.stack_config import ROOT
 
 BUILD = ROOT / "build" / "e2e"
-ISTIO_VERSION = "1.30.3"
 # What the run cannot have: the add-on charts (no chart repository is reachable here). Jaeger is typed, so it runs.
 BASE = (
     "target=existing",
@@ -119,7 +118,7 @@ def tool_versions() -> dict[str, str]:
         "pulumi-resource-kubernetes": f"{TOOLS['pulumi-resource-kubernetes'].source} (not a release; registered "
         f"as {version('pulumi-kubernetes')})",
         "istio-charts": f"istio.io/istio@{upstream.ISTIO_MODULE} manifests/charts (release-1.30 branch, not the "
-        f"{ISTIO_VERSION} tag), packaged as {ISTIO_VERSION}",
+        f"{ISTIO_RELEASE} tag), packaged as {ISTIO_RELEASE}",
         "pulumi (Python SDK)": version("pulumi"),
         "pulumi-kubernetes (Python SDK)": version("pulumi-kubernetes"),
     }
@@ -184,7 +183,7 @@ def cycle(report: Report, stack: ExitStack) -> None:
 
     def start_cluster() -> tuple[None, list[str]]:
         repository = BUILD / "charts"
-        charts.write_repository(repository, ISTIO_VERSION)
+        charts.write_repository(repository, ISTIO_RELEASE)
         server = stack.enter_context(charts.ChartServer(repository))
         state["cluster"] = control_plane.start()
         stack.callback(control_plane.stop, state["cluster"])
@@ -333,7 +332,8 @@ def cycle(report: Report, stack: ExitStack) -> None:
         try:
             engine.up()
         except Exception as error:
-            return None, [] if "is older than v1.5.1" in str(error) else [f"refused, but not for the old CRDs: {error}"]
+            older = f"is older than {GATEWAY_API_VERSION}" in str(error)
+            return None, [] if older else [f"refused, but not for the old CRDs: {error}"]
         return None, ["`up` went on over the cluster's older CRDs"]
 
     report.run(f"{GATEWAY_API}up:cluster-has-newer-crds", over_their_crds)

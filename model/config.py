@@ -6,11 +6,11 @@ import difflib
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
+from enum import StrEnum
 from typing import Protocol, TypeVar
 
-import pulumi
-
 T = TypeVar("T")
+E = TypeVar("E", bound=StrEnum)
 
 # The most digits an integer setting may have: every bound the program checks is far below 10**18, and Python
 # refuses to turn text of more than 4,300 digits into a number at all.
@@ -31,17 +31,12 @@ def config_text(value: object) -> str:
     return str(value)
 
 
-class ConfigError(pulumi.RunError):
-    """A configuration value the program refuses; Pulumi prints a RunError without a traceback."""
+class ConfigError(Exception):
+    """A configuration value the program refuses: `<key>: <problem>; <allowed>`, one line."""
 
     def __init__(self, key: str, problem: str, allowed: str) -> None:
         super().__init__(f"{key}: {problem}; {allowed}")
-        self.key = key
-
-
-def configured_keys() -> set[str]:
-    """Every `namespace:key` the engine handed this program (under `pulumi up`, the Automation API and the mocks)."""
-    return set(pulumi.runtime.config.CONFIG.get()) | set(pulumi.runtime.get_config_env())
+        self.key, self.problem, self.allowed = key, problem, allowed
 
 
 def refuse_unknown(keys: Iterable[str], namespace: str, declared: Iterable[str]) -> None:
@@ -108,6 +103,15 @@ class ConfigParser:
         if value not in choices:
             raise ConfigError(self._prefix + key, f"unknown value {value!r}", f"allowed: {', '.join(choices)}")
         return value
+
+    def choice(self, key: str, choices: type[E]) -> E:
+        """A member of the closed choice `choices`."""
+        return choices(self.one_of(key, tuple(choices)))
+
+    def choice_or(self, key: str, choices: type[E], word: str) -> E | None:
+        """A member of `choices`, or None for `word` (such as `auto`: let the program choose)."""
+        value = self.one_of(key, (word, *choices))
+        return None if value == word else choices(value)
 
     def integer(self, key: str, minimum: int, maximum: int | None = None) -> int:
         allowed = (

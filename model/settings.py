@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 from model.config import ConfigError, ConfigParser, RawConfig, config_text, refuse_unknown
 from model.gateway_api import DURATION_MAX_MS, HEADER_NAME_MAX
 from model.parameters import ScenarioParameters, load_parameters, milliseconds
 from model.project import load_project
-from model.versions import GATEWAY_API_CRD_FILES, GATEWAY_API_CRDS_URL
+from model.versions import GATEWAY_API_CRD_FILES, GATEWAY_API_CRDS_URL, ISTIO_RELEASE
 
 # GKE allows 40 characters for cluster and node pool names, and the node pool is named `<clusterName>-nodes`.
 GKE_NAME_MAX = 40
@@ -23,17 +24,58 @@ NODE_COUNT_MAX = 1000
 ZONE = re.compile(r"^[a-z]+-[a-z]+[0-9]+-[a-z]$")
 MACHINE_TYPE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$")
 VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
-RELEASE_CHANNELS = ("RAPID", "REGULAR", "STABLE")
-MTLS_MODES = ("PERMISSIVE", "STRICT")
-TARGETS = ("gke", "existing")
-ROUTING_APIS = ("istio", "gateway-api")
-DATAPLANES = ("sidecar", "ambient")
-# Istio's platform values (manifests/helm-profiles/platform-*.yaml); `none` sets no platform.
-PLATFORMS = ("none", "gke", "k3d", "k3s", "microk8s", "minikube", "openshift")
-SERVICE_TYPES = ("LoadBalancer", "NodePort", "ClusterIP")
+
+
+class ReleaseChannel(StrEnum):
+    RAPID = "RAPID"
+    REGULAR = "REGULAR"
+    STABLE = "STABLE"
+
+
+class MtlsMode(StrEnum):
+    PERMISSIVE = "PERMISSIVE"
+    STRICT = "STRICT"
+
+
+class Target(StrEnum):
+    GKE = "gke"
+    EXISTING = "existing"
+
+
+class RoutingApi(StrEnum):
+    ISTIO = "istio"
+    GATEWAY_API = "gateway-api"
+
+
+class Dataplane(StrEnum):
+    SIDECAR = "sidecar"
+    AMBIENT = "ambient"
+
+
+class Platform(StrEnum):
+    """Istio's platform values (manifests/helm-profiles/platform-*.yaml); `none` sets no platform."""
+
+    NONE = "none"
+    GKE = "gke"
+    K3D = "k3d"
+    K3S = "k3s"
+    MICROK8S = "microk8s"
+    MINIKUBE = "minikube"
+    OPENSHIFT = "openshift"
+
+
+class ServiceType(StrEnum):
+    LOAD_BALANCER = "LoadBalancer"
+    NODE_PORT = "NodePort"
+    CLUSTER_IP = "ClusterIP"
+
+
 # `auto` lets the target choose: gke's platform and a LoadBalancer on GKE, none and a NodePort elsewhere.
 AUTO = "auto"
-TARGET_DEFAULTS = {"gke": ("gke", "LoadBalancer"), "existing": ("none", "NodePort")}
+TARGET_DEFAULTS = {
+    Target.GKE: (Platform.GKE, ServiceType.LOAD_BALANCER),
+    Target.EXISTING: (Platform.NONE, ServiceType.NODE_PORT),
+}
 # A kubeconfig context name as kubectl writes them (kind-x, minikube, k3d-x, gke_project_zone_name, user@cluster).
 KUBE_CONTEXT = re.compile(r"^[A-Za-z0-9][-A-Za-z0-9_.@:/]{0,252}$")
 # A registry host (with an optional port) and an optional path, without a scheme or a tag.
@@ -74,7 +116,7 @@ class ClusterSettings:
     node_count: int
     machine_type: str
     spot_nodes: bool
-    release_channel: str
+    release_channel: ReleaseChannel
     deletion_protection: bool
 
 
@@ -82,34 +124,40 @@ class ClusterSettings:
 class TargetSettings:
     """Where the stack runs: a GKE cluster it creates, or an existing cluster reached by kubeconfig context."""
 
-    kind: str
+    kind: Target
     kube_context: str | None
     kubeconfig: str | None
-    platform: str
-    ingress_service_type: str
+    platform: Platform
+    platform_chosen: bool  # set, rather than left to `auto`
+    ingress_service_type: ServiceType
     chart_mirror: str | None
     image_registry: str | None
 
     @property
     def gke(self) -> bool:
-        return self.kind == "gke"
+        return self.kind is Target.GKE
+
+    @property
+    def load_balancer(self) -> bool:
+        """Whether the ingress gateway is behind a cloud load balancer (with an address to read)."""
+        return self.ingress_service_type is ServiceType.LOAD_BALANCER
 
 
 @dataclass(frozen=True)
 class MeshSettings:
     istio_version: str
     egress_gateway: bool
-    routing_api: str
+    routing_api: RoutingApi
     gateway_api_crds: str | None  # where the stack installs the CRDs from; None: the cluster's own (GKE's on gke)
-    dataplane: str
+    dataplane: Dataplane
 
     @property
     def gateway_api(self) -> bool:
-        return self.routing_api == "gateway-api"
+        return self.routing_api is RoutingApi.GATEWAY_API
 
     @property
     def ambient(self) -> bool:
-        return self.dataplane == "ambient"
+        return self.dataplane is Dataplane.AMBIENT
 
     @property
     def needs_gateway_api_crds(self) -> bool:
@@ -141,7 +189,7 @@ class AddonSettings:
 
 @dataclass(frozen=True)
 class SecuritySettings:
-    mtls_mode: str
+    mtls_mode: MtlsMode
     authorization: bool
 
 
@@ -175,22 +223,24 @@ def load_cluster(project: ConfigParser, gcp: ConfigParser, target: TargetSetting
             "machineType", MACHINE_TYPE, "allowed: a Compute Engine machine type such as n1-standard-1"
         ),
         spot_nodes=project.boolean("spotNodes"),
-        release_channel=project.one_of("releaseChannel", RELEASE_CHANNELS),
+        release_channel=project.choice("releaseChannel", ReleaseChannel),
         deletion_protection=project.boolean("deletionProtection"),
     )
 
 
 def load_target(project: ConfigParser) -> TargetSettings:
-    kind = project.one_of("target", TARGETS)
+    kind = project.choice("target", Target)
     platform_default, service_default = TARGET_DEFAULTS[kind]
     kube_context = project.optional_matching("kubeContext", KUBE_CONTEXT, "allowed: a kubeconfig context name")
-    if kind == "existing" and kube_context is None:
+    if kind is Target.EXISTING and kube_context is None:
         raise ConfigError(
             "kubeContext", "required with target=existing", "set it to a context of your kubeconfig, e.g. kind-istio"
         )
-    platform = project.one_of("platform", (AUTO, *PLATFORMS))
-    if kind == "gke" and platform not in (AUTO, "gke"):
-        raise ConfigError("platform", f"{platform!r} does not fit target=gke", "allowed with target=gke: auto, gke")
+    platform = project.choice_or("platform", Platform, AUTO)
+    if kind is Target.GKE and platform not in (None, Platform.GKE):
+        raise ConfigError(
+            "platform", f"{str(platform)!r} does not fit target=gke", "allowed with target=gke: auto, gke"
+        )
     image_registry = project.optional_matching(
         "imageRegistry",
         REGISTRY,
@@ -201,13 +251,14 @@ def load_target(project: ConfigParser) -> TargetSettings:
         CHART_MIRROR,
         "allowed: an http(s):// Helm repository, an oci:// registry path or an absolute directory",
     )
-    service_type = project.one_of("ingressServiceType", (AUTO, *SERVICE_TYPES))
+    service_type = project.choice_or("ingressServiceType", ServiceType, AUTO)
     return TargetSettings(
         kind=kind,
         kube_context=kube_context,
         kubeconfig=project.optional_text("kubeconfig") or None,
-        platform=platform_default if platform == AUTO else platform,
-        ingress_service_type=service_default if service_type == AUTO else service_type,
+        platform=platform_default if platform is None else platform,
+        platform_chosen=platform is not None,
+        ingress_service_type=service_default if service_type is None else service_type,
         chart_mirror=chart_mirror.rstrip("/") if chart_mirror else None,
         image_registry=image_registry,
     )
@@ -227,18 +278,18 @@ def load_mesh(project: ConfigParser, target: TargetSettings) -> MeshSettings:
             "allowed with target=gke: empty or `cluster`",
         )
     mesh = MeshSettings(
-        istio_version=project.matching("istioVersion", VERSION, "allowed: a version x.y.z such as 1.30.3"),
+        istio_version=project.matching("istioVersion", VERSION, f"allowed: a version x.y.z such as {ISTIO_RELEASE}"),
         egress_gateway=project.boolean("egressGateway"),
-        routing_api=project.one_of("routingApi", ROUTING_APIS),
+        routing_api=project.choice("routingApi", RoutingApi),
         gateway_api_crds=None if target.gke or crds == "cluster" else (crds or GATEWAY_API_CRDS_URL).rstrip("/"),
-        dataplane=project.one_of("dataplane", DATAPLANES),
+        dataplane=project.choice("dataplane", Dataplane),
     )
-    if mesh.ambient and not target.gke and project.text("platform") == AUTO:
+    if mesh.ambient and not target.gke and not target.platform_chosen:
         raise ConfigError(
             "platform",
             "auto cannot tell an existing cluster's platform, and dataplane=ambient needs it (istio-cni installs its"
             " plugin where the platform keeps CNI plugins, and GKE admits its node agents only with a quota)",
-            f"allowed with dataplane=ambient on target=existing: {', '.join(PLATFORMS)} (gke on a GKE cluster made"
+            f"allowed with dataplane=ambient on target=existing: {', '.join(Platform)} (gke on a GKE cluster made"
             " elsewhere, none on kind)",
         )
     return mesh
@@ -260,7 +311,7 @@ def load_addons(project: ConfigParser) -> AddonSettings:
 
 def load_security(project: ConfigParser) -> SecuritySettings:
     return SecuritySettings(
-        mtls_mode=project.one_of("mtlsMode", MTLS_MODES),
+        mtls_mode=project.choice("mtlsMode", MtlsMode),
         authorization=project.boolean("authorization"),
     )
 

@@ -16,6 +16,8 @@ class Chart:
     repository: str
 
 
+# The Istio release whose samples, add-ons and reference data the stack pins (Pulumi.yaml's istioVersion defaults to it).
+ISTIO_RELEASE = "1.30.3"
 ISTIO_CHART_REPOSITORY = "https://istio-release.storage.googleapis.com/charts"
 # Where Istio's release images live (the charts' released `global.hub`): istiod, and the proxy it injects.
 ISTIO_HUB = "docker.io/istio"
@@ -61,7 +63,7 @@ KIALI_IMAGE = "quay.io/kiali/kiali"
 # Istio's Grafana dashboards exactly as Istio 1.30.3 ships them: the JSON files of its release tag
 # (manifests/addons/dashboards/, which samples/addons/grafana.yaml embeds). grafana.com's copies have a
 # revision counter of their own per dashboard, which no Istio release names.
-ISTIO_DASHBOARDS_URL = "https://raw.githubusercontent.com/istio/istio/1.30.3/manifests/addons/dashboards"
+ISTIO_DASHBOARDS_URL = f"https://raw.githubusercontent.com/istio/istio/{ISTIO_RELEASE}/manifests/addons/dashboards"
 
 # The Kubernetes minor version GKE's REGULAR channel runs (default for new clusters, 2026):
 # manifests are validated against this version's OpenAPI schema.

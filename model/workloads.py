@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-import pulumi_kubernetes as k8s
-
 from model.mesh import WAYPOINT, WAYPOINT_REQUESTS, namespace_labels
 
 DATAPLANE_ANNOTATION = "istio-demo/dataplane"  # on ambient pods only, so the default stack is unchanged
@@ -29,10 +27,6 @@ class Size:
             "requests": {"cpu": self.cpu, "memory": self.memory},
             "limits": {"cpu": self.cpu_limit, "memory": self.memory_limit},
         }
-
-    def requirements(self) -> k8s.core.v1.ResourceRequirementsArgs:
-        values = self.values()
-        return k8s.core.v1.ResourceRequirementsArgs(requests=values["requests"], limits=values["limits"])
 
 
 @dataclass(frozen=True)
@@ -91,36 +85,6 @@ class Workload:
 
     def scheduled(self, sidecar: bool) -> Scheduled:
         return Scheduled(self.name, self.size.cpu, self.size.memory, sidecar=sidecar)
-
-
-def readiness_probe(path: str, port: int) -> k8s.core.v1.ProbeArgs:
-    return k8s.core.v1.ProbeArgs(
-        http_get=k8s.core.v1.HTTPGetActionArgs(path=path, port=port),
-        initial_delay_seconds=5,
-        period_seconds=10,
-        timeout_seconds=3,
-        failure_threshold=6,
-    )
-
-
-# Pod level, so it also covers the injected istio-proxy (which sets its own user 1337). istio-init needs
-# root and NET_ADMIN for iptables; Istio's injection template sets runAsNonRoot: false on that container.
-POD_SECURITY_CONTEXT = k8s.core.v1.PodSecurityContextArgs(
-    run_as_non_root=True,
-    seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
-)
-
-
-def container_security_context(
-    read_only_root: bool = True, run_as_user: int | None = None
-) -> k8s.core.v1.SecurityContextArgs:
-    """No privilege escalation, no capabilities, a read-only root filesystem unless the image must write."""
-    return k8s.core.v1.SecurityContextArgs(
-        allow_privilege_escalation=False,
-        capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
-        read_only_root_filesystem=read_only_root,
-        run_as_user=run_as_user,
-    )
 
 
 @dataclass(frozen=True)

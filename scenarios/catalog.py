@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 from model.gateway_api import waypoint
 from model.parameters import ScenarioParameters
+from model.settings import RoutingApi, Settings
 from scenarios import bookinfo_routes as bookinfo
 from scenarios import gateway_api_routes as gateway_api
 from scenarios import task_routes as tasks
@@ -40,10 +41,10 @@ class Scenario:
     needs_experimental_gateway_api: bool = False  # under gateway-api: a route of the experimental channel (TCPRoute)
     needs_waypoint: bool = False  # under ambient: its sample namespace's services need L7 (routes or policies)
 
-    def plan(self, routing_api: str, parameters: ScenarioParameters, ambient: bool = False) -> ScenarioPlan:
+    def plan(self, routing_api: RoutingApi, parameters: ScenarioParameters, ambient: bool = False) -> ScenarioPlan:
         """The scenario's objects and samples, in the routing API `routing_api` names; under `ambient`, its
         samples in the ambient data plane, with a waypoint where the scenario needs L7."""
-        plan = (self.build_gateway_api if routing_api == "gateway-api" else self.build)(parameters)
+        plan = (self.build_gateway_api if routing_api == RoutingApi.GATEWAY_API else self.build)(parameters)
         if not ambient or plan.samples is None:
             return plan
         waypoints = (waypoint(plan.samples.namespace),) if self.needs_waypoint else ()
@@ -213,3 +214,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
 )
 CATALOG: dict[str, Scenario] = {scenario.name: scenario for scenario in SCENARIOS}
+
+
+def plan_for(settings: Settings) -> ScenarioPlan:
+    """The active scenario's plan, as the settings choose it: its scenario, routing API, parameters and data plane."""
+    return CATALOG[settings.scenario].plan(settings.mesh.routing_api, settings.parameters, settings.mesh.ambient)

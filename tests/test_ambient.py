@@ -9,13 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from model.settings import ROUTING_APIS
-from scenarios.catalog import CATALOG
+from model.settings import RoutingApi
+from scenarios.catalog import CATALOG, plan_for
 from tests.conftest import OWN_CLUSTER, rendered
 from tests.plan import DEPLOYMENT, RELEASE, resource, resources, urn_of
 from tools.preview.schemas import violations
-from tools.preview.stack_config import assemble
-from tools.verify.stack import settings
+from tools.preview.stack_config import assemble, typed_settings
 
 AMBIENT = ("dataplane=ambient", "routingApi=gateway-api")
 NAMESPACE = "kubernetes:core/v1:Namespace"
@@ -120,15 +119,15 @@ def test_applications_join_the_ambient_data_plane_behind_their_waypoint(ambient)
     }
 
 
-@pytest.mark.parametrize("routing_api", ROUTING_APIS)
+@pytest.mark.parametrize("routing_api", list(RoutingApi))
 @pytest.mark.parametrize("scenario", sorted(CATALOG))
 def test_every_scenario_under_ambient(scenario, routing_api):
     """Valid objects; a waypoint in the samples' namespace exactly where the scenario needs L7 there."""
     config = assemble(
         "dev", None, (*OWN_CLUSTER, f"scenario={scenario}", f"routingApi={routing_api}", "dataplane=ambient")
     )[1]
-    chosen = settings(config, None)
-    plan = CATALOG[scenario].plan(routing_api, chosen.parameters, ambient=True)
+    chosen = typed_settings(config, None)
+    plan = plan_for(chosen)
     objects = [obj.manifest() for obj in plan.objects]
     assert [found for obj in objects if (found := violations(obj))] == []
     waypoints = [o["metadata"]["namespace"] for o in objects if o["spec"].get("gatewayClassName") == "istio-waypoint"]
@@ -180,6 +179,6 @@ def test_capacity_of_both_data_planes(default, ambient):
 def test_every_preset_works_under_ambient(scenario):
     """The presets set a scenario and its parameters; each builds valid objects under ambient too."""
     config = assemble("dev", Path(CATALOG[scenario].preset), (*OWN_CLUSTER, *AMBIENT, "egressGateway=true"))[1]
-    chosen = settings(config, None)
-    plan = CATALOG[scenario].plan(chosen.mesh.routing_api, chosen.parameters, chosen.mesh.ambient)
+    chosen = typed_settings(config, None)
+    plan = plan_for(chosen)
     assert [found for obj in plan.objects if (found := violations(obj.manifest()))] == []

@@ -237,12 +237,23 @@ def test_path_override_builds_nested_values():
     assert config["istio-demo:weights"] == {"v1": 80, "v2": 20}
 
 
-def test_config_error_is_a_pulumi_run_error_so_pulumi_up_prints_no_traceback():
+def test_the_program_refuses_with_a_pulumi_run_error_so_pulumi_up_prints_no_traceback(monkeypatch):
+    """model's ConfigError is plain data; the program raises it as a RunError (components.config.RefusedConfig)."""
     import pulumi
 
+    from components import program
+
     error = ConfigError("nodeCount", "0 is out of range", "allowed: an integer >= 1")
-    assert isinstance(error, pulumi.RunError)
-    assert str(error) == "nodeCount: 0 is out of range; allowed: an integer >= 1"
+    assert not isinstance(error, pulumi.RunError)
+
+    def refuse(*_):
+        raise error
+
+    monkeypatch.setattr(program, "load_settings", refuse)
+    with pytest.raises(pulumi.RunError) as raised:
+        program.program()
+    assert isinstance(raised.value, ConfigError)
+    assert str(raised.value) == "nodeCount: 0 is out of range; allowed: an integer >= 1"
 
 
 def test_missing_zone_is_named():

@@ -16,6 +16,7 @@ from model.parameters import (
 )
 from model.project import load_project
 from model.settings import CLUSTER_NAME_MAX, NODE_COUNT_MAX
+from model.versions import ISTIO_RELEASE
 from tools.docs import SCENARIOS_DOC, with_tables
 from tools.preview.rendering import OPTIONAL_FIELDS, RESOURCE_FIELDS
 from tools.preview.stack_config import ROOT
@@ -109,3 +110,9 @@ def test_the_readme_lists_every_field_of_plan_json():
     paragraph = next(p for p in section("See what would be deployed").split("\n- ") if p.startswith("`DIR/plan.json`"))
     fields = re.findall(r"`([a-zA-Z]+)`", paragraph)
     assert fields == [*RESOURCE_FIELDS, *OPTIONAL_FIELDS]
+
+
+def test_the_pinned_istio_release_is_pulumi_yamls_default():
+    """Stated twice on purpose (Pulumi.yaml is the one source of defaults, model.versions of what the stack pins):
+    they must agree."""
+    assert load_project().default("istioVersion") == ISTIO_RELEASE

@@ -14,13 +14,12 @@ import yaml
 from components import gateway_api
 from model.config import ConfigError
 from model.versions import GATEWAY_API_CRD_FILES, GATEWAY_API_CRD_NAMES, GATEWAY_API_CRDS_URL
-from scenarios.catalog import CATALOG
+from scenarios.catalog import CATALOG, plan_for
 from tests.conftest import OWN_CLUSTER, rendered
 from tools.preview import offline
 from tools.preview.rendering import render
 from tools.preview.schemas import violations
-from tools.preview.stack_config import UsageError, assemble
-from tools.verify.stack import settings
+from tools.preview.stack_config import UsageError, assemble, typed_settings
 
 GATEWAY_API = "routingApi=gateway-api"
 CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
@@ -47,8 +46,10 @@ KINDS = {
 
 
 def plan(scenario: str, *overrides: str):
-    chosen = settings(assemble("dev", None, (*OWN_CLUSTER, f"scenario={scenario}", GATEWAY_API, *overrides))[1], None)
-    return CATALOG[scenario].plan(chosen.mesh.routing_api, chosen.parameters)
+    chosen = typed_settings(
+        assemble("dev", None, (*OWN_CLUSTER, f"scenario={scenario}", GATEWAY_API, *overrides))[1], None
+    )
+    return plan_for(chosen)
 
 
 def test_every_scenario_has_its_kinds_listed():
@@ -254,8 +255,8 @@ def test_the_istio_variant_is_unchanged_by_a_gateway_api_duration_or_header_limi
 def test_every_preset_works_under_the_gateway_api(scenario):
     """The presets set a scenario and its parameters; each builds valid Gateway API objects too."""
     config = assemble("dev", Path(CATALOG[scenario].preset), (*OWN_CLUSTER, GATEWAY_API, "egressGateway=true"))[1]
-    chosen = settings(config, None)
-    objects = [obj.manifest() for obj in CATALOG[scenario].plan(chosen.mesh.routing_api, chosen.parameters).objects]
+    chosen = typed_settings(config, None)
+    objects = [obj.manifest() for obj in plan_for(chosen).objects]
     assert [found for obj in objects if (found := violations(obj))] == []
 
 

@@ -42,8 +42,8 @@ SURFACE = {
     ("pulumi.runtime.stack", "Stack"): "the stack resource and its outputs",
     ("pulumi.runtime.stack", "run_pulumi_func"): "runs the program as the engine would",
     ("pulumi.runtime.config", "set_all_config"): "hands the assembled configuration to the program",
-    ("pulumi.runtime.config", "CONFIG"): "model.config.configured_keys: every key handed to the program",
-    ("pulumi.runtime", "get_config_env"): "model.config.configured_keys: keys handed through the environment",
+    ("pulumi.runtime.config", "CONFIG"): "components.config.configured_keys: every key handed to the program",
+    ("pulumi.runtime", "get_config_env"): "components.config.configured_keys: keys handed through the environment",
 }
 
 

@@ -6,16 +6,15 @@ from fractions import Fraction as F
 
 import pytest
 
-from scenarios.catalog import CATALOG
+from scenarios.catalog import CATALOG, plan_for
 from tests.conftest import OWN_CLUSTER
 from tests.standins import Reply, product_page
-from tools.preview.stack_config import UsageError, assemble
+from tools.preview.stack_config import UsageError, assemble, typed_settings
 from tools.verify.checks import CHECKS, FIREFOX, InCluster, Options, Probe
 from tools.verify.clients import USER_AGENT, EchoLine, HttpbinGet, PageVisit
 from tools.verify.outcomes import Outcome as O
 from tools.verify.page import classify
 from tools.verify.routing import seconds
-from tools.verify.stack import settings
 
 # each routing API, and the ambient data plane (with the Gateway API): the same traffic is expected of all
 MESHES = {
@@ -34,8 +33,8 @@ def routing_api(request) -> str:
 def probes(
     scenario: str, *overrides: str, header_value: str | None = None, routing_api: str = "istio"
 ) -> dict[str, Probe]:
-    chosen = settings(assemble("dev", None, (f"scenario={scenario}", *MESHES[routing_api], *overrides))[1], None)
-    plan = CATALOG[scenario].plan(chosen.mesh.routing_api, chosen.parameters, chosen.mesh.ambient)
+    chosen = typed_settings(assemble("dev", None, (f"scenario={scenario}", *MESHES[routing_api], *overrides))[1], None)
+    plan = plan_for(chosen)
     check = CHECKS[scenario](plan, chosen.parameters, Options(header_value=header_value))
     assert not isinstance(check, InCluster)
     return {probe.name: probe for probe in check}

@@ -9,8 +9,9 @@ import stat
 import pytest
 
 from tests.standins import ProductPageStandIn, Reply
+from tools.preview.stack_config import typed_settings
 from tools.verify import __main__ as verify
-from tools.verify.stack import StackError, product_page_url, settings, stack_config
+from tools.verify.stack import StackError, product_page_url, stack_config
 
 CONFIG = {
     "gcp:zone": {"value": "europe-west4-b", "secret": False},
@@ -49,14 +50,14 @@ def test_url_and_configuration_come_from_the_stack(tmp_path, monkeypatch):
     assert product_page_url("prod") == "http://203.0.113.10/productpage"
     config, source = stack_config("prod")
     assert source == "the configuration of stack prod"
-    chosen = settings(config, None)
+    chosen = typed_settings(config, None)
     assert (chosen.scenario, chosen.parameters.reviews_weights, chosen.cluster.zone) == (
         "traffic-shifting",
         (("v1", 80), ("v2", 20)),
         "europe-west4-b",
     )
     assert chosen.parameters.user == "jason"  # not set in the stack: Pulumi.yaml's default
-    assert settings(config, "all-v1").scenario == "all-v1"
+    assert typed_settings(config, "all-v1").scenario == "all-v1"
     assert log.read_text().splitlines() == ["stack output productpageUrl --stack prod", "config --json --stack prod"]
 
 
@@ -70,7 +71,7 @@ def test_a_failing_cli_gives_no_url_and_the_dev_stack_files(tmp_path, monkeypatc
     assert (
         source == "Pulumi.yaml and Pulumi.dev.yaml (`pulumi config --json` failed: error: no stack named 'dev' found)"
     )
-    assert settings(config, None).scenario == "round-robin"
+    assert typed_settings(config, None).scenario == "round-robin"
 
 
 def test_the_verifier_honours_the_stacks_weights_and_url(tmp_path, monkeypatch, capsys):

@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from model.workloads import Size, Workload, container_security_context
+from components.hardening import container_security_context
+from model.workloads import Size, Workload
 from scenarios.catalog import CATALOG
 from tests.conftest import rendered
 

@@ -10,9 +10,9 @@ import sys
 from collections.abc import Sequence
 
 from model.crd import CustomObject
+from model.settings import RoutingApi
 from scenarios.catalog import CATALOG, Scenario
-from tools.preview.stack_config import ROOT, assemble
-from tools.verify.stack import settings
+from tools.preview.stack_config import ROOT, assemble, typed_settings
 
 SCENARIOS_DOC = ROOT / "docs" / "scenarios.md"
 HEADER = (
@@ -50,10 +50,10 @@ def objects_cell(objects: Sequence[CustomObject], mark_istio: bool) -> str:
 
 def objects_table() -> list[str]:
     """Each scenario's objects under both routing APIs, at the tutorial's parameters."""
-    chosen = settings(assemble()[1], None)
+    chosen = typed_settings(assemble()[1], None)
     rows = []
     for scenario in CATALOG.values():
-        istio, routed = (scenario.plan(api, chosen.parameters).objects for api in ("istio", "gateway-api"))
+        istio, routed = (scenario.plan(api, chosen.parameters).objects for api in RoutingApi)
         rows.append(f"| `{scenario.name}` | {objects_cell(istio, False)} | {objects_cell(routed, True)} |")
     return [*OBJECTS_HEADER, *rows]
 

@@ -15,11 +15,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from model.config import ConfigError, MappingConfig, config_text
+from model.config import ConfigError, config_text
 from model.project import load_project
-from model.settings import load_settings
-from scenarios.catalog import CATALOG
-from tools.preview.stack_config import ROOT, UsageError, as_runtime_strings, assemble, read_config_file
+from tools.preview.stack_config import ROOT, UsageError, assemble, read_config_file, typed_settings
 
 
 def set_all_command(preset: Path, stack: str | None) -> list[str]:
@@ -35,9 +33,7 @@ def validate(preset: Path, stack: str | None) -> None:
     """Runs the preset, over the stack file's values (the dev stack's when the stack has no file here), through
     the program's own settings parser; raises its ConfigError before anything is written to the stack."""
     name = stack if stack and (ROOT / f"Pulumi.{stack}.yaml").is_file() else "dev"
-    project, config = assemble(name, preset)
-    strings = as_runtime_strings(config)
-    load_settings(MappingConfig(strings, project.name), MappingConfig(strings, "gcp"), CATALOG, strings)
+    typed_settings(assemble(name, preset)[1])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,8 +13,10 @@ from typing import Any
 
 import yaml
 
-from model.config import config_text, too_many_digits
+from model.config import MappingConfig, config_text, too_many_digits
 from model.project import Project, load_project
+from model.settings import Settings, load_settings
+from scenarios.catalog import CATALOG
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -159,3 +161,13 @@ def assemble(
 def as_runtime_strings(config: dict[str, Any]) -> dict[str, str]:
     """Config values as the engine hands them to a program."""
     return {key: config_text(value) for key, value in config.items()}
+
+
+def typed_settings(config: dict[str, Any], scenario: str | None = None) -> Settings:
+    """The program's own typed, validated settings of `config` (as `assemble` returns it), with `scenario` in place
+    of the configured one when given; raises the ConfigError `pulumi up` would."""
+    project = load_project()
+    strings = as_runtime_strings(config)
+    if scenario is not None:
+        strings[f"{project.name}:scenario"] = scenario
+    return load_settings(MappingConfig(strings, project.name), MappingConfig(strings, "gcp"), CATALOG, strings)

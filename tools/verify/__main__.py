@@ -30,14 +30,14 @@ from urllib.parse import urlsplit
 
 from model.config import ConfigError
 from model.mesh import port_forward_command
-from scenarios.catalog import CATALOG
-from tools.preview.stack_config import UsageError
+from scenarios.catalog import CATALOG, plan_for
+from tools.preview.stack_config import UsageError, typed_settings
 from tools.verify.checks import CHECKS, InCluster, Options
 from tools.verify.clients import Endpoint, LoginError, address, unreachable
 from tools.verify.facts import BOOKINFO, BookinfoFacts
 from tools.verify.report import in_cluster_document, in_cluster_text, print_verdict, progress_bar, verdict_document
 from tools.verify.run import observe
-from tools.verify.stack import StackError, product_page_url, settings, stack_config
+from tools.verify.stack import StackError, product_page_url, stack_config
 from tools.verify.stats import judge
 
 MATCHES, MISMATCH, CANNOT_RUN, NOT_VERIFIABLE = 0, 1, 2, 3
@@ -92,8 +92,8 @@ def main(argv: Sequence[str] | None = None, facts: BookinfoFacts = BOOKINFO) -> 
     arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
     try:
         config, source = stack_config(arguments.stack)
-        chosen = settings(config, arguments.scenario)
-        plan = CATALOG[chosen.scenario].plan(chosen.mesh.routing_api, chosen.parameters, chosen.mesh.ambient)
+        chosen = typed_settings(config, arguments.scenario)
+        plan = plan_for(chosen)
         check = CHECKS[chosen.scenario](plan, chosen.parameters, Options(facts, arguments.header_value))
     except (ConfigError, UsageError) as error:
         return _cannot_run(error)
@@ -121,7 +121,7 @@ def main(argv: Sequence[str] | None = None, facts: BookinfoFacts = BOOKINFO) -> 
         if problem:
             hint = (
                 "check --url and that the stack is up"
-                if chosen.target.ingress_service_type == "LoadBalancer"
+                if chosen.target.load_balancer
                 else f"the ingress gateway has no external address: run `{port_forward_command(chosen.target.kube_context)}`"
                 " (the stack output productpagePortForward) first"
             )

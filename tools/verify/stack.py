@@ -9,11 +9,8 @@ import shutil
 import subprocess
 from typing import Any
 
-from model.config import MappingConfig
 from model.project import load_project
-from model.settings import Settings, load_settings
-from scenarios.catalog import CATALOG
-from tools.preview.stack_config import ROOT, as_runtime_strings, assemble, defaults
+from tools.preview.stack_config import ROOT, assemble, defaults
 
 CLI_TIMEOUT = 60
 
@@ -75,17 +72,3 @@ def stack_config(stack: str | None) -> tuple[dict[str, Any], str]:
         {key: entry.get("objectValue", entry.get("value")) for key, entry in values.items() if "value" in entry}
     )
     return config, f"the configuration of stack {stack or '(selected)'}"
-
-
-def settings(config: dict[str, Any], scenario: str | None) -> Settings:
-    """Typed, validated settings of `config`, with `scenario` in place of the configured one when given.
-
-    Raises ConfigError for a value `pulumi up` would refuse.
-    """
-    project = load_project()
-    strings = as_runtime_strings(config)
-    if scenario is not None:
-        strings[f"{project.name}:scenario"] = scenario
-    return load_settings(
-        MappingConfig(strings, project.name), MappingConfig(strings, "gcp"), CATALOG, configured=strings
-    )

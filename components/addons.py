@@ -252,7 +252,7 @@ class ObservabilityAddons(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ObservabilityAddonsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("istio-demo:addons:ObservabilityAddons", name, None, opts)
-        self._mirror = args.target.chart_mirror
+        self._target = args.target
         self._children = Children(self, name)
         registry = args.target.image_registry
         settings = args.settings
@@ -301,7 +301,7 @@ class ObservabilityAddons(pulumi.ComponentResource):
     def _release(
         self, release: str, chart: Chart, values: dict[str, Any], after: list[pulumi.Resource]
     ) -> k8s.helm.v3.Release:
-        return helm.release(release, chart, ISTIO_NAMESPACE, values, self._children, after, self._mirror)
+        return helm.release(release, chart, ISTIO_NAMESPACE, values, self._children, after, self._target)
 
     def _grafana_admin(self, namespace: k8s.core.v1.Namespace) -> k8s.core.v1.Secret:
         """A password generated once and kept in the state, and the Secret the chart reads it from."""

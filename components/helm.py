@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components.declare import Children
+from model.settings import TargetSettings
 from model.versions import Chart
 
 # Generous enough for a chart whose pods pull images on fresh nodes.
@@ -30,6 +32,15 @@ def _repository(url: str) -> k8s.helm.v3.RepositoryOptsArgs:
     return k8s.helm.v3.RepositoryOptsArgs(repo=url)
 
 
+def merged(values: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """`overrides` laid over `values` as Helm lays a values file over a chart's: maps key by key, the rest replaced."""
+    result = dict(values)
+    for key, value in overrides.items():
+        both = isinstance(value, Mapping) and isinstance(result.get(key), Mapping)
+        result[key] = merged(result[key], value) if both else value
+    return result
+
+
 def release(
     name: str,
     chart: Chart,
@@ -37,9 +48,10 @@ def release(
     values: dict[str, Any],
     children: Children,
     after: list[pulumi.Resource],
-    mirror: str | None = None,
+    target: TargetSettings,
 ) -> k8s.helm.v3.Release:
-    """A release named `name` of `chart` that never stays half-done.
+    """A release named `name` of `chart` that never stays half-done, from the target's chart mirror if it has one,
+    with the target's `helmValues` for it laid over `values`.
 
     The provider hands `atomic` to Helm's install and to its upgrade: a failed or timed-out install is
     uninstalled (Helm's atomic install), a failed upgrade is rolled back to the last good revision. Atomic
@@ -51,10 +63,10 @@ def release(
         args=k8s.helm.v3.ReleaseArgs(
             name=name,
             namespace=namespace,
-            values=values,
+            values=merged(values, target.helm_values.get(name, {})),
             atomic=True,
             cleanup_on_fail=True,
             timeout=RELEASE_TIMEOUT_SECONDS,
-            **chart_source(chart, mirror),
+            **chart_source(chart, target.chart_mirror),
         ),
     )

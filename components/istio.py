@@ -105,7 +105,7 @@ class IstioMesh(pulumi.ComponentResource):
     def __init__(self, name: str, args: IstioMeshArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("istio-demo:istio:IstioMesh", name, None, opts)
         self._istio_version = args.settings.istio_version
-        self._mirror = args.target.chart_mirror
+        self._target = args.target
         self._children = children = Children(self, name)
         target = args.target
 
@@ -166,5 +166,5 @@ class IstioMesh(pulumi.ComponentResource):
             values,
             self._children,
             after,
-            self._mirror,
+            self._target,
         )

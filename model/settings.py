@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from model.config import ConfigError, ConfigParser, RawConfig, config_text, refuse_unknown
 from model.gateway_api import DURATION_MAX_MS, HEADER_NAME_MAX
@@ -85,6 +86,18 @@ REGISTRY = re.compile(
 )
 GATEWAY_API_CRDS = re.compile(r"^(?:https?://[^\s/?#]+(?:/[^\s?#]*)?|/[^\s]*|cluster)$")
 CHART_MIRROR = re.compile(r"^(?:(?:https?|oci)://[^\s/?#]+(?:/[^\s?#]*)?|/[^\s]*)$")
+# Every Helm release the stack can install, by the name `helmValues` gives its overrides under.
+HELM_RELEASES = (
+    "istio-base",
+    "istiod",
+    "istio-cni",
+    "ztunnel",
+    "istio-ingressgateway",
+    "istio-egressgateway",
+    "prometheus",
+    "grafana",
+    "kiali",
+)
 # Keys only the gke target reads: set away from their defaults on an existing cluster they are ignored, with a warning.
 GKE_ONLY = ("clusterName", "nodeCount", "machineType", "spotNodes", "releaseChannel", "deletionProtection")
 EXISTING_ONLY = ("kubeContext", "kubeconfig")
@@ -132,6 +145,7 @@ class TargetSettings:
     ingress_service_type: ServiceType
     chart_mirror: str | None
     image_registry: str | None
+    helm_values: Mapping[str, Mapping[str, Any]]  # release -> values laid over the stack's own
 
     @property
     def gke(self) -> bool:
@@ -261,7 +275,25 @@ def load_target(project: ConfigParser) -> TargetSettings:
         ingress_service_type=service_default if service_type is None else service_type,
         chart_mirror=chart_mirror.rstrip("/") if chart_mirror else None,
         image_registry=image_registry,
+        helm_values=load_helm_values(project),
     )
+
+
+def load_helm_values(project: ConfigParser) -> dict[str, dict[str, Any]]:
+    """`helmValues`: per release, values laid over the ones the stack sets (Helm's own merge: maps merged key by
+    key, anything else replaced), e.g. for Istio's external control plane or a chart setting the stack leaves out."""
+    allowed = f"allowed: an object of release name ({', '.join(HELM_RELEASES)}) to an object of Helm values"
+    text = project.text("helmValues")
+    try:
+        values = json.loads(text) if text.strip() else {}
+    except json.JSONDecodeError:
+        raise ConfigError("helmValues", f"{text[:40]!r} is not an object", allowed) from None
+    if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
+        raise ConfigError("helmValues", f"{text[:40]!r} is not an object of objects", allowed)
+    unknown = sorted(set(values) - set(HELM_RELEASES))
+    if unknown:
+        raise ConfigError("helmValues", f"no release {unknown[0]!r} in this stack", allowed)
+    return values
 
 
 def load_mesh(project: ConfigParser, target: TargetSettings) -> MeshSettings:

@@ -213,7 +213,13 @@ FIXED_DEFAULTS = {
     "ingressServiceType": "auto",
     "chartMirror": "",
     "imageRegistry": "",
+    "helmValues": {},
 }
+
+
+def test_a_path_override_leaves_the_defaults_of_the_next_configuration_alone():
+    assemble(overrides=("helmValues.istiod.pilot.env.PILOT_ENABLE_X=true",))
+    assert assemble()[1]["istio-demo:helmValues"] == {}
 
 
 def test_defaults_come_from_pulumi_yaml_and_dev_stack():

@@ -35,7 +35,10 @@ def test_overrides_merge_maps_and_replace_the_rest(values, overrides, result):
 def test_a_release_gets_its_values_and_no_other_release_changes(default):
     given = rendered(("helmValues.istiod.pilot.env.PILOT_ENABLE_X=true",))
     pilot = resource(given, RELEASE, "istiod")["inputs"]["values"]["pilot"]
-    assert pilot == {**resource(default, RELEASE, "istiod")["inputs"]["values"]["pilot"], "env": {"PILOT_ENABLE_X": True}}
+    assert pilot == {
+        **resource(default, RELEASE, "istiod")["inputs"]["values"]["pilot"],
+        "env": {"PILOT_ENABLE_X": True},
+    }
     others = {r["urn"]: r["inputs"] for r in resources(given, RELEASE) if r["inputs"]["name"] != "istiod"}
     assert others == {r["urn"]: r["inputs"] for r in resources(default, RELEASE) if r["inputs"]["name"] != "istiod"}
 

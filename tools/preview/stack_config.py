@@ -6,6 +6,7 @@ use this module to hand the program the same values `pulumi up` would.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -30,8 +31,11 @@ def qualified(key: str, project: Project) -> str:
 
 
 def defaults(project: Project) -> dict[str, Any]:
+    """Pulumi.yaml's defaults, copied: a `--set` with a path writes into them, and the project is read once."""
     values = {
-        qualified(key, project): spec["default"] for key, spec in project.declarations.items() if "default" in spec
+        qualified(key, project): copy.deepcopy(spec["default"])
+        for key, spec in project.declarations.items()
+        if "default" in spec
     }
     values.update(project.fixed_values)
     return values

@@ -18,10 +18,10 @@ preview: $(VENV)/.installed
 
 # Set-up first: Istio's reference data (../shared/upstream, $$ISTIO_UPSTREAM, or fetched once through Go).
 test: $(VENV)/.installed
-	upstream=$$($(PYTHON) -m tools.upstream) && ISTIO_UPSTREAM=$$upstream $(PYTHON) -m pytest
+	upstream=$$($(PYTHON) -m tools.upstream) && ISTIO_UPSTREAM=$$upstream $(PYTHON) -m pytest -n auto
 
-# ruff (lint and format) and mypy (strict), as pyproject.toml configures them; the test suite runs the same, with
-# the same mypy cache outside the clone (a cold run reads pulumi_gcp's large typed package once).
+# ruff (lint and format) and mypy (strict), as pyproject.toml configures them, outside the unit suite (CI runs both),
+# with mypy's cache outside the clone (a cold run reads pulumi_gcp's large typed package once, about 50 s).
 MYPY_CACHE := $(HOME)/.cache/istio-demo/mypy
 lint: $(VENV)/.installed
 	$(PYTHON) -m ruff check .

@@ -53,8 +53,8 @@ def test_configuration_reference_matches_pulumi_yaml():
 def test_ci_runs_the_readmes_test_command():
     ci = [line.strip() for line in (ROOT / ".ci/run").read_text().splitlines()]
     quick_start = section("Quick start")
-    assert "make test" in ci
-    assert "make test " in quick_start and "make preview " in quick_start
+    assert "make test" in ci and "make lint" in ci
+    assert "make test " in quick_start and "make lint " in quick_start and "make preview " in quick_start
 
 
 def test_every_api_the_stack_calls_is_enabled_by_the_one_script_both_set_ups_run():

@@ -173,7 +173,7 @@ def test_offline_preview_uses_no_secrets_and_no_cloud_identity():
 def test_offline_preview_runs_the_tests_renders_every_preset_and_publishes_the_result():
     job = only_job(OFFLINE)
     scripts = "\n".join(step.get("run", "") for step in job["steps"])
-    assert "make test" in scripts
+    assert "make test" in scripts and "make lint" in scripts
     assert "python -m tools.pr_preview" in scripts and "--base" in scripts
     assert '>> "$GITHUB_STEP_SUMMARY"' in scripts
     upload = step_using(job, "actions/upload-artifact")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 PINS = ("package.json", "package-lock.json")
-BROWSERS = ("chromium", "chromium-browser")
+BROWSERS = ("chromium", "chromium-browser", "google-chrome")  # Debian's names, then the Chrome of CI images
 NODE_MAJOR = 20  # playwright-core's oldest Node.js
 
 

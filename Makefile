@@ -16,9 +16,10 @@ $(VENV)/.installed: requirements.txt
 preview: $(VENV)/.installed
 	$(PYTHON) -m tools.render --out build/preview
 
-# Set-up first: Istio's reference data (../shared/upstream, $$ISTIO_UPSTREAM, or fetched once through Go).
+# Set-up first: Istio's reference data (../shared/upstream, $$ISTIO_UPSTREAM, or fetched once through Go) and the
+# Mermaid renderer the diagram test uses (installed once into ~/.cache/istio-demo/mermaid).
 test: $(VENV)/.installed
-	upstream=$$($(PYTHON) -m tools.upstream) && ISTIO_UPSTREAM=$$upstream $(PYTHON) -m pytest -n auto
+	upstream=$$($(PYTHON) -m tools.upstream) && $(PYTHON) -m tools.mermaid && ISTIO_UPSTREAM=$$upstream $(PYTHON) -m pytest -n auto
 
 # ruff (lint and format) and mypy (strict), as pyproject.toml configures them, outside the unit suite (CI runs both),
 # with mypy's cache outside the clone (a cold run reads pulumi_gcp's large typed package once, about 50 s).

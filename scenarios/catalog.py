@@ -14,6 +14,7 @@ from scenarios import bookinfo_routes as bookinfo
 from scenarios import gateway_api_routes as gateway_api
 from scenarios import task_routes as tasks
 from scenarios.plan import ScenarioPlan
+from scenarios.view import Note
 
 Builder = Callable[[ScenarioParameters], ScenarioPlan]
 Caveats = Callable[[ScenarioParameters], tuple[str, ...]]
@@ -21,7 +22,7 @@ Caveats = Callable[[ScenarioParameters], tuple[str, ...]]
 
 def round_robin(_: ScenarioParameters) -> ScenarioPlan:
     """The tutorial's start: no rule on reviews, so requests spread over v1, v2 and v3."""
-    return ScenarioPlan(notes=("reviews: no route rule -> round robin over v1, v2, v3",))
+    return ScenarioPlan(notes=(Note("reviews", "mesh", "no route rule", "round robin over v1, v2, v3"),))
 
 
 def no_caveats(_: ScenarioParameters) -> tuple[str, ...]:

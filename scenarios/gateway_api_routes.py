@@ -52,6 +52,7 @@ from model.sample_apps import (
 from scenarios import bookinfo_routes as istio_routes
 from scenarios import task_routes
 from scenarios.plan import ScenarioPlan
+from scenarios.view import Note
 
 INGRESS_ADDRESS = bound_to(INGRESS_GATEWAY)
 
@@ -187,7 +188,7 @@ def httpbin_ingress(p: ScenarioParameters) -> ScenarioPlan:
             ),
         ),
         httpbin_samples(namespace),
-        notes=(f"{task_routes.HTTPBIN_HOST} at the ingress gateway: any other path -> 404",),
+        notes=(Note(task_routes.HTTPBIN_HOST, "ingress", "any other path", "404"),),
     )
 
 

@@ -48,6 +48,7 @@ from model.sample_apps import (
     tcp_echo_samples,
 )
 from scenarios.plan import ScenarioPlan
+from scenarios.view import Note
 
 HTTPBIN_HOST = "httpbin.example.com"
 
@@ -129,7 +130,7 @@ def httpbin_ingress(p: ScenarioParameters) -> ScenarioPlan:
             VirtualService("httpbin", namespace, hosts=(HTTPBIN_HOST,), gateways=(gateway,), http=(rule,)),
         ),
         httpbin_samples(namespace),
-        notes=(f"{HTTPBIN_HOST} at the ingress gateway: any other path -> 404",),
+        notes=(Note(HTTPBIN_HOST, "ingress", "any other path", "404"),),
     )
 
 

@@ -62,6 +62,17 @@ class Route:
 
 
 @dataclass(frozen=True)
+class Note:
+    """Routing that no object shows, as a builder states it: what the requests to `subject` at `entry` that no rule
+    routes get (`unrouted`: which requests, such as `any other path`; `outcome`: what they get, such as `404`)."""
+
+    subject: str
+    entry: Entry
+    unrouted: str
+    outcome: str
+
+
+@dataclass(frozen=True)
 class Limits:
     """A DestinationRule's connection pool and outlier detection on a Service."""
 

@@ -17,7 +17,8 @@ from model.parameters import (
 from model.project import load_project
 from model.settings import CLUSTER_NAME_MAX, NODE_COUNT_MAX
 from model.versions import ISTIO_RELEASE
-from tools.docs import SCENARIOS_DOC, with_tables
+from scenarios.catalog import CATALOG
+from tools.docs import SCENARIOS_DOC, with_generated
 from tools.preview.rendering import OPTIONAL_FIELDS, RESOURCE_FIELDS
 from tools.preview.stack_config import ROOT
 
@@ -101,9 +102,10 @@ def test_documented_limits_are_the_enforced_ones(key):
     assert README_LIMITS[key] in readme_meaning(key)
 
 
-def test_the_scenario_table_is_written_from_the_catalog():
+def test_the_scenario_tables_and_diagrams_are_written_from_the_catalog():
     text = SCENARIOS_DOC.read_text()
-    assert with_tables(text) == text, "a table is stale: run `venv/bin/python -m tools.docs`"
+    assert with_generated(text) == text, "a table or diagram is stale: run `venv/bin/python -m tools.docs`"
+    assert text.count("```mermaid\n") == len(CATALOG)
 
 
 def test_the_readme_lists_every_field_of_plan_json():

@@ -224,6 +224,7 @@ CLIS = [
     "tools.verify",
     "tools.pr_preview",
     "tools.checkov_report",
+    "tools.mermaid",
     "e2e",
     "e2e.toolchain",
 ]

@@ -29,15 +29,21 @@ def checkout(directory: Path, presets: dict[str, dict]) -> Path:
     return directory
 
 
+def shifting(weights: str) -> dict[str, str]:
+    return {"istio-demo:scenario": "traffic-shifting", "istio-demo:reviewsWeights": weights}
+
+
 @pytest.fixture(scope="module")
 def compared(tmp_path_factory):
-    """Base: 3 nodes by default and a preset the PR removes. Head: the project as it is, plus a new preset."""
+    """Base: 3 nodes by default, a preset the PR removes and one whose weights it changes. Head: the project as it
+    is, plus a new preset of another scenario."""
     root = tmp_path_factory.mktemp("pr")
-    base = checkout(root / "base", {"gone": {"istio-demo:scenario": "round-robin"}})
+    base = checkout(root / "base", {"gone": {"istio-demo:scenario": "round-robin"}, "shift": shifting("v1=50,v3=50")})
     project = yaml.safe_load((base / "Pulumi.yaml").read_text())
     project["config"]["nodeCount"]["default"] = 3
     (base / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
-    head = checkout(root / "head", {"added": {"istio-demo:scenario": "round-robin", "istio-demo:nodeCount": 5}})
+    added = {"istio-demo:scenario": "all-v1", "istio-demo:nodeCount": 5}
+    head = checkout(root / "head", {"added": added, "shift": shifting("v1=80,v2=20")})
     out = root / "out"
     comparisons = pr_preview.compare(head, base, out)
     return pr_preview.summary(comparisons), out, {c.name: c for c in comparisons}
@@ -45,7 +51,7 @@ def compared(tmp_path_factory):
 
 def test_every_preset_of_either_side_and_the_defaults_are_compared(compared):
     _, out, comparisons = compared
-    assert list(comparisons) == ["_defaults", "added", "gone"]
+    assert list(comparisons) == ["_defaults", "added", "gone", "shift"]
     for name in ("_defaults", "added"):
         assert (out / name / "head" / "plan.json").is_file()
         assert (out / name / "manifests.diff").is_file() and (out / name / "plan.diff").is_file()
@@ -79,7 +85,7 @@ def test_summary_tables_every_preset_with_its_status(compared):
     assert table[0].startswith(f"| `_defaults` | round-robin | {counts} | manifests unchanged; plan +")
     assert "new preset" in table[1] and "against base defaults" in table[1]
     assert table[2] == "| `gone` | – | – | – | removed by this PR |"
-    assert "3 configurations compared" in summary and "3 differ" in summary
+    assert "4 configurations compared" in summary and "4 differ" in summary
     assert "<summary>plan.json diff" in summary
 
 
@@ -114,3 +120,28 @@ def test_the_crds_are_diffed_apart_from_the_manifests_and_the_plan():
     )
     assert comparison.changed
     assert pr_preview.status(comparison) == "manifests unchanged; crds +1 −1 lines; plan unchanged"
+
+
+def test_where_the_routing_changes_the_summary_draws_it_before_and_after(compared):
+    summary, out, comparisons = compared
+    before, after = ((out / "shift" / side / "routing.mmd").read_text() for side in ("base", "head"))
+    assert '-->|"50%"| version_reviews_v3' in before and '-->|"20%"| version_reviews_v2' in after
+    drawn = f"\n**Routing before**\n\n```mermaid\n{before}```\n\n**Routing after**\n\n```mermaid\n{after}```\n\n"
+    assert pr_preview.routing_change(comparisons["shift"]) == drawn
+    assert drawn in summary[summary.index("### `shift`") :]
+
+
+def test_a_new_preset_is_drawn_against_the_bases_defaults_and_unchanged_routing_not_at_all(compared):
+    summary, _, comparisons = compared
+    added = pr_preview.routing_change(comparisons["added"])
+    assert added.startswith("\n**Routing before** (the base's defaults)\n\n```mermaid\nflowchart LR\n")
+    assert "round robin over v1, v2, v3" in added and "service_reviews --> version_reviews_v1" in added
+    assert pr_preview.routing_change(comparisons["_defaults"]) == ""
+    assert "**Routing" not in summary[summary.index("### `_defaults`") : summary.index("### `added`")]
+
+
+def test_a_base_older_than_the_diagrams_is_said_to_have_none():
+    base = pr_preview.Side(True, 0, plan={"resources": []})
+    head = pr_preview.Side(True, 0, plan={"resources": []}, diagram="flowchart LR\n    a --> b\n")
+    drawn = pr_preview.routing_change(pr_preview.Comparison("x", head, base, reference=base))
+    assert drawn.startswith("\n**Routing before**\n\n_No routing diagram on the base._\n\n**Routing after**\n")

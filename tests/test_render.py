@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from tests.conftest import rendered
+from tests.test_diagram import DIAGRAMS
 from tools import render
 from tools.preview.stack_config import ROOT
 
@@ -30,13 +31,14 @@ def test_writes_plan_and_manifests_and_prints_a_summary(tmp_path, capsys):
     assert "scenario: round-robin" in out
     assert "reviews: no route rule -> round robin over v1, v2, v3" in out
     assert "(fits)" in out
+    assert (tmp_path / "routing.mmd").read_text().startswith("flowchart LR\n")
 
 
 def test_rendering_is_byte_identical_across_runs(tmp_path):
     first, second = tmp_path / "a", tmp_path / "b"
     assert render.main(["--out", str(first)]) == 0
     assert render.main(["--out", str(second)]) == 0
-    for name in ("plan.json", "manifests.yaml"):
+    for name in ("plan.json", "manifests.yaml", "routing.mmd"):
         assert (first / name).read_bytes() == (second / name).read_bytes()
 
 
@@ -124,3 +126,12 @@ def test_the_crds_go_to_their_own_file_and_a_later_render_without_them_removes_i
     assert "CustomResourceDefinition" not in {m["kind"] for m in manifests}
     assert render.main(["--out", str(tmp_path)]) == 0
     assert not (tmp_path / "crds.yaml").exists()
+
+
+@pytest.mark.parametrize("name", ["tcp-traffic-shifting", "httpbin-ingress"])
+def test_routing_mmd_is_the_active_scenarios_diagram(name, tmp_path):
+    assert render.main(["--preset", f"stacks/{name}.yaml", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "routing.mmd").read_text().splitlines() == [
+        "flowchart LR",
+        *(f"    {line}" for line in DIAGRAMS[name]),
+    ]

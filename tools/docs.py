@@ -1,6 +1,7 @@
-"""The tables of docs/scenarios.md, written from the catalog's records and the objects its builders return.
+"""The tables and diagrams of docs/scenarios.md, written from the catalog's records and the objects its builders
+return.
 
-python -m tools.docs            # rewrite the tables after changing a scenario's record or builder
+python -m tools.docs            # rewrite them after changing a scenario's record or builder
 """
 
 from __future__ import annotations
@@ -66,15 +67,38 @@ def with_table(text: str, header: Sequence[str], table: list[str]) -> str:
     return "\n".join([*lines[:start], *table, *lines[end:]]) + "\n"
 
 
-def with_tables(text: str) -> str:
-    return with_table(with_table(text, HEADER, scenario_table()), OBJECTS_HEADER, objects_table())
+DIAGRAMS_TITLE = "## Each scenario's routing, drawn"
+
+
+def diagrams() -> list[str]:
+    """Each scenario's routing diagram at the tutorial's parameters, under a heading of its own."""
+    chosen = typed_settings(assemble()[1], None)
+    found = []
+    for scenario in CATALOG.values():
+        drawn = scenario.plan(RoutingApi.ISTIO, chosen.parameters).diagram
+        found += [f"### `{scenario.name}`", "", "```mermaid", *drawn.splitlines(), "```", ""]
+    return found
+
+
+def with_diagrams(text: str) -> str:
+    """`text` with the diagrams of the diagrams section (its `###` parts, up to the next `##` heading) replaced."""
+    lines = text.splitlines()
+    start = lines.index("### `round-robin`", lines.index(DIAGRAMS_TITLE))
+    end = next((n for n in range(start, len(lines)) if lines[n].startswith("## ")), len(lines))
+    return "\n".join([*lines[:start], *diagrams(), *lines[end:]]).rstrip("\n") + "\n"
+
+
+def with_generated(text: str) -> str:
+    """`text` with its tables and diagrams as the catalog writes them."""
+    tables = with_table(with_table(text, HEADER, scenario_table()), OBJECTS_HEADER, objects_table())
+    return with_diagrams(tables)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.docs", description=__doc__.split("\n\n")[0])
     parser.parse_args(argv)
-    SCENARIOS_DOC.write_text(with_tables(SCENARIOS_DOC.read_text()))
-    print(f"wrote the tables of {SCENARIOS_DOC.relative_to(ROOT)}")
+    SCENARIOS_DOC.write_text(with_generated(SCENARIOS_DOC.read_text()))
+    print(f"wrote the tables and diagrams of {SCENARIOS_DOC.relative_to(ROOT)}")
     return 0
 
 

@@ -6,10 +6,12 @@ HEAD (default: this checkout) and BASE are two checkouts of the project, e.g. th
 parent. For the dev stack's defaults and for every `stacks/*.yaml` of either side, each checkout renders the preset
 with its own `python -m tools.render` (so the base runs the base's program), and this tool writes:
 
-    DIR/<preset>/{head,base}/{plan.json,manifests.yaml,crds.yaml}   the two renderings
+    DIR/<preset>/{head,base}/{plan.json,manifests.yaml,crds.yaml,routing.mmd}   the two renderings
     DIR/<preset>/{manifests,crds,plan}.diff                         unified diffs, base -> head (the CRDs apart, so
                                                                     that a routing change reads on one screen)
-    DIR/summary.md                                         the table and diffs a reviewer reads (the job summary)
+    DIR/summary.md                                         the table and diffs a reviewer reads (the job summary),
+                                                           with the routing diagram before and after where it
+                                                           changes
 
 No cloud credentials, no network. Exit status 1 when a preset does not render on the PR (a failure on the base is
 reported, not fatal: the base may predate the preset); 0 otherwise, changes or not.
@@ -47,6 +49,7 @@ class Side:
     plan: dict[str, Any] | None = None
     manifests: str = ""
     crds: str = ""
+    diagram: str = ""  # routing.mmd (none from a base older than the diagrams)
 
     @property
     def ok(self) -> bool:
@@ -114,6 +117,7 @@ def render(checkout: Path, preset: str | None, out: Path, python: str) -> Side:
         side.plan = json.loads((out / "plan.json").read_text())
         side.manifests = (out / "manifests.yaml").read_text()
         side.crds = (out / "crds.yaml").read_text() if (out / "crds.yaml").is_file() else ""
+        side.diagram = (out / "routing.mmd").read_text() if (out / "routing.mmd").is_file() else ""
     return side
 
 
@@ -234,6 +238,16 @@ def _excerpt(diff: list[str]) -> str:
     return "".join(diff[:INLINE_DIFF_LINES]) + f"... {hidden} more lines in the artifact\n"
 
 
+def routing_change(comparison: Comparison) -> str:
+    """The routing diagram before (what the head is diffed against) and after, when they differ; else nothing."""
+    before, after = comparison.reference, comparison.head
+    if before is None or before.diagram == after.diagram:
+        return ""
+    against = "" if before is comparison.base else " (the base's defaults)"
+    drawn = _fenced(before.diagram, "mermaid") if before.diagram else "_No routing diagram on the base._\n"
+    return f"\n**Routing before**{against}\n\n{drawn}\n**Routing after**\n\n{_fenced(after.diagram, 'mermaid')}\n"
+
+
 def summary(comparisons: list[Comparison], base_label: str = "base") -> str:
     changed = [c for c in comparisons if c.changed]
     lines = [
@@ -262,6 +276,7 @@ def summary(comparisons: list[Comparison], base_label: str = "base") -> str:
         else:
             report = "".join(line for line in c.head.stdout.splitlines(keepends=True) if not line.startswith("wrote "))
             section.append(f"<details><summary>render summary</summary>\n\n{_fenced(report, 'text')}\n</details>\n")
+            section.append(routing_change(c))
             for file, diff in c.diffs:
                 if diff:
                     counts = "+{} −{}".format(*_line_counts(diff))

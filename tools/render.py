@@ -2,7 +2,8 @@
 
     python -m tools.render [--stack NAME] [--preset FILE] [--set KEY=VALUE]... --out DIR
 
-Writes DIR/plan.json, DIR/manifests.yaml (and DIR/crds.yaml when the stack installs CRDs) and prints a summary.
+Writes DIR/plan.json, DIR/manifests.yaml, DIR/routing.mmd (the scenario's routing as a Mermaid flowchart) and, when
+the stack installs CRDs, DIR/crds.yaml, and prints a summary.
 Exit status 2, one `error:` line on stderr and no files when the configuration (or the command line) is invalid.
 """
 
@@ -57,11 +58,13 @@ def _allocatable(capacity: dict[str, Any]) -> str:
 
 
 def write(rendering: Rendering, out: Path) -> list[Path]:
-    """Writes the plan, the manifests and, if any, the CRDs; a crds.yaml of an earlier render is removed."""
+    """Writes the plan, the manifests, the routing diagram and, if any, the CRDs; a crds.yaml of an earlier render is
+    removed."""
     out.mkdir(parents=True, exist_ok=True)
-    written = [out / "plan.json", out / "manifests.yaml"]
+    written = [out / "plan.json", out / "manifests.yaml", out / "routing.mmd"]
     written[0].write_text(json.dumps(rendering.plan, indent=2, sort_keys=True) + "\n")
     written[1].write_text(yaml.safe_dump_all(rendering.manifests, sort_keys=True, default_flow_style=False))
+    written[2].write_text(rendering.diagram)
     crds = out / "crds.yaml"
     if rendering.crds:
         crds.write_text(yaml.safe_dump_all(rendering.crds, sort_keys=True, default_flow_style=False))
@@ -83,7 +86,9 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         metavar="KEY=VALUE",
         help="override one key as `pulumi config set --path` takes it (gcp: prefix for that namespace)",
     )
-    parser.add_argument("--out", required=True, help="directory for plan.json, manifests.yaml and crds.yaml")
+    parser.add_argument(
+        "--out", required=True, help="directory for plan.json, manifests.yaml, routing.mmd and crds.yaml"
+    )
     return parser.parse_args(argv)
 
 

@@ -1,5 +1,6 @@
 """What `pulumi up` would declare, as data: the program run under the mocks with the assembled configuration,
-turned into the plan document and the Kubernetes manifests (SPEC §5). `python -m tools.render` writes them."""
+turned into the plan document and the Kubernetes manifests (SPEC §5), with the scenario's routing diagram.
+`python -m tools.render` writes them."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scenarios.catalog import plan_for
 from tools.preview.offline import Registration, Run, run_program
-from tools.preview.stack_config import ROOT, as_runtime_strings, assemble
+from tools.preview.stack_config import ROOT, as_runtime_strings, assemble, typed_settings
 
 # Resources that are Kubernetes objects sent as they are (Helm releases, ConfigFiles and the provider are not).
 NOT_MANIFESTS = ("pulumi:providers:kubernetes", "kubernetes:helm.sh/v3:Release", "kubernetes:yaml/v2:ConfigFile")
@@ -23,6 +25,7 @@ class Rendering:
     manifests: list[dict[str, Any]]  # every Kubernetes object but the CRDs
     warnings: list[str]
     crds: list[dict[str, Any]] = field(default_factory=list)
+    diagram: str = ""  # the active scenario's routing as a Mermaid flowchart
 
     @property
     def objects(self) -> list[dict[str, Any]]:
@@ -45,6 +48,7 @@ def render(
         manifests=[obj for obj in objects if obj["kind"] != CRD_KIND],
         warnings=run.warnings,
         crds=[obj for obj in objects if obj["kind"] == CRD_KIND],
+        diagram=plan_for(typed_settings(config)).diagram,  # the plan the program declared, from the same settings
     )
 
 

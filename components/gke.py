@@ -13,6 +13,7 @@ import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
 from components.config import RefusedConfig
+from components.managed import FleetMembership
 from model.settings import NODE_POOL_SUFFIX, ClusterSettings
 from model.versions import GKE_GATEWAY_API_V1_5, ISTIO_KUBERNETES_MINORS
 
@@ -45,6 +46,21 @@ GKE_VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-gke\.(\d+))?$")
 class GkeClusterArgs:
     settings: ClusterSettings
     gateway_api: bool = False  # the stack's objects use the Gateway API (routes or ambient's waypoints)
+    fleet: bool = False  # registered to its project's fleet, for the managed mesh
+
+
+def fleet_options(fleet: bool) -> pulumi.ResourceOptions:
+    """A fleet's cluster is replaced, not updated, when its registration changes: GKE cannot move a registered
+    cluster to another fleet, and a cluster whose mesh changes between the stack's istiod and the managed mesh must
+    not run both (docs/managed-mesh.md). Its fixed name makes the old one go first."""
+    if not fleet:
+        return pulumi.ResourceOptions()
+    return pulumi.ResourceOptions(replace_on_changes=["fleet"], delete_before_replace=True)
+
+
+def registered(fleet: gcp.container.outputs.ClusterFleet | None) -> tuple[str, str]:
+    """The membership GKE registered the cluster as: its id and location (empty until GKE reports them)."""
+    return (fleet.membership_id or "", fleet.membership_location or "") if fleet else ("", "")
 
 
 def gke_version(text: str) -> tuple[int, ...]:
@@ -133,6 +149,7 @@ class GkeCluster(pulumi.ComponentResource):
     node_pool: gcp.container.NodePool
     kubeconfig: pulumi.Output[str]
     provider: k8s.Provider
+    membership: FleetMembership | None  # with args.fleet
 
     def __init__(self, name: str, args: GkeClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("istio-demo:gke:GkeCluster", name, None, opts)
@@ -206,18 +223,28 @@ class GkeCluster(pulumi.ComponentResource):
                 node_config=gcp.container.ClusterNodeConfigArgs(
                     service_account=self.node_account.email, oauth_scopes=NODE_OAUTH_SCOPES
                 ),
+                fleet=gcp.container.ClusterFleetArgs(project=self.project) if args.fleet else None,
             ),
-            pulumi.ResourceOptions(
-                parent=self,
-                # The CA certificate (and a client key, were one ever issued) stay encrypted in the state.
-                additional_secret_outputs=["masterAuth"],
-                # node_config describes only the removed default pool: GKE reports it back differently once the pool
-                # is gone, and every change of it forces a new cluster (terraform-provider-google#12070, #2115,
-                # pulumi-gcp#744), so it is set at creation and never diffed. The channel upgrades the cluster past
-                # its creation version, which is a floor only: a newer channel default is no change of the cluster.
-                ignore_changes=["nodeConfig", "minMasterVersion"],
-                depends_on=node_roles,
+            pulumi.ResourceOptions.merge(
+                fleet_options(args.fleet),
+                pulumi.ResourceOptions(
+                    parent=self,
+                    # The CA certificate (and a client key, were one ever issued) stay encrypted in the state.
+                    additional_secret_outputs=["masterAuth"],
+                    # node_config describes only the removed default pool: GKE reports it back differently once the pool
+                    # is gone, and every change of it forces a new cluster (terraform-provider-google#12070, #2115,
+                    # pulumi-gcp#744), so it is set at creation and never diffed. The channel upgrades the cluster past
+                    # its creation version, which is a floor only: a newer channel default is no change of the cluster.
+                    ignore_changes=["nodeConfig", "minMasterVersion"],
+                    depends_on=node_roles,
+                ),
             ),
+        )
+        membership = self.cluster.fleet.apply(registered)
+        self.membership = (
+            FleetMembership(self.project, membership.apply(lambda m: m[0]), membership.apply(lambda m: m[1]))
+            if args.fleet
+            else None
         )
 
         self.node_pool = gcp.container.NodePool(

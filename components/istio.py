@@ -1,4 +1,5 @@
-"""Istio's demo profile installed with Helm: base, istiod, and the ingress and egress gateways."""
+"""Istio's demo profile installed with Helm: base, istiod, and the ingress and egress gateways; or, with the managed
+mesh, Google's control plane and the same gateways."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import pulumi_kubernetes as k8s
 
 from components import helm
 from components.declare import Children
+from components.managed import FleetMembership, ManagedControlPlane, ManagedControlPlaneArgs
+from model import managed
 from model.mesh import (
     CNI_REQUESTS,
     DEMO_MESH_CONFIG,
@@ -36,6 +39,7 @@ class IstioMeshArgs:
     settings: MeshSettings
     target: TargetSettings
     node_count: int = 1  # nodes, for ambient's per-node pods (an existing cluster's are counted for one)
+    fleet: FleetMembership | None = None  # the GKE cluster's fleet membership, with the managed mesh
 
 
 def global_values(platform: Platform, image_registry: str | None) -> dict[str, Any]:
@@ -91,12 +95,12 @@ def load_balancer_address(status: k8s.core.v1.outputs.ServiceStatus | None) -> s
 
 
 class IstioMesh(pulumi.ComponentResource):
-    """The istio-system namespace and the Helm releases, chained base -> istiod -> gateways."""
+    """The istio-system namespace and the Helm releases, chained base -> istiod -> gateways; with the managed mesh,
+    the namespace, Google's control plane, then the gateways."""
 
     namespace: k8s.core.v1.Namespace
-    base: k8s.helm.v3.Release
-    istiod: k8s.helm.v3.Release
-    data_plane: k8s.helm.v3.Release
+    control_plane: pulumi.Resource  # what the mesh's objects wait for: istiod, or the cluster's managed mesh
+    data_plane: pulumi.Resource
     ingress_gateway: k8s.helm.v3.Release
     egress_gateway: k8s.helm.v3.Release | None
     ingress_ip: pulumi.Output[str] | None  # only behind a LoadBalancer Service
@@ -109,26 +113,36 @@ class IstioMesh(pulumi.ComponentResource):
         self._children = children = Children(self, name)
         target = args.target
 
+        # With the managed mesh the gateways' namespace carries the label its injector serves (the gateway chart's
+        # pods ask for the gateway template), and exists before Google provisions the mesh, which uses it too.
+        labels = managed.INJECTION_LABELS if args.fleet else None
         self.namespace = k8s.core.v1.Namespace(
             **children.child(ISTIO_NAMESPACE),
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=ISTIO_NAMESPACE),
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=ISTIO_NAMESPACE, labels=labels),
         )
-        self.base = self._release("istio-base", "base", {"defaultRevision": "default"}, after=[self.namespace])
         ambient = args.settings.ambient
-        self.istiod = self._release(
-            "istiod", "istiod", istiod_values(target.platform, target.image_registry, ambient), after=[self.base]
-        )
         node_agents = []
+        if args.fleet is not None:
+            self.control_plane = ManagedControlPlane(
+                f"{name}-managed",
+                ManagedControlPlaneArgs(args.fleet, [self.namespace]),
+                pulumi.ResourceOptions(parent=self),
+            ).membership
+        else:
+            base = self._release("istio-base", "base", {"defaultRevision": "default"}, after=[self.namespace])
+            values = istiod_values(target.platform, target.image_registry, ambient)
+            self.control_plane = self._release("istiod", "istiod", values, after=[base])
         if ambient:  # in the order Istio's ambient Helm install gives: base, istiod, istio-cni, ztunnel
             cni = node_agent_values(target.platform, target.image_registry, CNI_REQUESTS)
-            node_agents.append(self._release(ISTIO_CNI, "cni", cni, after=[self.istiod]))
+            node_agents.append(self._release(ISTIO_CNI, "cni", cni, after=[self.control_plane]))
             ztunnel = node_agent_values(target.platform, target.image_registry, ZTUNNEL_REQUESTS)
             node_agents.append(self._release(ZTUNNEL, "ztunnel", ztunnel, after=[node_agents[0]]))
-        self.ingress_gateway = self._release(
-            INGRESS_GATEWAY, "gateway", gateway_values(target.ingress_service_type, INGRESS_PORTS), after=[self.istiod]
-        )
+        ingress = gateway_values(target.ingress_service_type, INGRESS_PORTS)
+        self.ingress_gateway = self._release(INGRESS_GATEWAY, "gateway", ingress, after=[self.control_plane])
         self.egress_gateway = (
-            self._release(EGRESS_GATEWAY, "gateway", gateway_values("ClusterIP", EGRESS_PORTS), after=[self.istiod])
+            self._release(
+                EGRESS_GATEWAY, "gateway", gateway_values("ClusterIP", EGRESS_PORTS), after=[self.control_plane]
+            )
             if args.settings.egress_gateway
             else None
         )
@@ -146,11 +160,16 @@ class IstioMesh(pulumi.ComponentResource):
 
         gateways = [INGRESS_GATEWAY] + ([EGRESS_GATEWAY] if self.egress_gateway else [])
         # what pods of the mesh's applications wait for: istiod's injector, or the node agents that capture them
-        self.data_plane = node_agents[-1] if node_agents else self.istiod
+        self.data_plane = node_agents[-1] if node_agents else self.control_plane
         # one istio-cni and one ztunnel pod per node (DaemonSets)
         per_node = [(ISTIO_CNI, CNI_REQUESTS), (ZTUNNEL, ZTUNNEL_REQUESTS)] if ambient else []
+        control_plane = (
+            managed.in_cluster_components(args.node_count)
+            if args.fleet
+            else [Scheduled("istiod", ISTIOD_REQUESTS["cpu"], ISTIOD_REQUESTS["memory"])]
+        )
         self.scheduled = [
-            Scheduled("istiod", ISTIOD_REQUESTS["cpu"], ISTIOD_REQUESTS["memory"]),
+            *control_plane,
             *(Scheduled(gateway, GATEWAY_REQUESTS["cpu"], GATEWAY_REQUESTS["memory"]) for gateway in gateways),
             *(Scheduled(name, r["cpu"], r["memory"], replicas=args.node_count) for name, r in per_node),
         ]

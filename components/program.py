@@ -13,6 +13,7 @@ from components.existing import ExistingCluster, ExistingClusterArgs
 from components.gateway_api import GatewayApiCrds, GatewayApiCrdsArgs
 from components.gke import GkeCluster, GkeClusterArgs
 from components.istio import IstioMesh, IstioMeshArgs
+from components.managed import FleetMembership
 from components.samples import SampleWorkloads, SampleWorkloadsArgs
 from components.security import MeshSecurity, MeshSecurityArgs
 from components.traffic import TrafficScenario, TrafficScenarioArgs
@@ -26,15 +27,17 @@ from scenarios.catalog import CATALOG, plan_for
 from scenarios.plan import ScenarioPlan
 
 
-def cluster_provider(settings: Settings) -> k8s.Provider:
-    """The Kubernetes provider of the target: a GKE cluster the stack creates, or the named existing one."""
+def cluster_provider(settings: Settings) -> tuple[k8s.Provider, FleetMembership | None]:
+    """The Kubernetes provider of the target (a GKE cluster the stack creates, or the named existing one), and the GKE
+    cluster's fleet membership with the managed mesh."""
     if settings.target.gke:
-        cluster = GkeCluster("gke", GkeClusterArgs(settings.cluster, settings.mesh.needs_gateway_api_crds))
+        gke = GkeClusterArgs(settings.cluster, settings.mesh.needs_gateway_api_crds, fleet=settings.mesh.managed)
+        cluster = GkeCluster("gke", gke)
         pulumi.export("kubeconfig", cluster.kubeconfig)
-        return cluster.provider
+        return cluster.provider, cluster.membership
     target = settings.target
     assert target.kube_context is not None  # load_settings requires it with target=existing
-    return ExistingCluster("cluster", ExistingClusterArgs(target.kube_context, target.kubeconfig)).provider
+    return ExistingCluster("cluster", ExistingClusterArgs(target.kube_context, target.kubeconfig)).provider, None
 
 
 def export_productpage(settings: Settings, mesh: IstioMesh) -> None:
@@ -69,17 +72,17 @@ def program() -> None:
     plan = plan_for(settings)
     registry = settings.target.image_registry
 
-    provider = cluster_provider(settings)
+    provider, fleet = cluster_provider(settings)
 
     def on_cluster() -> pulumi.ResourceOptions:
         """A component's options: the cluster's Kubernetes provider, which its children inherit."""
         return pulumi.ResourceOptions(providers=[provider])
 
     nodes = settings.cluster.node_count if settings.target.gke else 1
-    mesh = IstioMesh("istio", IstioMeshArgs(settings.mesh, settings.target, nodes), on_cluster())
+    mesh = IstioMesh("istio", IstioMeshArgs(settings.mesh, settings.target, nodes, fleet), on_cluster())
     addons = ObservabilityAddons(
         "addons",
-        ObservabilityAddonsArgs(settings.addons, settings.target, mesh.istiod, mesh.namespace),
+        ObservabilityAddonsArgs(settings.addons, settings.target, mesh.control_plane, mesh.namespace),
         on_cluster(),
     )
     crds = GatewayApiCrdsArgs(settings.mesh.crd_files, cluster_crds(settings, plan))
@@ -96,11 +99,11 @@ def program() -> None:
     )
     MeshSecurity(
         "security",
-        MeshSecurityArgs(settings.security, mesh.istiod, bookinfo.namespace, settings.mesh.ambient),
+        MeshSecurityArgs(settings.security, mesh.control_plane, bookinfo.namespace, settings.mesh.ambient),
         on_cluster(),
     )
     namespaces = [bookinfo.namespace] + ([samples.namespace] if samples else [])
-    TrafficScenario("scenario", TrafficScenarioArgs(plan, mesh.istiod, namespaces, routing_after), on_cluster())
+    TrafficScenario("scenario", TrafficScenarioArgs(plan, mesh.control_plane, namespaces, routing_after), on_cluster())
 
     export_productpage(settings, mesh)
     pulumi.export("scenario", settings.scenario)

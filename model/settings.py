@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from model.config import ConfigError, ConfigParser, RawConfig, config_text, refuse_unknown
 from model.gateway_api import DURATION_MAX_MS, HEADER_NAME_MAX
+from model.managed import UNSUPPORTED, addon_warnings, refuse_unsupported
 from model.parameters import ScenarioParameters, load_parameters, milliseconds
 from model.project import load_project
 from model.versions import GATEWAY_API_CRD_FILES, GATEWAY_API_CRDS_URL, ISTIO_RELEASE
@@ -46,6 +47,13 @@ class Target(StrEnum):
 class RoutingApi(StrEnum):
     ISTIO = "istio"
     GATEWAY_API = "gateway-api"
+
+
+class Mesh(StrEnum):
+    """Who runs the control plane: the stack (Istio's Helm charts) or Google (Cloud Service Mesh)."""
+
+    ISTIO = "istio"
+    MANAGED = "managed"
 
 
 class Dataplane(StrEnum):
@@ -164,6 +172,12 @@ class MeshSettings:
     routing_api: RoutingApi
     gateway_api_crds: str | None  # where the stack installs the CRDs from; None: the cluster's own (GKE's on gke)
     dataplane: Dataplane
+    control_plane: Mesh
+
+    @property
+    def managed(self) -> bool:
+        """Whether Google runs the control plane (Cloud Service Mesh) instead of the stack's istiod."""
+        return self.control_plane is Mesh.MANAGED
 
     @property
     def gateway_api(self) -> bool:
@@ -315,7 +329,15 @@ def load_mesh(project: ConfigParser, target: TargetSettings) -> MeshSettings:
         routing_api=project.choice("routingApi", RoutingApi),
         gateway_api_crds=None if target.gke or crds == "cluster" else (crds or GATEWAY_API_CRDS_URL).rstrip("/"),
         dataplane=project.choice("dataplane", Dataplane),
+        control_plane=project.choice("mesh", Mesh),
     )
+    if mesh.managed and not target.gke:
+        raise ConfigError(
+            "mesh",
+            f"managed needs target=gke: Cloud Service Mesh is enabled on a GKE cluster the stack registers to its"
+            f" fleet, not on target={target.kind}",
+            "allowed with target=existing: istio",
+        )
     if mesh.ambient and not target.gke and not target.platform_chosen:
         raise ConfigError(
             "platform",
@@ -378,12 +400,16 @@ def load_settings(
     if mesh.gateway_api:
         refuse_beyond_gateway_api(parameters)
 
+    if mesh.managed:
+        keys = [entry.key for entry in UNSUPPORTED]
+        refuse_unsupported({key: project.text(key) for key in keys}, target.helm_values, HELM_RELEASES)
     cluster = load_cluster(project, gcp, target)
+    addons = load_addons(project)
     return Settings(
         target=target,
         cluster=cluster,
         mesh=mesh,
-        addons=load_addons(project),
+        addons=addons,
         security=load_security(project),
         scenario=scenario,
         parameters=parameters,
@@ -392,6 +418,7 @@ def load_settings(
             + catalog[scenario].caveats(parameters)
             + target_warnings(project, target)
             + spot_warnings(cluster, mesh, target)
+            + (addon_warnings(addons.grafana, addons.kiali) if mesh.managed else ())
         ),
     )
 

@@ -184,6 +184,7 @@ FIXED_DEFAULTS = {
     "scenario": "round-robin",
     "routingApi": "istio",
     "gatewayApiCrds": "",
+    "mesh": "istio",
     "dataplane": "sidecar",
     "user": "jason",
     "reviewsWeights": "v1=50,v3=50",

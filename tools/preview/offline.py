@@ -126,6 +126,9 @@ class SyntheticCloud(sdk.Mocks):
             resource_id = f"projects/{project}/locations/{outputs['location']}/clusters/{outputs['name']}"
             outputs["endpoint"] = CLUSTER_ENDPOINT
             outputs["masterAuth"] = {**outputs.get("masterAuth", {}), "clusterCaCertificate": MOCK_CLUSTER_CA}
+            if "fleet" in outputs:  # GKE names the membership after the cluster, in the cluster's region
+                region = outputs["location"].rsplit("-", 1)[0]
+                outputs["fleet"] = {**outputs["fleet"], "membershipId": outputs["name"], "membershipLocation": region}
         elif args.typ == "gcp:serviceaccount/account:Account":
             project = outputs.get("project") or MOCK_PROJECT
             outputs["email"] = f"{outputs['accountId']}@{project}.iam.gserviceaccount.com"

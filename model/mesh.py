@@ -3,6 +3,8 @@ ports, selectors) and the demo profile's requests."""
 
 from __future__ import annotations
 
+import shlex
+
 ISTIO_NAMESPACE = "istio-system"
 INGRESS_GATEWAY = "istio-ingressgateway"
 EGRESS_GATEWAY = "istio-egressgateway"
@@ -42,10 +44,12 @@ EGRESS_HTTP_PORT = 80
 PORT_FORWARD_LOCAL_PORT = 8080
 
 
-def port_forward_command(kube_context: str | None) -> str:
-    """The command that makes the ingress gateway's port 80 reachable on localhost."""
-    context = f"--context {kube_context} " if kube_context else ""
-    return f"kubectl {context}-n {ISTIO_NAMESPACE} port-forward svc/{INGRESS_GATEWAY} {PORT_FORWARD_LOCAL_PORT}:80"
+def port_forward_command(kube_context: str | None, kubeconfig: str | None = None) -> str:
+    """The command that makes the ingress gateway's port 80 reachable on localhost, through the kubeconfig file
+    and context the stack uses."""
+    where = f"--kubeconfig {shlex.quote(kubeconfig)} " if kubeconfig else ""
+    where += f"--context {kube_context} " if kube_context else ""
+    return f"kubectl {where}-n {ISTIO_NAMESPACE} port-forward svc/{INGRESS_GATEWAY} {PORT_FORWARD_LOCAL_PORT}:80"
 
 
 # The ambient data plane (Istio's ambient profile, with the demo profile's small requests on top: the demo

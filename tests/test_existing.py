@@ -100,6 +100,14 @@ def test_without_a_load_balancer_the_outputs_say_how_to_port_forward():
     assert [r for r in existing().plan["resources"] if r.get("read")] == []
 
 
+def test_the_port_forward_command_uses_the_stacks_own_kubeconfig_file():
+    outputs = existing("kubeconfig=/home/me/my clusters/config").plan["outputs"]
+    assert outputs["productpagePortForward"] == (
+        "kubectl --kubeconfig '/home/me/my clusters/config' --context kind-istio -n istio-system port-forward"
+        " svc/istio-ingressgateway 8080:80"
+    )
+
+
 def test_behind_a_load_balancer_the_outputs_give_its_address():
     outputs = existing("ingressServiceType=LoadBalancer").plan["outputs"]
     assert outputs["productpageUrl"] == "http://203.0.113.10/productpage"

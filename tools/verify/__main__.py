@@ -122,7 +122,7 @@ def main(argv: Sequence[str] | None = None, facts: BookinfoFacts = BOOKINFO) -> 
             hint = (
                 "check --url and that the stack is up"
                 if chosen.target.load_balancer
-                else f"the ingress gateway has no external address: run `{port_forward_command(chosen.target.kube_context)}`"
+                else f"the ingress gateway has no external address: run `{port_forward_command(chosen.target.kube_context, chosen.target.kubeconfig)}`"
                 " (the stack output productpagePortForward) first"
             )
             return _cannot_run(f"cannot reach {host}:{port} ({problem}); {hint}")

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.aliases import formerly_typed
+
 
 @dataclass(frozen=True)
 class ExistingClusterArgs:
@@ -23,7 +25,12 @@ class ExistingCluster(pulumi.ComponentResource):
     provider: k8s.Provider
 
     def __init__(self, name: str, args: ExistingClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("istio-demo:cluster:ExistingCluster", name, None, opts)
+        super().__init__(
+            "istio-demo:existing:ExistingCluster",
+            name,
+            None,
+            formerly_typed("istio-demo:cluster:ExistingCluster", opts),
+        )
         self.provider = k8s.Provider(
             f"{name}-k8s",
             k8s.ProviderArgs(kubeconfig=args.kubeconfig, context=args.context, cluster_identifier=args.context),

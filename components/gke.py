@@ -154,16 +154,52 @@ class GkeCluster(pulumi.ComponentResource):
     def __init__(self, name: str, args: GkeClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("istio-demo:gke:GkeCluster", name, None, opts)
         settings = args.settings
-        child = pulumi.ResourceOptions(parent=self)
-
-        # The workload pool and IAM bindings need the project id; without `gcp:project` it is the provider's.
-        self.project = (
-            pulumi.Output.from_input(settings.project)
-            if settings.project
-            else gcp.organizations.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self)).project
+        self.project = self._project(settings)
+        self.node_account, node_roles = self._node_account(name, settings)
+        self.cluster = gcp.container.Cluster(
+            name,
+            cluster_args(settings, args.fleet, self.project, self.node_account.email, self._cluster_version(args)),
+            pulumi.ResourceOptions.merge(fleet_options(args.fleet), cluster_options(self, node_roles)),
+        )
+        membership = self.cluster.fleet.apply(registered)
+        self.membership = (
+            FleetMembership(self.project, membership.apply(lambda m: m[0]), membership.apply(lambda m: m[1]))
+            if args.fleet
+            else None
+        )
+        self.node_pool = gcp.container.NodePool(
+            f"{name}-nodes",
+            node_pool_args(settings, self.cluster.name, self.node_account.email),
+            # Nodes write logs and metrics from their first boot, so their roles come first.
+            pulumi.ResourceOptions(parent=self, depends_on=node_roles),
+        )
+        self.kubeconfig = cluster_kubeconfig(self.cluster)
+        self.provider = k8s.Provider(
+            f"{name}-k8s",
+            k8s.ProviderArgs(kubeconfig=self.kubeconfig, cluster_identifier=self.cluster.id),
+            pulumi.ResourceOptions(parent=self, depends_on=[self.node_pool]),
+        )
+        self.register_outputs(
+            {
+                "clusterName": self.cluster.name,
+                "endpoint": self.cluster.endpoint,
+                "kubeconfig": self.kubeconfig,
+                "nodeServiceAccount": self.node_account.email,
+            }
         )
 
-        self.node_account = gcp.serviceaccount.Account(
+    def _project(self, settings: ClusterSettings) -> pulumi.Output[str]:
+        """The project id the workload pool and IAM bindings need: `gcp:project`, else the provider's."""
+        if settings.project:
+            return pulumi.Output.from_input(settings.project)
+        return gcp.organizations.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self)).project
+
+    def _node_account(
+        self, name: str, settings: ClusterSettings
+    ) -> tuple[gcp.serviceaccount.Account, list[gcp.projects.IAMMember]]:
+        """The nodes' service account and its bindings to NODE_ROLES."""
+        child = pulumi.ResourceOptions(parent=self)
+        account = gcp.serviceaccount.Account(
             f"{name}-nodes",
             gcp.serviceaccount.AccountArgs(
                 account_id=node_account_id(settings.name),
@@ -173,134 +209,123 @@ class GkeCluster(pulumi.ComponentResource):
             ),
             child,
         )
-        node_roles = [
+        roles = [
             gcp.projects.IAMMember(
                 f"{name}-nodes-{role.removeprefix('roles/')}",
                 gcp.projects.IAMMemberArgs(
                     project=self.project,
                     role=role,
-                    member=self.node_account.email.apply(lambda email: f"serviceAccount:{email}"),
+                    member=account.email.apply(lambda email: f"serviceAccount:{email}"),
                 ),
                 child,
             )
             for role in NODE_ROLES
         ]
+        return account, roles
 
-        # The version a new cluster gets is the channel's default: checked, and pinned as its floor at creation.
+    def _cluster_version(self, args: GkeClusterArgs) -> pulumi.Output[str]:
+        """The version a new cluster gets, the channel's default: checked, and pinned as its floor at creation."""
+        settings = args.settings
         versions = gcp.container.get_engine_versions_output(
             location=settings.zone, project=settings.project, opts=pulumi.InvokeOutputOptions(parent=self)
         )
-        version = versions.release_channel_default_version.apply(
+        return versions.release_channel_default_version.apply(
             lambda defaults: checked_version(defaults, settings, args.gateway_api)
         )
 
-        self.cluster = gcp.container.Cluster(
-            name,
-            gcp.container.ClusterArgs(
-                name=settings.name,
-                project=settings.project,
-                location=settings.zone,
-                remove_default_node_pool=True,
-                initial_node_count=1,
-                release_channel=gcp.container.ClusterReleaseChannelArgs(channel=settings.release_channel),
-                min_master_version=version,
-                gateway_api_config=gcp.container.ClusterGatewayApiConfigArgs(channel=GATEWAY_API_CHANNEL),
-                deletion_protection=settings.deletion_protection,
-                workload_identity_config=gcp.container.ClusterWorkloadIdentityConfigArgs(
-                    workload_pool=self.project.apply(lambda project: f"{project}.svc.id.goog")
-                ),
-                enable_shielded_nodes=True,
-                enable_legacy_abac=False,
-                master_auth=gcp.container.ClusterMasterAuthArgs(
-                    client_certificate_config=gcp.container.ClusterMasterAuthClientCertificateConfigArgs(
-                        issue_client_certificate=False
-                    )
-                ),
-                datapath_provider=DATAPATH_PROVIDER,
-                # GKE creates the default pool, then removes it; those nodes run as this account too, so the
-                # cluster does not depend on the Compute Engine default service account, which many projects
-                # disable (terraform-provider-google#17511).
-                node_config=gcp.container.ClusterNodeConfigArgs(
-                    service_account=self.node_account.email, oauth_scopes=NODE_OAUTH_SCOPES
-                ),
-                fleet=gcp.container.ClusterFleetArgs(project=self.project) if args.fleet else None,
-            ),
-            pulumi.ResourceOptions.merge(
-                fleet_options(args.fleet),
-                pulumi.ResourceOptions(
-                    parent=self,
-                    # The CA certificate (and a client key, were one ever issued) stay encrypted in the state.
-                    additional_secret_outputs=["masterAuth"],
-                    # node_config describes only the removed default pool: GKE reports it back differently once the pool
-                    # is gone, and every change of it forces a new cluster (terraform-provider-google#12070, #2115,
-                    # pulumi-gcp#744), so it is set at creation and never diffed. The channel upgrades the cluster past
-                    # its creation version, which is a floor only: a newer channel default is no change of the cluster.
-                    ignore_changes=["nodeConfig", "minMasterVersion"],
-                    depends_on=node_roles,
-                ),
-            ),
-        )
-        membership = self.cluster.fleet.apply(registered)
-        self.membership = (
-            FleetMembership(self.project, membership.apply(lambda m: m[0]), membership.apply(lambda m: m[1]))
-            if args.fleet
-            else None
-        )
 
-        self.node_pool = gcp.container.NodePool(
-            f"{name}-nodes",
-            gcp.container.NodePoolArgs(
-                name=f"{settings.name}{NODE_POOL_SUFFIX}",
-                project=settings.project,
-                location=settings.zone,
-                cluster=self.cluster.name,
-                node_count=settings.node_count,
-                node_config=gcp.container.NodePoolNodeConfigArgs(
-                    machine_type=settings.machine_type,
-                    spot=settings.spot_nodes,
-                    service_account=self.node_account.email,
-                    oauth_scopes=NODE_OAUTH_SCOPES,
-                    shielded_instance_config=gcp.container.NodePoolNodeConfigShieldedInstanceConfigArgs(
-                        enable_secure_boot=True, enable_integrity_monitoring=True
-                    ),
-                    workload_metadata_config=gcp.container.NodePoolNodeConfigWorkloadMetadataConfigArgs(
-                        mode=NODE_METADATA_MODE
-                    ),
-                ),
-                management=gcp.container.NodePoolManagementArgs(auto_repair=True, auto_upgrade=True),
-                upgrade_settings=UPGRADE_SURGE,
-            ),
-            # Nodes write logs and metrics from their first boot, so their roles come first.
-            pulumi.ResourceOptions(parent=self, depends_on=node_roles),
-        )
+def cluster_args(
+    settings: ClusterSettings,
+    fleet: bool,
+    project: pulumi.Output[str],
+    node_account: pulumi.Input[str],
+    version: pulumi.Input[str],
+) -> gcp.container.ClusterArgs:
+    """The hardened zonal cluster, its default pool removed once created."""
+    return gcp.container.ClusterArgs(
+        name=settings.name,
+        project=settings.project,
+        location=settings.zone,
+        remove_default_node_pool=True,
+        initial_node_count=1,
+        release_channel=gcp.container.ClusterReleaseChannelArgs(channel=settings.release_channel),
+        min_master_version=version,
+        gateway_api_config=gcp.container.ClusterGatewayApiConfigArgs(channel=GATEWAY_API_CHANNEL),
+        deletion_protection=settings.deletion_protection,
+        workload_identity_config=gcp.container.ClusterWorkloadIdentityConfigArgs(
+            workload_pool=project.apply(lambda project: f"{project}.svc.id.goog")
+        ),
+        enable_shielded_nodes=True,
+        enable_legacy_abac=False,
+        master_auth=gcp.container.ClusterMasterAuthArgs(
+            client_certificate_config=gcp.container.ClusterMasterAuthClientCertificateConfigArgs(
+                issue_client_certificate=False
+            )
+        ),
+        datapath_provider=DATAPATH_PROVIDER,
+        # GKE creates the default pool, then removes it; those nodes run as this account too, so the
+        # cluster does not depend on the Compute Engine default service account, which many projects
+        # disable (terraform-provider-google#17511).
+        node_config=gcp.container.ClusterNodeConfigArgs(service_account=node_account, oauth_scopes=NODE_OAUTH_SCOPES),
+        fleet=gcp.container.ClusterFleetArgs(project=project) if fleet else None,
+    )
 
-        self.kubeconfig = pulumi.Output.secret(
-            pulumi.Output.all(
-                self.cluster.project,
-                self.cluster.location,
-                self.cluster.name,
-                self.cluster.endpoint,
-                self.cluster.master_auth.cluster_ca_certificate,
-            ).apply(
-                lambda values: kubeconfig_for(
-                    endpoint=values[3],
-                    ca_certificate=values[4],
-                    context=f"gke_{values[0]}_{values[1]}_{values[2]}",
-                )
+
+def cluster_options(parent: pulumi.Resource, node_roles: list[gcp.projects.IAMMember]) -> pulumi.ResourceOptions:
+    return pulumi.ResourceOptions(
+        parent=parent,
+        # The CA certificate (and a client key, were one ever issued) stay encrypted in the state.
+        additional_secret_outputs=["masterAuth"],
+        # node_config describes only the removed default pool: GKE reports it back differently once the pool
+        # is gone, and every change of it forces a new cluster (terraform-provider-google#12070, #2115,
+        # pulumi-gcp#744), so it is set at creation and never diffed. The channel upgrades the cluster past
+        # its creation version, which is a floor only: a newer channel default is no change of the cluster.
+        ignore_changes=["nodeConfig", "minMasterVersion"],
+        depends_on=node_roles,
+    )
+
+
+def node_pool_args(
+    settings: ClusterSettings, cluster: pulumi.Input[str], node_account: pulumi.Input[str]
+) -> gcp.container.NodePoolArgs:
+    """The one node pool: shielded nodes behind the GKE metadata server, repaired, upgraded and surged by GKE."""
+    return gcp.container.NodePoolArgs(
+        name=f"{settings.name}{NODE_POOL_SUFFIX}",
+        project=settings.project,
+        location=settings.zone,
+        cluster=cluster,
+        node_count=settings.node_count,
+        node_config=gcp.container.NodePoolNodeConfigArgs(
+            machine_type=settings.machine_type,
+            spot=settings.spot_nodes,
+            service_account=node_account,
+            oauth_scopes=NODE_OAUTH_SCOPES,
+            shielded_instance_config=gcp.container.NodePoolNodeConfigShieldedInstanceConfigArgs(
+                enable_secure_boot=True, enable_integrity_monitoring=True
+            ),
+            workload_metadata_config=gcp.container.NodePoolNodeConfigWorkloadMetadataConfigArgs(
+                mode=NODE_METADATA_MODE
+            ),
+        ),
+        management=gcp.container.NodePoolManagementArgs(auto_repair=True, auto_upgrade=True),
+        upgrade_settings=UPGRADE_SURGE,
+    )
+
+
+def cluster_kubeconfig(cluster: gcp.container.Cluster) -> pulumi.Output[str]:
+    """The cluster's kubeconfig (kubeconfig_for), a secret, its context named as gcloud names it."""
+    return pulumi.Output.secret(
+        pulumi.Output.all(
+            cluster.project,
+            cluster.location,
+            cluster.name,
+            cluster.endpoint,
+            cluster.master_auth.cluster_ca_certificate,
+        ).apply(
+            lambda values: kubeconfig_for(
+                endpoint=values[3],
+                ca_certificate=values[4],
+                context=f"gke_{values[0]}_{values[1]}_{values[2]}",
             )
         )
-
-        self.provider = k8s.Provider(
-            f"{name}-k8s",
-            k8s.ProviderArgs(kubeconfig=self.kubeconfig, cluster_identifier=self.cluster.id),
-            pulumi.ResourceOptions(parent=self, depends_on=[self.node_pool]),
-        )
-
-        self.register_outputs(
-            {
-                "clusterName": self.cluster.name,
-                "endpoint": self.cluster.endpoint,
-                "kubeconfig": self.kubeconfig,
-                "nodeServiceAccount": self.node_account.email,
-            }
-        )
+    )

@@ -70,12 +70,7 @@ def istiod_values(platform: Platform, image_registry: str | None, ambient: bool 
 def node_agent_values(platform: Platform, image_registry: str | None, requests: dict[str, str]) -> dict[str, Any]:
     """Values of the ambient profile's per-node charts (istio-cni, ztunnel), at the demo profile's requests; these
     charts read the platform and the hub at their top level."""
-    values: dict[str, Any] = {"profile": "ambient", "resources": {"requests": requests}}
-    if platform is not Platform.NONE:
-        values["platform"] = str(platform)
-    if image_registry is not None:
-        values["hub"] = mirrored(ISTIO_HUB, image_registry)
-    return values
+    return {"profile": "ambient", "resources": {"requests": requests}, **global_values(platform, image_registry)}
 
 
 def gateway_values(service_type: str, ports: list[dict[str, Any]]) -> dict[str, Any]:
@@ -109,34 +104,18 @@ class IstioMesh(pulumi.ComponentResource):
     def __init__(self, name: str, args: IstioMeshArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("istio-demo:istio:IstioMesh", name, None, opts)
         self._istio_version = args.settings.istio_version
-        self._target = args.target
-        self._children = children = Children(self, name)
-        target = args.target
+        self._target = target = args.target
+        self._children = Children(self, name)
 
         # With the managed mesh the gateways' namespace carries the label its injector serves (the gateway chart's
         # pods ask for the gateway template), and exists before Google provisions the mesh, which uses it too.
         labels = managed.INJECTION_LABELS if args.fleet else None
         self.namespace = k8s.core.v1.Namespace(
-            **children.child(ISTIO_NAMESPACE),
+            **self._children.child(ISTIO_NAMESPACE),
             metadata=k8s.meta.v1.ObjectMetaArgs(name=ISTIO_NAMESPACE, labels=labels),
         )
-        ambient = args.settings.ambient
-        node_agents = []
-        if args.fleet is not None:
-            self.control_plane = ManagedControlPlane(
-                f"{name}-managed",
-                ManagedControlPlaneArgs(args.fleet, [self.namespace]),
-                pulumi.ResourceOptions(parent=self),
-            ).membership
-        else:
-            base = self._release("istio-base", "base", {"defaultRevision": "default"}, after=[self.namespace])
-            values = istiod_values(target.platform, target.image_registry, ambient)
-            self.control_plane = self._release("istiod", "istiod", values, after=[base])
-        if ambient:  # in the order Istio's ambient Helm install gives: base, istiod, istio-cni, ztunnel
-            cni = node_agent_values(target.platform, target.image_registry, CNI_REQUESTS)
-            node_agents.append(self._release(ISTIO_CNI, "cni", cni, after=[self.control_plane]))
-            ztunnel = node_agent_values(target.platform, target.image_registry, ZTUNNEL_REQUESTS)
-            node_agents.append(self._release(ZTUNNEL, "ztunnel", ztunnel, after=[node_agents[0]]))
+        self.control_plane = self._control_plane(name, args)
+        node_agents = self._node_agents() if args.settings.ambient else []
         ingress = gateway_values(target.ingress_service_type, INGRESS_PORTS)
         self.ingress_gateway = self._release(INGRESS_GATEWAY, "gateway", ingress, after=[self.control_plane])
         self.egress_gateway = (
@@ -146,34 +125,56 @@ class IstioMesh(pulumi.ComponentResource):
             if args.settings.egress_gateway
             else None
         )
-
-        self.ingress_ip = None
-        if target.load_balancer:
-            # The gateway chart names the Service after the release; reading it through the release's status
-            # makes the read wait for the release (and for Helm's wait on the load balancer's address).
-            release = self.ingress_gateway.status
-            ingress_service = k8s.core.v1.Service.get(
-                **children.child(f"{INGRESS_GATEWAY}-service", self.ingress_gateway),
-                id=pulumi.Output.concat(release.namespace, "/", release.name),
-            )
-            self.ingress_ip = ingress_service.status.apply(load_balancer_address)
-
-        gateways = [INGRESS_GATEWAY] + ([EGRESS_GATEWAY] if self.egress_gateway else [])
+        self.ingress_ip = self._ingress_ip() if target.load_balancer else None
         # what pods of the mesh's applications wait for: istiod's injector, or the node agents that capture them
         self.data_plane = node_agents[-1] if node_agents else self.control_plane
-        # one istio-cni and one ztunnel pod per node (DaemonSets)
-        per_node = [(ISTIO_CNI, CNI_REQUESTS), (ZTUNNEL, ZTUNNEL_REQUESTS)] if ambient else []
+        self.scheduled = self._scheduled(args)
+        self.register_outputs({"ingressIp": self.ingress_ip} if self.ingress_ip else {})
+
+    def _control_plane(self, name: str, args: IstioMeshArgs) -> pulumi.Resource:
+        """Google's managed control plane on a fleet's cluster, else the charts base and istiod."""
+        if args.fleet is not None:
+            return ManagedControlPlane(
+                f"{name}-managed",
+                ManagedControlPlaneArgs(args.fleet, [self.namespace]),
+                pulumi.ResourceOptions(parent=self),
+            ).membership
+        base = self._release("istio-base", "base", {"defaultRevision": "default"}, after=[self.namespace])
+        values = istiod_values(self._target.platform, self._target.image_registry, args.settings.ambient)
+        return self._release("istiod", "istiod", values, after=[base])
+
+    def _node_agents(self) -> list[k8s.helm.v3.Release]:
+        """Ambient's per-node charts, in the order Istio's ambient Helm install gives: istio-cni, then ztunnel."""
+        target = self._target
+        cni_values = node_agent_values(target.platform, target.image_registry, CNI_REQUESTS)
+        cni = self._release(ISTIO_CNI, "cni", cni_values, after=[self.control_plane])
+        ztunnel_values = node_agent_values(target.platform, target.image_registry, ZTUNNEL_REQUESTS)
+        return [cni, self._release(ZTUNNEL, "ztunnel", ztunnel_values, after=[cni])]
+
+    def _ingress_ip(self) -> pulumi.Output[str]:
+        """The LoadBalancer's address, read off the Service the gateway chart names after the release; reading it
+        through the release's status makes the read wait for the release (and Helm's wait on the address)."""
+        release = self.ingress_gateway.status
+        ingress_service = k8s.core.v1.Service.get(
+            **self._children.child(f"{INGRESS_GATEWAY}-service", self.ingress_gateway),
+            id=pulumi.Output.concat(release.namespace, "/", release.name),
+        )
+        return ingress_service.status.apply(load_balancer_address)
+
+    def _scheduled(self, args: IstioMeshArgs) -> list[Scheduled]:
+        """The mesh's pods as the capacity check counts them; istio-cni and ztunnel run one pod per node."""
+        gateways = [INGRESS_GATEWAY] + ([EGRESS_GATEWAY] if self.egress_gateway else [])
+        per_node = [(ISTIO_CNI, CNI_REQUESTS), (ZTUNNEL, ZTUNNEL_REQUESTS)] if args.settings.ambient else []
         control_plane = (
             managed.in_cluster_components(args.node_count)
             if args.fleet
             else [Scheduled("istiod", ISTIOD_REQUESTS["cpu"], ISTIOD_REQUESTS["memory"])]
         )
-        self.scheduled = [
+        return [
             *control_plane,
             *(Scheduled(gateway, GATEWAY_REQUESTS["cpu"], GATEWAY_REQUESTS["memory"]) for gateway in gateways),
             *(Scheduled(name, r["cpu"], r["memory"], replicas=args.node_count) for name, r in per_node),
         ]
-        self.register_outputs({"ingressIp": self.ingress_ip} if self.ingress_ip else {})
 
     def _release(
         self, release: str, chart: str, values: dict[str, Any], after: list[pulumi.Resource]

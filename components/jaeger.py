@@ -11,6 +11,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
+from components.aliases import formerly_typed
 from components.declare import Children, declare
 from components.hardening import POD_SECURITY_CONTEXT, container_security_context, requirements
 from model import istio_policy as istio
@@ -206,7 +207,7 @@ class Jaeger(pulumi.ComponentResource):
     """Jaeger all-in-one (its ConfigMap, Deployment and Services) and the mesh's Telemetry that sends every span to it."""
 
     def __init__(self, name: str, args: JaegerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("istio-demo:addons:Jaeger", name, None, opts)
+        super().__init__("istio-demo:jaeger:Jaeger", name, None, formerly_typed("istio-demo:addons:Jaeger", opts))
         children = Children(self, name, formerly_under=args.formerly_under)
         config = jaeger_config_map(children, args.namespace)
         jaeger_deployment(args.image_registry, children, args.namespace, config)

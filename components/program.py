@@ -61,14 +61,31 @@ def cluster_crds(settings: Settings, plan: ScenarioPlan) -> list[str]:
     return sorted({gateway_api.crd_name(kind) for kind in kinds})
 
 
-def program() -> None:
-    """Reads and validates the whole configuration, then declares the stack and exports its outputs."""
+def validated_settings() -> Settings:
+    """The whole configuration, read and validated (a refusal stops the program with its one line), its warnings
+    logged."""
     try:
         settings = load_settings(pulumi.Config(), pulumi.Config("gcp"), CATALOG, configured_keys())
     except ConfigError as error:
         raise RefusedConfig.of(error) from None
     for warning in settings.warnings:
         pulumi.log.warn(warning)
+    return settings
+
+
+def export_capacity(settings: Settings, scheduled: list[Scheduled]) -> None:
+    """What the stack's pods request, against the node pool's allocatable (unknown on an existing cluster)."""
+    pulumi.export(
+        "capacity",
+        capacity_report(scheduled, settings.cluster.node_count, settings.cluster.machine_type)
+        if settings.target.gke
+        else existing_cluster_report(scheduled),
+    )
+
+
+def program() -> None:
+    """Reads and validates the whole configuration, then declares the stack and exports its outputs."""
+    settings = validated_settings()
     plan = plan_for(settings)
     registry = settings.target.image_registry
 
@@ -111,15 +128,6 @@ def program() -> None:
     pulumi.export("dashboards", addons.dashboards)
     if addons.grafana_admin_password is not None:
         pulumi.export("grafanaAdminPassword", addons.grafana_admin_password)
-    scheduled: list[Scheduled] = [
-        *mesh.scheduled,
-        *addons.scheduled,
-        *bookinfo.scheduled,
-        *(samples.scheduled if samples else []),
-    ]
-    pulumi.export(
-        "capacity",
-        capacity_report(scheduled, settings.cluster.node_count, settings.cluster.machine_type)
-        if settings.target.gke
-        else existing_cluster_report(scheduled),
+    export_capacity(
+        settings, [*mesh.scheduled, *addons.scheduled, *bookinfo.scheduled, *(samples.scheduled if samples else [])]
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pulumi
 
+from components.aliases import formerly_typed
 from components.declare import Children, declare
 from scenarios.plan import ScenarioPlan
 
@@ -23,7 +24,12 @@ class TrafficScenario(pulumi.ComponentResource):
     """Owns every object of one scenario, so switching scenario touches nothing else."""
 
     def __init__(self, name: str, args: TrafficScenarioArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("istio-demo:scenarios:TrafficScenario", name, None, opts)
+        super().__init__(
+            "istio-demo:traffic:TrafficScenario",
+            name,
+            None,
+            formerly_typed("istio-demo:scenarios:TrafficScenario", opts),
+        )
         children = Children(self, name)
         for obj in args.plan.objects:
             declare(obj, children, args.istiod, *args.namespaces, *args.routing_after)

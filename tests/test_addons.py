@@ -21,7 +21,7 @@ PASSWORD_TYPE = "random:index/randomPassword:RandomPassword"
 SERVICE = "kubernetes:core/v1:Service"
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 TELEMETRY = "kubernetes:telemetry.istio.io/v1:Telemetry"
-JAEGER = "istio-demo:addons:Jaeger"
+JAEGER = "istio-demo:jaeger:Jaeger"
 NO_SIDECAR = {"sidecar.istio.io/inject": "false"}
 
 

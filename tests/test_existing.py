@@ -11,7 +11,9 @@ from tests.test_presets import STACKS
 from tools.preview.rendering import render
 
 EXISTING = ("target=existing", "kubeContext=kind-istio")
-PROVIDER_URN = "urn:pulumi:dev::istio-demo::istio-demo:cluster:ExistingCluster$pulumi:providers:kubernetes::cluster-k8s"
+PROVIDER_URN = (
+    "urn:pulumi:dev::istio-demo::istio-demo:existing:ExistingCluster$pulumi:providers:kubernetes::cluster-k8s"
+)
 
 
 def existing(*overrides: str):

@@ -13,7 +13,7 @@ from tests.conftest import OWN_CLUSTER, rendered
 from tools.preview.rendering import Rendering
 from tools.preview.schemas import violations
 
-SCENARIO_COMPONENTS = ("istio-demo:scenarios:TrafficScenario", "istio-demo:samples:SampleWorkloads")
+SCENARIO_COMPONENTS = ("istio-demo:traffic:TrafficScenario", "istio-demo:samples:SampleWorkloads")
 NETWORKING = "samples/bookinfo/networking"
 
 

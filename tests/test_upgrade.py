@@ -1,10 +1,12 @@
-"""Existing stacks are kept, not replaced: every resource of the program before its children's names were
-prefixed with their component's name (and before Jaeger became a component of its own) is the same resource now,
-by its URN or through an alias. The end-to-end run proves the same under the real engine for the Kubernetes
-resources; this covers the GCP ones, which it cannot create.
+"""Existing stacks are kept, not replaced: every resource of an earlier program is the same resource now, by its URN
+or through an alias (its own, or one it inherits from its parent, as the engine multiplies them out). The end-to-end
+run proves the same under the real engine for the Kubernetes resources; this covers the GCP ones, which it cannot
+create.
 
-tests/data/urns_before_prefixed_children.json holds the URNs the offline preview gave, at that commit, for the
-dev stack's defaults, every preset, the existing-cluster target and STRICT mTLS with authorization.
+tests/data holds the URNs the offline preview gave at two commits, each for the dev stack's defaults, every preset,
+the existing-cluster target and STRICT mTLS with authorization: before the components' children were prefixed with
+their component's name (and before Jaeger became a component of its own), and before the components' type tokens were
+named after their modules (with ambient, and the Gateway API on an existing cluster, too).
 """
 
 from __future__ import annotations
@@ -17,7 +19,11 @@ import pytest
 from tests.conftest import rendered
 from tools.preview.stack_config import ROOT
 
-BEFORE = json.loads((ROOT / "tests" / "data" / "urns_before_prefixed_children.json").read_text())
+EARLIER = {
+    name: json.loads((ROOT / "tests" / "data" / f"urns_before_{name}.json").read_text())
+    for name in ("prefixed_children", "module_type_tokens")
+}
+BEFORE = EARLIER["prefixed_children"]
 
 
 def arguments_as_render(arguments: list[str]) -> tuple[tuple[str, ...], str | None]:
@@ -31,12 +37,14 @@ def arguments_as_render(arguments: list[str]) -> tuple[tuple[str, ...], str | No
     return tuple(overrides), preset
 
 
-@pytest.mark.parametrize("name", sorted(BEFORE["configs"]))
-def test_every_resource_of_an_existing_stack_is_kept(name):
-    before = BEFORE["configs"][name]
+@pytest.mark.parametrize(
+    ("earlier", "name"), sorted((earlier, name) for earlier, data in EARLIER.items() for name in data["configs"])
+)
+def test_every_resource_of_an_existing_stack_is_kept(earlier, name):
+    before = EARLIER[earlier]["configs"][name]
     plan = rendered(*arguments_as_render(before["arguments"])).plan
     claims = Counter(urn for resource in plan["resources"] for urn in {resource["urn"], *resource.get("aliases", [])})
-    old = [BEFORE["urnPrefix"] + urn for urn in before["urns"]]
+    old = [EARLIER[earlier]["urnPrefix"] + urn for urn in before["urns"]]
     assert [urn for urn in old if urn not in claims] == []
     assert [urn for urn in old if claims[urn] > 1] == []  # one resource takes each former URN
 

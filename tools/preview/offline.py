@@ -166,6 +166,7 @@ class RecordingMonitor(sdk.MockMonitor):
     def __init__(self, run: Run) -> None:
         super().__init__(SyntheticCloud())
         self.run = run
+        self.aliases: dict[str, list[str]] = {}  # the former URNs of each resource declared so far
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         """URNs as the engine forms them: the parent's whole type chain, the root stack's type left out."""
@@ -208,6 +209,22 @@ class RecordingMonitor(sdk.MockMonitor):
         parent = "" if spec.noParent else (spec.parentUrn or request.parent)
         return self.make_urn(parent, spec.type or request.type, spec.name or request.name)
 
+    def _answering(self, urn: str, parent: str, own: list[str]) -> list[str]:
+        """The former URNs the resource `urn` answers to, as the engine multiplies them out: its own aliases, and under
+        each former URN of its parent, itself and each of its own aliases by type and name (a name that begins with
+        the parent's name taking the parent's former name instead)."""
+        found = set(own)
+        parent_name = parent.split("::", 3)[3] if parent else ""
+        for former_parent in self.aliases.get(parent, []):
+            former_parent_name = former_parent.split("::", 3)[3]
+            for former in [urn, *own]:
+                type_, name = former.split("::", 3)[2].split("$")[-1], former.split("::", 3)[3]
+                if name.startswith(parent_name):
+                    name = former_parent_name + name.removeprefix(parent_name)
+                found.add(self.make_urn(former_parent, type_, name))
+        self.aliases[urn] = sorted(found)
+        return self.aliases[urn]
+
     def _expand(self, request: sdk.RegisterResourceRequest, urn: str) -> None:
         """The ConfigFile's objects, each recorded as the provider would register it, through its transforms."""
         inputs = plain(json_format.MessageToDict(request.object))
@@ -216,15 +233,17 @@ class RecordingMonitor(sdk.MockMonitor):
         for obj in configfiles.objects(inputs["file"]):
             type_, name = configfiles.child_type(obj), configfiles.child_name(prefix, obj)
             props, options = self._transformed(request, urn, type_, name, obj)
-            aliases = sorted(
+            own = [
                 alias.urn
                 if alias.WhichOneof("alias") == "urn"
                 else self.make_urn(alias.spec.parentUrn or urn, alias.spec.type or type_, alias.spec.name or name)
                 for alias in options.aliases
-            )
+            ]
+            child_urn = self.make_urn(urn, type_, name)
+            aliases = self._answering(child_urn, urn, own)
             self.run.resources.append(
                 Registration(
-                    urn=self.make_urn(urn, type_, name),
+                    urn=child_urn,
                     type=type_,
                     name=name,
                     parent=urn,
@@ -254,10 +273,11 @@ class RecordingMonitor(sdk.MockMonitor):
         return plain(json_format.MessageToDict(properties)), options
 
     def _record(self, request: sdk.RegisterResourceRequest | sdk.ReadResourceRequest, urn: str) -> None:
-        if isinstance(request, sdk.ReadResourceRequest):
-            read, raw = True, request.properties
+        own = [self._alias_urn(alias, request) for alias in getattr(request, "aliases", [])]
+        if isinstance(request, sdk.ReadResourceRequest):  # a read answers to no former URN of its parent
+            read, raw, aliases = True, request.properties, sorted(own)
         else:
-            read, raw = False, request.object
+            read, raw, aliases = False, request.object, self._answering(urn, request.parent, own)
         self.run.resources.append(
             Registration(
                 urn=urn,
@@ -272,7 +292,7 @@ class RecordingMonitor(sdk.MockMonitor):
                 retain_on_delete=bool(getattr(request, "retainOnDelete", False)),
                 secret_outputs=sorted(getattr(request, "additionalSecretOutputs", [])),
                 ignore_changes=sorted(getattr(request, "ignoreChanges", [])),
-                aliases=sorted(self._alias_urn(alias, request) for alias in getattr(request, "aliases", [])),
+                aliases=aliases,
             )
         )
 

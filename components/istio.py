@@ -52,11 +52,20 @@ def global_values(platform: Platform, image_registry: str | None) -> dict[str, A
     return values
 
 
-def istiod_values(platform: Platform, image_registry: str | None, ambient: bool = False) -> dict[str, Any]:
+ALPHA_GATEWAY_API = "PILOT_ENABLE_ALPHA_GATEWAY_API"
+
+
+def istiod_values(
+    platform: Platform, image_registry: str | None, ambient: bool = False, alpha_gateway_api: bool = False
+) -> dict[str, Any]:
     """The demo profile, or the ambient profile with the demo profile's settings on top (access logs, the tracing
-    provider, small waypoints); istiod's hub also names the proxy image of the gateways, sidecars and waypoints."""
+    provider, small waypoints); istiod's hub also names the proxy image of the gateways, sidecars and waypoints.
+    With `alpha_gateway_api`, istiod reads the Gateway API's experimental TCPRoute and accepts TCP listeners, which
+    it ignores and refuses without PILOT_ENABLE_ALPHA_GATEWAY_API."""
     globals_ = global_values(platform, image_registry)
     pilot: dict[str, Any] = {"autoscaleEnabled": False, "resources": {"requests": ISTIOD_REQUESTS}}
+    if alpha_gateway_api:
+        pilot["env"] = {ALPHA_GATEWAY_API: "true"}
     if not ambient:
         return {"profile": "demo", **({"global": globals_} if globals_ else {}), "pilot": pilot}
     return {
@@ -140,7 +149,10 @@ class IstioMesh(pulumi.ComponentResource):
                 pulumi.ResourceOptions(parent=self),
             ).membership
         base = self._release("istio-base", "base", {"defaultRevision": "default"}, after=[self.namespace])
-        values = istiod_values(self._target.platform, self._target.image_registry, args.settings.ambient)
+        # The Gateway API's TCPRoute is installed wherever the stack routes by the Gateway API, except on GKE
+        # (which admits no experimental CRD; the scenario that needs it is refused there).
+        alpha = args.settings.gateway_api and not self._target.gke
+        values = istiod_values(self._target.platform, self._target.image_registry, args.settings.ambient, alpha)
         return self._release("istiod", "istiod", values, after=[base])
 
     def _node_agents(self) -> list[k8s.helm.v3.Release]:

@@ -16,6 +16,7 @@ from model.config import ConfigError
 from model.versions import GATEWAY_API_CRD_FILES, GATEWAY_API_CRD_NAMES, GATEWAY_API_CRDS_URL
 from scenarios.catalog import CATALOG, plan_for
 from tests.conftest import OWN_CLUSTER, rendered
+from tests.plan import RELEASE, resource
 from tools.preview import offline
 from tools.preview.rendering import render
 from tools.preview.schemas import violations
@@ -291,3 +292,19 @@ def test_a_mirror_is_not_fetched_by_the_offline_preview():
 
 HTTPROUTES = "httproutes.gateway.networking.k8s.io"
 BUNDLE_VERSION = "gateway.networking.k8s.io/bundle-version"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "env"),
+    [
+        ((), None),
+        ((GATEWAY_API,), None),  # GKE: no experimental CRD, so nothing for istiod to read
+        ((*OWN_CLUSTER,), None),
+        ((*OWN_CLUSTER, GATEWAY_API), {"PILOT_ENABLE_ALPHA_GATEWAY_API": "true"}),
+        ((*OWN_CLUSTER, GATEWAY_API, "dataplane=ambient"), {"PILOT_ENABLE_ALPHA_GATEWAY_API": "true"}),
+    ],
+)
+def test_istiod_reads_the_experimental_tcproute_wherever_the_stack_installs_it(overrides, env):
+    """Without PILOT_ENABLE_ALPHA_GATEWAY_API, istiod ignores TCPRoutes and refuses a Gateway's TCP listener."""
+    values = resource(rendered(overrides), RELEASE, "istiod")["inputs"]["values"]
+    assert values["pilot"].get("env") == env

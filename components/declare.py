@@ -150,10 +150,15 @@ def declare_app_set(
 def declare(
     obj: CustomObject, children: Children, *after: pulumi.Input[pulumi.Resource]
 ) -> k8s.apiextensions.CustomResource:
-    """Turns a typed custom object into a Pulumi custom resource, named `<kind>-<namespace>-<name>`."""
+    """Turns a typed custom object into a Pulumi custom resource, named `<kind>-<namespace>-<name>`; one that moved
+    namespace keeps its former names as aliases (the engine then replaces the object there by this one)."""
     manifest = obj.manifest()
+    declared = children.child(f"{obj.KIND.lower()}-{obj.namespace}-{obj.name}", *after)
+    formerly = [pulumi.Alias(name=children.name(f"{obj.KIND.lower()}-{ns}-{obj.name}")) for ns in obj.former_namespaces]
+    opts = pulumi.ResourceOptions.merge(declared["opts"], pulumi.ResourceOptions(aliases=formerly or None))
     return k8s.apiextensions.CustomResource(
-        **children.child(f"{obj.KIND.lower()}-{obj.namespace}-{obj.name}", *after),
+        declared["resource_name"],
+        opts=opts,
         api_version=manifest["apiVersion"],
         kind=manifest["kind"],
         metadata=k8s.meta.v1.ObjectMetaArgs(**manifest["metadata"]),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from model import gateway_api
 from model import istio_routing as istio
 from model.crd import CustomObject
-from model.mesh import INGRESS_GATEWAY, INGRESS_HTTP_PORT, INGRESS_SELECTOR
+from model.mesh import INGRESS_GATEWAY, INGRESS_HTTP_PORT, INGRESS_SELECTOR, ISTIO_NAMESPACE
 from model.versions import bookinfo_image
 from model.workloads import AppSet, Port, ServiceSpec, Size, Workload
 
@@ -140,14 +140,17 @@ def ingress_objects() -> list[CustomObject]:
 
 
 def gateway_api_ingress_objects() -> list[CustomObject]:
-    """The Gateway API's ingress: a Gateway bound to the ingress gateway's deployment and the productpage
-    HTTPRoute (upstream's samples/bookinfo/gateway-api/bookinfo-gateway.yaml, bound instead of deployed)."""
+    """The Gateway API's ingress: a Gateway bound to the ingress gateway's deployment, beside its Service in
+    istio-system, and the productpage HTTPRoute (upstream's samples/bookinfo/gateway-api/bookinfo-gateway.yaml,
+    bound instead of deployed)."""
     entry = gateway_api.Gateway(
         GATEWAY,
-        NAMESPACE,
+        ISTIO_NAMESPACE,
         addresses=gateway_api.bound_to(INGRESS_GATEWAY),
         listeners=(
-            gateway_api.Listener("http", gateway_api.HTTP_PORT, "HTTP", allowed_routes=gateway_api.SAME_NAMESPACE),
+            gateway_api.Listener(
+                "http", gateway_api.HTTP_PORT, "HTTP", allowed_routes=gateway_api.routes_from(NAMESPACE)
+            ),
         ),
     )
     paths = tuple(gateway_api.PathMatch("PathPrefix" if prefix else "Exact", path) for path, prefix in INGRESS_PATHS)
@@ -155,6 +158,6 @@ def gateway_api_ingress_objects() -> list[CustomObject]:
         (gateway_api.BackendRef("productpage", PORT),), tuple(gateway_api.RouteMatch(path=path) for path in paths)
     )
     frontend = gateway_api.HTTPRoute(
-        "bookinfo", NAMESPACE, parent_refs=(gateway_api.ParentRef(GATEWAY),), rules=(rule,)
+        "bookinfo", NAMESPACE, parent_refs=(gateway_api.bound_parent(GATEWAY),), rules=(rule,)
     )
     return [entry, frontend]

@@ -48,6 +48,12 @@ class CustomObject:
     name: str
     namespace: str
 
+    @property
+    def former_namespaces(self) -> tuple[str, ...]:
+        """Namespaces this object lived in under earlier versions of the program (an existing stack's object there
+        is replaced by this one, not left behind)."""
+        return ()
+
     def manifest(self) -> dict[str, Any]:
         return {
             "apiVersion": self.API_VERSION,

@@ -4,6 +4,7 @@ the names the CRDs use."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
@@ -29,8 +30,14 @@ class Address:
 
 
 @dataclass(frozen=True)
+class LabelSelector:
+    match_labels: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class RouteNamespaces:
-    from_: Literal["Same", "All"]
+    from_: Literal["Same", "All", "Selector"]
+    selector: LabelSelector | None = None
 
 
 @dataclass(frozen=True)
@@ -50,7 +57,9 @@ class Listener:
 @dataclass(frozen=True, kw_only=True)
 class Gateway(CustomObject):
     """A Gateway of class `istio`; with `addresses` naming an existing gateway Service, Istio binds the Gateway to
-    that deployment (Istio's "manual deployment") instead of deploying one of its own."""
+    that deployment (Istio's "manual deployment") instead of deploying one of its own; Istio looks for that Service
+    in the Gateway's own namespace only, so such a Gateway lives in the Service's (istio-system) and admits routes
+    from the namespace that uses it."""
 
     API_VERSION: ClassVar[str] = GATEWAY_API
     KIND: ClassVar[str] = "Gateway"
@@ -59,6 +68,16 @@ class Gateway(CustomObject):
     gateway_class_name: str = ISTIO_CLASS
     addresses: tuple[Address, ...] = ()
     listeners: tuple[Listener, ...]
+
+    @property
+    def former_namespaces(self) -> tuple[str, ...]:
+        """A bound Gateway lived in the namespace whose routes it admits until it moved beside its Service."""
+        admitted = {
+            namespaces.selector.match_labels[NAMESPACE_NAME]
+            for listener in self.listeners
+            if listener.allowed_routes and (namespaces := listener.allowed_routes.namespaces).selector
+        }
+        return tuple(sorted(admitted)) if self.addresses else ()
 
 
 @dataclass(frozen=True)
@@ -197,6 +216,17 @@ def bound_to(service: str) -> tuple[Address, ...]:
 
 
 SAME_NAMESPACE = AllowedRoutes(RouteNamespaces("Same"))
+NAMESPACE_NAME = "kubernetes.io/metadata.name"  # the label the API server gives every namespace: its name
+
+
+def routes_from(namespace: str) -> AllowedRoutes:
+    """A listener that admits the routes of `namespace` alone."""
+    return AllowedRoutes(RouteNamespaces("Selector", LabelSelector({NAMESPACE_NAME: namespace})))
+
+
+def bound_parent(gateway: str, section_name: str | None = None) -> ParentRef:
+    """A route attached to a Gateway bound to a chart's gateway, which lives beside that gateway's Service."""
+    return ParentRef(gateway, namespace=ISTIO_NAMESPACE, section_name=section_name)
 
 
 def waypoint(namespace: str) -> Gateway:

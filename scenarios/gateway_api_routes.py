@@ -15,7 +15,6 @@ from model.bookinfo_app import NAMESPACE, PORT, USER_HEADER
 from model.crd import CustomObject
 from model.gateway_api import (
     HTTP_PORT,
-    SAME_NAMESPACE,
     BackendRef,
     Filter,
     Gateway,
@@ -33,8 +32,10 @@ from model.gateway_api import (
     TCPRoute,
     TCPRouteRule,
     Timeouts,
+    bound_parent,
     bound_to,
     gateway_duration,
+    routes_from,
     service_parent,
     split,
     versioned,
@@ -145,14 +146,14 @@ def tcp_traffic_shifting(p: ScenarioParameters) -> ScenarioPlan:
         (
             Gateway(
                 gateway,
-                namespace,
+                ISTIO_NAMESPACE,
                 addresses=INGRESS_ADDRESS,
-                listeners=(Listener(listener, INGRESS_TCP_PORT, "TCP", allowed_routes=SAME_NAMESPACE),),
+                listeners=(Listener(listener, INGRESS_TCP_PORT, "TCP", allowed_routes=routes_from(namespace)),),
             ),
             TCPRoute(
                 "tcp-echo",
                 namespace,
-                parent_refs=(ParentRef(gateway, section_name=listener),),
+                parent_refs=(bound_parent(gateway, section_name=listener),),
                 rules=(TCPRouteRule(split("tcp-echo", p.tcp_echo_weights, TCP_ECHO_PORT)),),
             ),
         ),
@@ -173,16 +174,18 @@ def httpbin_ingress(p: ScenarioParameters) -> ScenarioPlan:
         (
             Gateway(
                 gateway,
-                namespace,
+                ISTIO_NAMESPACE,
                 addresses=INGRESS_ADDRESS,
                 listeners=(
-                    Listener("http", HTTP_PORT, "HTTP", task_routes.HTTPBIN_HOST, allowed_routes=SAME_NAMESPACE),
+                    Listener(
+                        "http", HTTP_PORT, "HTTP", task_routes.HTTPBIN_HOST, allowed_routes=routes_from(namespace)
+                    ),
                 ),
             ),
             HTTPRoute(
                 "httpbin",
                 namespace,
-                parent_refs=(ParentRef(gateway),),
+                parent_refs=(bound_parent(gateway),),
                 hostnames=(task_routes.HTTPBIN_HOST,),
                 rules=(rule,),
             ),
@@ -210,9 +213,9 @@ def egress_gateway(p: ScenarioParameters) -> ScenarioPlan:
             ),
             Gateway(
                 gateway,
-                namespace,
+                ISTIO_NAMESPACE,
                 addresses=bound_to(EGRESS_GATEWAY),
-                listeners=(Listener("http", HTTP_PORT, "HTTP", p.egress_host, allowed_routes=SAME_NAMESPACE),),
+                listeners=(Listener("http", HTTP_PORT, "HTTP", p.egress_host, allowed_routes=routes_from(namespace)),),
             ),
             HTTPRoute(
                 "external-host-to-egress-gateway",
@@ -229,7 +232,7 @@ def egress_gateway(p: ScenarioParameters) -> ScenarioPlan:
             HTTPRoute(
                 "external-host-from-egress-gateway",
                 namespace,
-                parent_refs=(ParentRef(gateway, section_name="http"),),
+                parent_refs=(bound_parent(gateway, section_name="http"),),
                 hostnames=(p.egress_host,),
                 rules=(to_host,),
             ),

@@ -73,6 +73,17 @@ def routes_only(objects: list[dict], kinds=("HTTPRoute", "TCPRoute")) -> dict[st
     return {o["metadata"]["name"]: (o["apiVersion"], o["kind"], o["spec"]) for o in objects if o["kind"] in kinds}
 
 
+def bound(spec: dict) -> dict:
+    """Upstream's route spec attached, as ours are, to a Gateway bound to a chart's gateway: beside its Service in
+    istio-system (Istio finds a bound Gateway's Service in the Gateway's own namespace only)."""
+    parents = [ref if "kind" in ref else {**ref, "namespace": "istio-system"} for ref in spec["parentRefs"]]
+    return {**spec, "parentRefs": parents}
+
+
+def bound_routes(objects: list[dict]) -> dict[str, dict]:
+    return {name: (api, kind, bound(spec)) for name, (api, kind, spec) in routes_only(objects).items()}
+
+
 # (scenario, overrides, upstream sample): the routes equal Istio's own Gateway API samples.
 UPSTREAM_SAMPLES = [
     ("all-v1", (), "samples/bookinfo/gateway-api/route-all-v1.yaml"),
@@ -87,23 +98,30 @@ UPSTREAM_SAMPLES = [
 @pytest.mark.parametrize(("scenario", "overrides", "sample"), UPSTREAM_SAMPLES)
 def test_routes_equal_istios_gateway_api_samples(upstream, scenario, overrides, sample):
     ours = routes_only([obj.manifest() for obj in plan(scenario, *overrides).objects])
-    theirs = routes_only(upstream_objects(upstream, sample))
+    theirs = bound_routes(upstream_objects(upstream, sample))
     assert {name: ours[name] for name in theirs} == theirs
 
 
 def test_bookinfo_ingress_is_upstreams_bound_to_the_ingress_gateway(upstream):
-    """Upstream's HTTPRoute as is; its Gateway bound to the chart's ingress gateway instead of deployed by Istio."""
+    """Upstream's HTTPRoute attached to its Gateway, which is bound to the chart's ingress gateway instead of deployed
+    by Istio, and so lives in istio-system and admits Bookinfo's routes alone."""
     manifests = {(o["kind"], o["metadata"]["name"]): o for o in rendered((GATEWAY_API,)).manifests}
     theirs = {
         (o["kind"], o["metadata"]["name"]): o
         for o in upstream_objects(upstream, "samples/bookinfo/gateway-api/bookinfo-gateway.yaml")
     }
-    assert manifests["HTTPRoute", "bookinfo"]["spec"] == theirs["HTTPRoute", "bookinfo"]["spec"]
+    assert manifests["HTTPRoute", "bookinfo"]["spec"] == bound(theirs["HTTPRoute", "bookinfo"]["spec"])
     gateway = manifests["Gateway", "bookinfo-gateway"]
-    assert gateway["apiVersion"] == "gateway.networking.k8s.io/v1"
+    assert (gateway["apiVersion"], gateway["metadata"]["namespace"]) == ("gateway.networking.k8s.io/v1", "istio-system")
+    selector = {"matchLabels": {"kubernetes.io/metadata.name": "bookinfo"}}
+    listeners = [
+        {**listener, "allowedRoutes": {"namespaces": {"from": "Selector", "selector": selector}}}
+        for listener in theirs["Gateway", "bookinfo-gateway"]["spec"]["listeners"]
+    ]
     assert gateway["spec"] == {
         **theirs["Gateway", "bookinfo-gateway"]["spec"],
         "addresses": [{"type": "Hostname", "value": "istio-ingressgateway.istio-system.svc.cluster.local"}],
+        "listeners": listeners,
     }
 
 

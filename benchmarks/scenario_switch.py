@@ -25,11 +25,9 @@ import pulumi
 import yaml
 
 from components.program import program
-from e2e import charts
 from e2e import cluster as control_plane
 from e2e.engine import Engine
-from e2e.run import BASE, BUILD, config_of, predictions
-from model.versions import ISTIO_RELEASE
+from e2e.run import BUILD, config_of, predictions, start_local
 from scenarios.catalog import CATALOG
 
 DEFAULT = "round-robin"
@@ -63,12 +61,8 @@ def main(argv: list[str]) -> int:
     samples: dict[str, list[float]] = defaultdict(list)
     switches: dict[str, list[float]] = defaultdict(list)  # scenario -> the ups that switch to it and back
     with ExitStack() as stack:
-        repository = BUILD / "bench-charts"
-        charts.write_repository(repository, ISTIO_RELEASE)
-        server = stack.enter_context(charts.ChartServer(repository))
-        kube = control_plane.start()
-        stack.callback(control_plane.stop, kube)
-        target = (*BASE, f"kubeContext={kube.context}", f"kubeconfig={kube.kubeconfig}", f"chartMirror={server.url}")
+        local = start_local(stack, "bench-")
+        kube, target = local.kube, local.target()
         configs: dict[str, tuple[str, ...]] = {name: (*target, f"scenario={name}") for name in CATALOG}
         predicted = predictions(configs)
         engine = Engine(BUILD / "bench-engine", program)

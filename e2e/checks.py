@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterable
 from decimal import Decimal
@@ -84,6 +85,19 @@ def live_objects(cluster: Cluster, manifests: Iterable[dict[str, Any]]) -> dict[
     return {identity(obj): obj for obj in items}
 
 
+def as_stored(obj: dict[str, Any]) -> dict[str, Any]:
+    """An object as the API server stores what was sent: a Secret's write-only `stringData` merged into `data`,
+    base64-encoded (a value the preview only knows as secret stays a placeholder)."""
+    if obj.get("kind") != "Secret" or "stringData" not in obj:
+        return obj
+    encoded = {
+        key: value if value == SECRET else base64.b64encode(str(value).encode()).decode()
+        for key, value in obj["stringData"].items()
+    }
+    stored = {field: value for field, value in obj.items() if field != "stringData"}
+    return {**stored, "data": {**obj.get("data", {}), **encoded}}
+
+
 def compare_with_cluster(cluster: Cluster, rendering: Rendering) -> list[str]:
     """Every object of the offline preview exists in the API server with the spec the program sent."""
     live = live_objects(cluster, rendering.objects)
@@ -93,7 +107,7 @@ def compare_with_cluster(cluster: Cluster, rendering: Rendering) -> list[str]:
         if key not in live:
             problems.append(f"{'/'.join(key)}: not in the API server")
             continue
-        sent = {field: value for field, value in obj.items() if field not in SERVER_FIELDS}
+        sent = {field: value for field, value in as_stored(obj).items() if field not in SERVER_FIELDS}
         problems += [f"{'/'.join(key)}{problem}" for problem in differences(sent, live[key])]
     return problems
 

@@ -2,10 +2,11 @@
 
 kwokctl's binary runtime starts etcd, kube-apiserver, kube-controller-manager, kube-scheduler and the kwok
 controller from the toolchain's binaries and makes a fresh PKI and kubeconfig for every cluster. The API
-server runs with RBAC and its default admission plugins, less the two webhook plugins: no istiod runs to
-answer Istio's injection and validation webhooks. kwok plays the kubelets: it moves every scheduled pod to
-Running and Ready with a fake IP that nothing ever dials. A small thread plays the cloud's load-balancer
-controller and gives each LoadBalancer Service an address from the documentation range 203.0.113.0/24.
+server runs with RBAC and its default admission plugins, the webhook plugins included: the run's istiod
+(e2e/istiod.py) answers Istio's injection and validation webhooks. kwok plays the kubelets: it moves every
+scheduled pod to Running and Ready with a fake IP that nothing ever dials (istiod's own pod only once the local
+istiod serves, e2e/stages.py). A small thread plays the cloud's load-balancer controller and gives each
+LoadBalancer Service an address from the documentation range 203.0.113.0/24.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 import yaml
 
 from e2e import versions
+from e2e.stages import run_stages
 from e2e.toolchain import TOOLS, cache_root
 from model.capacity import MACHINE_TYPES, SYSTEM_DAEMONSETS, SYSTEM_PER_CLUSTER, allocatable
 from model.workloads import Scheduled
@@ -57,7 +59,8 @@ def kwokctl(*args: str, timeout: float = START_TIMEOUT_SECONDS) -> subprocess.Co
 
 
 def configuration() -> dict[str, Any]:
-    """kwokctl's configuration: every component from a local binary, bound to 127.0.0.1, RBAC and admission on."""
+    """kwokctl's configuration: every component from a local binary, bound to 127.0.0.1, RBAC and every default
+    admission plugin on, the webhooks too (the run's istiod answers Istio's)."""
     kubernetes, etcd, kwok = TOOLS["kubernetes"], TOOLS["etcd"], TOOLS["kwok"]
     return {
         "apiVersion": "config.kwok.x-k8s.io/v1alpha1",
@@ -76,14 +79,6 @@ def configuration() -> dict[str, Any]:
             "etcdBinary": str(etcd.path("etcd")),
             "kwokControllerBinary": str(kwok.path("kwok")),
         },
-        "componentsPatches": [
-            {
-                "name": "kube-apiserver",
-                "extraArgs": [
-                    {"key": "disable-admission-plugins", "value": "MutatingAdmissionWebhook,ValidatingAdmissionWebhook"}
-                ],
-            }
-        ],
     }
 
 
@@ -238,7 +233,7 @@ def start() -> Cluster:
     delete_stale()
     config = workdir() / f"{NAME}.yaml"
     config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(yaml.safe_dump(configuration(), sort_keys=False))
+    config.write_text(yaml.safe_dump_all([configuration(), *run_stages()], sort_keys=False))
     result = kwokctl("create", "cluster", "--name", NAME, "--config", str(config), "--wait", "60s")
     if result.returncode != 0:
         raise ClusterError(f"kwokctl create cluster failed: {result.stderr.strip()[-2000:]}")

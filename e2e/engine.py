@@ -9,6 +9,7 @@ as under `pulumi up`. State lives in a local file backend; secrets use a passphr
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -67,6 +68,13 @@ class Changes:
         return {name: sorted(getattr(self, name)) for name in ("create", "update", "delete", "replace")}
 
 
+def leaves(key: str, value: object) -> dict[str, str]:
+    """An object's leaves as `pulumi config set --path` sets them: `key.a.b` -> text."""
+    if isinstance(value, dict):
+        return {path: leaf for name, inner in value.items() for path, leaf in leaves(f"{key}.{name}", inner).items()}
+    return {key: value if isinstance(value, str) else json.dumps(value)}
+
+
 def environment(home: Path) -> dict[str, str]:
     """The engine's environment: nothing downloaded, nothing outside the run's own directories."""
     return {
@@ -80,25 +88,27 @@ def environment(home: Path) -> dict[str, str]:
     }
 
 
-def install_provider(home: Path) -> None:
-    """Registers the built pulumi-resource-kubernetes under the version the installed Python SDK asks for
-    (again whenever the build is newer than the registered copy)."""
-    sdk = version("pulumi-kubernetes")
-    plugin = home / "plugins" / f"resource-kubernetes-v{sdk}"
-    built = TOOLS["pulumi-resource-kubernetes"].path("pulumi-resource-kubernetes")
-    if not plugin.is_dir() or plugin.stat().st_mtime < built.stat().st_mtime:
+# The resource plugins the run registers: plugin name -> (the tool that builds it, the Python SDK that asks for it).
+PLUGINS = {
+    "kubernetes": ("pulumi-resource-kubernetes", "pulumi-kubernetes"),
+    "random": ("pulumi-resource-random", "pulumi-random"),
+}
+
+
+def install_plugins(home: Path) -> None:
+    """Registers each built provider plugin under the version its installed Python SDK asks for (again whenever
+    the build is newer than the registered copy); a plugin whose source is not beside the clone is left out."""
+    for name, (tool, distribution) in PLUGINS.items():
+        if not TOOLS[tool].available:
+            continue
+        sdk = version(distribution)
+        plugin = home / "plugins" / f"resource-{name}-v{sdk}"
+        built = TOOLS[tool].path(tool)
+        if plugin.is_dir() and plugin.stat().st_mtime >= built.stat().st_mtime:
+            continue
+        install = ["plugin", "install", "resource", name, sdk, "--reinstall", "--file", str(built)]
         subprocess.run(
-            [
-                str(TOOLS["pulumi"].path("pulumi")),
-                "plugin",
-                "install",
-                "resource",
-                "kubernetes",
-                sdk,
-                "--reinstall",
-                "--file",
-                str(built),
-            ],
+            [str(TOOLS["pulumi"].path("pulumi")), *install],
             env={**os.environ, **environment(home)},
             check=True,
             capture_output=True,
@@ -120,7 +130,7 @@ class Engine:
         stop_engine_processes()  # of a run that was killed before it could clean up
         self.home = cache_root() / "pulumi-home"
         self.home.mkdir(parents=True, exist_ok=True)
-        install_provider(self.home)
+        install_plugins(self.home)
         state = work / "state"
         project_dir = work / "project"
         if fresh:
@@ -142,12 +152,22 @@ class Engine:
         )
 
     def configure(self, config: dict[str, str]) -> None:
-        """Replaces the stack's configuration with `config` (`namespace:key` -> text)."""
+        """Replaces the stack's configuration with `config` (`namespace:key` -> text; an object-typed key's value is
+        its JSON, set as `pulumi config set --path` sets each leaf)."""
         current = self.stack.get_all_config()
         stale = [key for key in current if key not in config]
         if stale:
             self.stack.remove_all_config(stale)
-        self.stack.set_all_config({key: auto.ConfigValue(value) for key, value in config.items()})
+        objects = {key for key, spec in load_project().declarations.items() if spec.get("type") == "object"}
+        plain, paths = {}, {}
+        for key, value in config.items():
+            if key.split(":", 1)[-1] in objects:
+                paths.update({path: auto.ConfigValue(leaf) for path, leaf in leaves(key, json.loads(value)).items()})
+            else:
+                plain[key] = auto.ConfigValue(value)
+        self.stack.set_all_config(plain)
+        if paths:
+            self.stack.set_all_config(paths, path=True)
 
     def up(self) -> Changes:
         changes = Changes()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -28,31 +27,37 @@ import yaml
 
 from components.gateway_api import BUNDLE_VERSION, MANAGED_BY
 from components.program import program
-from e2e import analyze, charts, checks, upgrade, versions
+from e2e import addons, analyze, charts, checks, istiod, mesh_checks, readme, upgrade, versions, xds
 from e2e import cluster as control_plane
 from e2e.engine import STACK, Changes, Engine, stop_engine_processes
 from e2e.toolchain import TOOLS, ensure_all
+from model.project import load_project
 from model.versions import GATEWAY_API_CRD_NAMES, GATEWAY_API_VERSION, ISTIO_RELEASE
-from scenarios.catalog import CATALOG
+from scenarios.catalog import CATALOG, plan_for
 from tools import upstream
 from tools.preview.configfiles import release_dir
 from tools.preview.rendering import Rendering
-from tools.preview.stack_config import ROOT
+from tools.preview.stack_config import ROOT, assemble, read_config_file, typed_settings
 
 BUILD = ROOT / "build" / "e2e"
-# What the run cannot have: the add-on charts (no chart repository is reachable here). Jaeger is typed, so it runs.
+# The stack the run takes through every step: the existing-cluster target with the run's LoadBalancer stand-in, and
+# Istio's webhooks served by the istiod the run starts beside the cluster (e2e/istiod.py), through the stack's
+# `helmValues` (Istio's external-control-plane values; the program itself is the one every user runs).
 BASE = (
     "target=existing",
     "ingressServiceType=LoadBalancer",
-    "prometheus=false",
-    "grafana=false",
-    "kiali=false",
     "jaeger=true",
+    f"helmValues={json.dumps(istiod.HELM_VALUES, separators=(',', ':'))}",
 )
+# Without the add-on charts beside the clone (../shared/charts) or pulumi-random's source, the add-ons stay off.
+WITHOUT_ADDONS = ("prometheus=false", "grafana=false", "kiali=false")
 SECURE = ("mtlsMode=STRICT", "authorization=true")
 GATEWAY_API = "gateway-api/"  # the prefix of the configurations and steps with routingApi=gateway-api
 AMBIENT = "ambient/"  # the prefix of the configurations and steps with dataplane=ambient (and the Gateway API)
 THEIRS = f"{GATEWAY_API}cluster-crds"  # the configuration predicting a cluster with its own CRDs
+UPGRADE = "upgrade"  # the configuration of the upgrade check
+README = "readme/"  # the prefix of the README step's configurations and steps
+ADDONS = ("prometheus", "grafana", "kiali")
 SCENARIOS = list(CATALOG)
 
 
@@ -169,192 +174,338 @@ def confined(changes: Changes, before: Rendering, after: Rendering) -> list[str]
     return problems
 
 
-def cycle(report: Report, stack: ExitStack) -> None:
-    def toolchain() -> tuple[None, list[str]]:
-        ensure_all(log=lambda line: print(line, flush=True))
-        report.builds = {
-            name: json.loads((tool.directory / "build.json").read_text())["seconds"] for name, tool in TOOLS.items()
-        }
-        return None, []
+def stack_overrides() -> tuple[str, ...]:
+    """BASE, with the add-ons off if their charts or pulumi-random's source are not beside the clone (said once)."""
+    missing = [
+        what
+        for what, there in (
+            (f"add-on charts in {charts.SHARED_CHARTS}", bool(charts.addon_archives())),
+            ("pulumi-random's source in ../shared/tools", TOOLS["pulumi-resource-random"].available),
+        )
+        if not there
+    ]
+    if not missing:
+        return BASE
+    print(f"no {' and no '.join(missing)}: the run installs no Prometheus, Grafana or Kiali", flush=True)
+    return (*BASE, *WITHOUT_ADDONS)
 
-    report.run("toolchain", toolchain)
 
-    state: dict[str, Any] = {}
-
-    def start_cluster() -> tuple[None, list[str]]:
-        repository = BUILD / "charts"
-        charts.write_repository(repository, ISTIO_RELEASE)
-        server = stack.enter_context(charts.ChartServer(repository))
-        state["cluster"] = control_plane.start()
-        stack.callback(control_plane.stop, state["cluster"])
-        state["mirror"] = server.url
-        return None, control_plane.non_loopback_listeners()
-
-    report.run("cluster", start_cluster)
-    kube: control_plane.Cluster = state["cluster"]
-    # the program reads an existing cluster's Gateway API CRDs with kubectl: the one built for the run
-    os.environ["PATH"] = f"{TOOLS['kubernetes'].path('kubectl').parent}{os.pathsep}{os.environ['PATH']}"
-    target = (*BASE, f"kubeContext={kube.context}", f"kubeconfig={kube.kubeconfig}", f"chartMirror={state['mirror']}")
-    configs: dict[str, tuple[str, ...]] = {scenario: (*target, f"scenario={scenario}") for scenario in SCENARIOS}
+def run_configs(target: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Every configuration the run applies, by name: each scenario, with strict security (`+secure`), under the
+    Gateway API and under ambient; one over a cluster's own CRDs; the upgrade check's."""
+    configs = {scenario: (*target, f"scenario={scenario}") for scenario in SCENARIOS}
     configs.update({f"{scenario}+secure": (*target, f"scenario={scenario}", *SECURE) for scenario in SCENARIOS})
-    routed = (*target, "routingApi=gateway-api", f"gatewayApiCrds={release_dir()}")
-    ambient = (
-        *target,
-        "dataplane=ambient",
-        "platform=none",
-        "routingApi=gateway-api",
-        f"gatewayApiCrds={release_dir()}",
-    )
+    crds = f"gatewayApiCrds={release_dir()}"
+    routed = ("routingApi=gateway-api", crds)
+    variants = {GATEWAY_API: routed, AMBIENT: ("dataplane=ambient", "platform=none", *routed)}
     sidecar = list(configs)
-    configs.update({f"{GATEWAY_API}{name}": (*routed, *configs[name][len(target) :]) for name in sidecar})
-    configs.update({f"{AMBIENT}{name}": (*ambient, *configs[name][len(target) :]) for name in sidecar})
+    for prefix, settings in variants.items():
+        configs.update({f"{prefix}{name}": (*target, *settings, *configs[name][len(target) :]) for name in sidecar})
     # what a cluster with its own Gateway API CRDs should get: the plan of gatewayApiCrds=cluster
     configs[THEIRS] = (*target, "routingApi=gateway-api", "gatewayApiCrds=cluster", f"scenario={SCENARIOS[0]}")
-    predicted = predictions(configs)
+    # the upgrade check's: the earlier program knows neither the add-ons' mirror nor helmValues (see upgrade_cycle)
+    configs[UPGRADE] = (*[item for item in target if item.split("=")[0] not in ADDONS], *WITHOUT_ADDONS)
+    configs.update(readme_configs(target))
+    return configs
 
-    report.run("analyze:seeded", lambda: (None, analyze.seeded_mistake_is_reported()))
-    for scenario in SCENARIOS:
-        for prefix in ("", GATEWAY_API, AMBIENT):
-            analysis = functools.partial(offline_analysis, f"{prefix}{scenario}")
-            report.run(f"{prefix}analyze:{scenario}", analysis, fatal=False)
 
-    engine = Engine(BUILD / "engine", program)
-    stack.callback(stop_engine_processes)
+def file_overrides(path: Path) -> tuple[str, ...]:
+    """A stack or preset file's settings of the project, as `key=value` overrides."""
+    config = read_config_file(path, load_project(), preset=path.parent.name == "stacks")
+    return tuple(
+        f"{key.split(':', 1)[1]}={value if isinstance(value, str) else json.dumps(value)}"
+        for key, value in config.items()
+        if key.startswith("istio-demo:")
+    )
 
-    def apply(name: str) -> Callable[[], tuple[Changes, list[str]]]:
-        """`up` of configuration `name`, then the API server against its offline preview (and the previous one's)."""
 
-        def action() -> tuple[Changes, list[str]]:
-            engine.configure(config_of(configs[name]))
-            changes = engine.up()
-            after = predicted[name]
-            problems = checks.compare_with_cluster(kube, after)
-            problems += checks.unavailable_deployments(kube, after)
-            problems += checks.undeployed_releases(kube, after)
-            problems += checks.node_agents_missing(kube, after)
-            if "previous" in state:
-                before = predicted[state["previous"]]
-                kept = {checks.identity(obj) for obj in after.objects}
-                problems += checks.absent(kube, [obj for obj in before.objects if checks.identity(obj) not in kept])
-                problems += confined(changes, before, after)
-            problems += analyze.live(kube, ambient="dataplane=ambient" in configs[name])
-            state["previous"] = name
-            return changes, problems
+def readme_configs(target: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """What the README step's stack should hold after each of its `up`s: Pulumi.kind.yaml, the settings the rig
+    adds to point it at the run's cluster, and the scenario or preset the step switches to."""
+    kind = (*file_overrides(ROOT / "Pulumi.kind.yaml"), *readme.rig_settings(target))
+    return {
+        f"{README}round-robin": kind,
+        f"{README}user-routing": (*kind, "scenario=user-routing"),
+        f"{README}fault-delay": (*kind, *file_overrides(ROOT / "stacks" / "fault-delay.yaml")),
+    }
 
-        return action
 
-    def preview(name: str) -> Callable[[], tuple[Changes, list[str]]]:
-        """A preview with diff of configuration `name`: its changes exactly those the offline previews predict."""
+@dataclass
+class Run:
+    """One end-to-end run's cluster, istiod, engine and predictions; each method is a step or a cycle of steps."""
 
-        def action() -> tuple[Changes, list[str]]:
-            engine.configure(config_of(configs[name]))
-            changes = engine.preview()
-            return changes, confined(changes, predicted[state["previous"]], predicted[name])
+    report: Report
+    kube: control_plane.Cluster
+    mesh: istiod.Istiod
+    configs: dict[str, tuple[str, ...]]
+    predicted: dict[str, Rendering]
+    engine: Engine
+    previous: str | None = None
+    translations: dict[str, list[str]] = field(default_factory=dict)  # configuration -> what istiod's routes showed
 
-        return action
+    def step(self, name: str, action: Callable[[], tuple[Changes | None, list[str]]], fatal: bool = True) -> None:
+        """`action` as a report step, with what the local istiod met meanwhile."""
 
-    def scenario_cycle(prefix: str, switch_api: bool) -> None:
-        """`up` of every scenario, each switch previewed first; strict and permissive security; under `prefix`'s
-        routing API (optionally switching the API there and back); a no-op `up`, refresh and destroy."""
+        def with_istiod() -> tuple[Changes | None, list[str]]:
+            changes, problems = action()
+            return changes, problems + self.mesh.take_problems()
 
-        def named(scenario: str) -> str:
-            return f"{prefix}{scenario}"
+        self.report.run(name, with_istiod, fatal)
 
-        report.run(f"{prefix}up:{SCENARIOS[0]}", apply(named(SCENARIOS[0])))
-        for scenario in SCENARIOS[1:]:
-            report.run(f"{prefix}preview:{scenario}", preview(named(scenario)))
-            report.run(f"{prefix}up:{scenario}", apply(named(scenario)))
-        last = SCENARIOS[-1]
-        report.run(f"{prefix}up:strict", apply(named(f"{last}+secure")))
-        report.run(f"{prefix}up:permissive", apply(named(last)))
-        if switch_api:
-            report.run("preview:routing-api=gateway-api", preview(f"{GATEWAY_API}{last}"))
-            report.run("up:routing-api=gateway-api", apply(f"{GATEWAY_API}{last}"))
-            report.run("up:routing-api=istio", apply(last))
-        report.run(f"{prefix}up:no-change", no_change)
-        report.run(f"{prefix}refresh", refresh, fatal=False)
-        report.run(f"{prefix}destroy", destroy)
-
-    def no_change() -> tuple[Changes, list[str]]:
-        changes = engine.up()
-        return changes, [f"expected no change, the engine reported {changes.document()}"] if not changes.empty else []
-
-    def refresh() -> tuple[None, list[str]]:
-        drift = engine.refresh()
-        # A resource the program only reads (the ingress Service, for its address) is refreshed from the live
-        # object like any other: a change there is the cluster's, not drift of anything the stack owns.
-        read = {as_engine(r["urn"]) for r in predicted[state["previous"]].plan["resources"] if r.get("read")}
-        return None, [f"drift in {urn}: {properties}" for urn, properties in sorted(drift.items()) if urn not in read]
-
-    def destroy() -> tuple[Changes, list[str]]:
-        changes = engine.destroy()
-        manifests = predicted[state.pop("previous")].objects
-        leftovers = checks.absent(kube, manifests) + checks.retained(kube, manifests)
-        leftovers += [f"helm release {name} still installed" for name in checks.helm_releases(kube)]
-        return changes, leftovers
-
-    scenario_cycle("", switch_api=True)
-    scenario_cycle(GATEWAY_API, switch_api=False)
-    scenario_cycle(AMBIENT, switch_api=False)
-
-    def mark_theirs(version: str) -> None:
-        """The CRDs the stack left as someone else's: its label off, the given bundle version on."""
-        for name in GATEWAY_API_CRD_NAMES:
-            kube.kubectl("label", "crd", name, f"{MANAGED_BY[0]}-")
-            kube.kubectl("annotate", "--overwrite", "crd", name, f"{BUNDLE_VERSION}={version}")
-
-    def over_their_crds() -> tuple[Changes, list[str]]:
-        """`up` with gatewayApiCrds=cluster on a cluster with its own, newer CRDs: the stack reads them, installs
-        none, touches none, and routes."""
-        mark_theirs("v1.6.0")
-        engine.configure(config_of(configs[THEIRS]))
-        changes = engine.up()
-        problems = checks.compare_with_cluster(kube, predicted[THEIRS]) + confined(
-            changes, Rendering({"resources": []}, [], []), predicted[THEIRS]
-        )
-        live = checks.live_objects(
-            kube, [{"kind": "CustomResourceDefinition", "apiVersion": "apiextensions.k8s.io/v1"}]
-        )
-        versions = {key[2]: obj["metadata"]["annotations"].get(BUNDLE_VERSION) for key, obj in live.items()}
-        problems += [
-            f"{name}: {versions.get(name)}, not the cluster's v1.6.0"
-            for name in GATEWAY_API_CRD_NAMES
-            if versions.get(name) != "v1.6.0"
-        ]
-        state["previous"] = THEIRS
+    def apply(self, name: str) -> tuple[Changes, list[str]]:
+        """`up` of configuration `name`, then the API server against its offline preview (and the previous one's),
+        and what Istio made of it."""
+        self.engine.configure(config_of(self.configs[name]))
+        changes = self.engine.up()
+        after = self.predicted[name]
+        problems = checks.compare_with_cluster(self.kube, after)
+        problems += checks.unavailable_deployments(self.kube, after)
+        problems += checks.undeployed_releases(self.kube, after)
+        problems += checks.node_agents_missing(self.kube, after)
+        if self.previous is not None:
+            before = self.predicted[self.previous]
+            kept = {checks.identity(obj) for obj in after.objects}
+            problems += checks.absent(self.kube, [obj for obj in before.objects if checks.identity(obj) not in kept])
+            problems += confined(changes, before, after)
+        problems += self.istio_work(name)
+        problems += analyze.live(self.kube, ambient="dataplane=ambient" in self.configs[name])
+        self.previous = name
         return changes, problems
 
-    def refused_over_older_crds() -> tuple[None, list[str]]:
+    def istio_work(self, name: str) -> list[str]:
+        """Injection everywhere the mesh injects; under ambient each waypoint deployed by istiod."""
+        problems = mesh_checks.uninjected(self.kube)[0]
+        if "dataplane=ambient" in self.configs[name]:
+            problems += mesh_checks.settled(lambda: mesh_checks.waypoints_missing(self.kube))
+        return problems
+
+    def status(self) -> tuple[None, list[str]]:
+        """Every route and Gateway of the last `up` accepted, its references resolved, by Istio's controller."""
+        return None, mesh_checks.settled(lambda: mesh_checks.status_problems(self.kube)[0])
+
+    def xds(self, name: str) -> tuple[None, list[str]]:
+        """The scenario's defining requests against the routes istiod sends productpage's sidecar (e2e/xds.py);
+        what they showed is kept in build/e2e/xds.json."""
+        plan = plan_for(typed_settings(assemble(overrides=self.configs[name])[1]))
+        problems, seen = xds.translated(plan, xds.route_configurations(self.kube, BUILD / "xds" / name))
+        self.translations[name] = seen
+        (BUILD / "xds.json").write_text(json.dumps(self.translations, indent=2) + "\n")
+        return None, problems
+
+    def preview(self, name: str) -> tuple[Changes, list[str]]:
+        """A preview with diff of configuration `name`: its changes exactly those the offline previews predict."""
+        self.engine.configure(config_of(self.configs[name]))
+        changes = self.engine.preview()
+        assert self.previous is not None
+        return changes, confined(changes, self.predicted[self.previous], self.predicted[name])
+
+    def no_change(self) -> tuple[Changes, list[str]]:
+        changes = self.engine.up()
+        return changes, [f"expected no change, the engine reported {changes.document()}"] if not changes.empty else []
+
+    def refresh(self) -> tuple[None, list[str]]:
+        drift = self.engine.refresh()
+        # A resource the program only reads (the ingress Service, for its address) is refreshed from the live
+        # object like any other: a change there is the cluster's, not drift of anything the stack owns.
+        assert self.previous is not None
+        read = {as_engine(r["urn"]) for r in self.predicted[self.previous].plan["resources"] if r.get("read")}
+        return None, [f"drift in {urn}: {properties}" for urn, properties in sorted(drift.items()) if urn not in read]
+
+    def destroy(self) -> tuple[Changes, list[str]]:
+        changes = self.engine.destroy()
+        assert self.previous is not None
+        manifests = self.predicted[self.previous].objects
+        self.previous = None
+        leftovers = checks.absent(self.kube, manifests) + checks.retained(self.kube, manifests)
+        leftovers += [f"helm release {name} still installed" for name in checks.helm_releases(self.kube)]
+        return changes, leftovers
+
+    def first_up(self, prefix: str) -> tuple[Changes, list[str]]:
+        """The first `up`, and what only it shows: istiod's validation live, the add-ons wired and every pod
+        placed (under the Gateway API, a seeded missing backend reported too)."""
+        changes, problems = self.apply(f"{prefix}{SCENARIOS[0]}")
+        problems += mesh_checks.invalid_refused(self.kube)
+        if prefix:
+            problems += mesh_checks.missing_backend_reported(self.kube)
+        return changes, problems + self.placed()
+
+    def placed(self) -> list[str]:
+        """Every pod placed and running, the add-ons' configuration as the stack means it."""
+        waiting, _ = addons.placed(self.kube)
+        problems = list(waiting)
+        names = {r["inputs"].get("name") for r in self.predicted[SCENARIOS[0]].plan["resources"]}
+        source = upstream.module_dir()
+        if "grafana" in names:
+            problems += addons.grafana(self.kube, source)
+        if "kiali" in names:
+            problems += addons.kiali(self.kube)
+        if "prometheus" in names:
+            problems += addons.prometheus(self.kube, source)
+        return problems
+
+    def scenario_cycle(self, prefix: str, switch_api: bool) -> None:
+        """`up` of every scenario, each switch previewed first; strict and permissive security; under `prefix`'s
+        routing API (optionally switching the API there and back); a no-op `up`, refresh and destroy."""
+        self.step(f"{prefix}up:{SCENARIOS[0]}", functools.partial(self.first_up, prefix))
+        self.istio_steps(prefix, SCENARIOS[0])
+        for scenario in SCENARIOS[1:]:
+            self.step(f"{prefix}preview:{scenario}", functools.partial(self.preview, f"{prefix}{scenario}"))
+            self.step(f"{prefix}up:{scenario}", functools.partial(self.apply, f"{prefix}{scenario}"))
+            self.istio_steps(prefix, scenario)
+        last = SCENARIOS[-1]
+        self.step(f"{prefix}up:strict", functools.partial(self.apply, f"{prefix}{last}+secure"))
+        self.step(f"{prefix}up:permissive", functools.partial(self.apply, f"{prefix}{last}"))
+        if switch_api:
+            self.step("preview:routing-api=gateway-api", functools.partial(self.preview, f"{GATEWAY_API}{last}"))
+            self.step("up:routing-api=gateway-api", functools.partial(self.apply, f"{GATEWAY_API}{last}"))
+            self.step("up:routing-api=istio", functools.partial(self.apply, last))
+        self.step(f"{prefix}up:no-change", self.no_change)
+        self.step(f"{prefix}refresh", self.refresh, fatal=False)
+        self.step(f"{prefix}destroy", self.destroy)
+
+    def istio_steps(self, prefix: str, scenario: str) -> None:
+        """After an `up`: Istio's status on the Gateway API's objects; on the sidecar data plane, istiod's routes."""
+        if prefix:
+            self.step(f"{prefix}status:{scenario}", self.status, fatal=False)
+        if prefix != AMBIENT:
+            self.step(f"{prefix}xds:{scenario}", functools.partial(self.xds, f"{prefix}{scenario}"), fatal=False)
+
+    def mark_theirs(self, version: str) -> None:
+        """The CRDs the stack left as someone else's: its label off, the given bundle version on."""
+        for name in GATEWAY_API_CRD_NAMES:
+            self.kube.kubectl("label", "crd", name, f"{MANAGED_BY[0]}-")
+            self.kube.kubectl("annotate", "--overwrite", "crd", name, f"{BUNDLE_VERSION}={version}")
+
+    def over_their_crds(self) -> tuple[Changes, list[str]]:
+        """`up` with gatewayApiCrds=cluster on a cluster with its own, newer CRDs: the stack reads them, installs
+        none, touches none, and routes."""
+        self.mark_theirs("v1.6.0")
+        self.engine.configure(config_of(self.configs[THEIRS]))
+        changes = self.engine.up()
+        problems = checks.compare_with_cluster(self.kube, self.predicted[THEIRS])
+        problems += confined(changes, Rendering({"resources": []}, [], []), self.predicted[THEIRS])
+        live = checks.live_objects(
+            self.kube, [{"kind": "CustomResourceDefinition", "apiVersion": "apiextensions.k8s.io/v1"}]
+        )
+        found = {key[2]: obj["metadata"]["annotations"].get(BUNDLE_VERSION) for key, obj in live.items()}
+        problems += [
+            f"{name}: {found.get(name)}, not the cluster's v1.6.0"
+            for name in GATEWAY_API_CRD_NAMES
+            if found.get(name) != "v1.6.0"
+        ]
+        self.previous = THEIRS
+        return changes, problems
+
+    def refused_over_older_crds(self) -> tuple[None, list[str]]:
         """`up` with gatewayApiCrds=cluster on a cluster whose own CRDs are older than v1.5.1: refused, with the
         line that says why."""
-        mark_theirs("v1.4.0")
-        engine.configure(config_of(configs[THEIRS]))
+        self.mark_theirs("v1.4.0")
+        self.engine.configure(config_of(self.configs[THEIRS]))
         try:
-            engine.up()
+            self.engine.up()
         except Exception as error:
             older = f"is older than {GATEWAY_API_VERSION}" in str(error)
             return None, [] if older else [f"refused, but not for the old CRDs: {error}"]
         return None, ["`up` went on over the cluster's older CRDs"]
 
-    report.run(f"{GATEWAY_API}up:cluster-has-newer-crds", over_their_crds)
-    report.run(f"{GATEWAY_API}up:cluster-has-older-crds", refused_over_older_crds)
-    report.run(f"{GATEWAY_API}destroy:cluster-crds", destroy)
-    engine.remove()
-    upgrade_cycle(report, kube, configs[SCENARIOS[0]], predicted[SCENARIOS[0]])
+    def unrepointed(self) -> tuple[None, list[str]]:
+        """The stack's own program sent every webhook to the local istiod itself (through helmValues)."""
+        count = self.mesh.repointed
+        return None, [f"the run had to repoint {count} of the stack's webhooks at istiod"] if count else []
+
+    def crd_cycle(self) -> None:
+        self.step("istiod:webhooks-from-the-stack", self.unrepointed)
+        self.step(f"{GATEWAY_API}up:cluster-has-newer-crds", self.over_their_crds)
+        self.step(f"{GATEWAY_API}up:cluster-has-older-crds", self.refused_over_older_crds)
+        self.step(f"{GATEWAY_API}destroy:cluster-crds", self.destroy)
+        self.engine.remove()
 
 
-def upgrade_cycle(report: Report, kube: control_plane.Cluster, overrides: tuple[str, ...], after: Rendering) -> None:
+def toolchain(report: Report) -> tuple[None, list[str]]:
+    ensure_all(log=lambda line: print(line, flush=True))
+    report.builds = {
+        name: json.loads((tool.directory / "build.json").read_text())["seconds"]
+        for name, tool in TOOLS.items()
+        if tool.available
+    }
+    return None, []
+
+
+@dataclass
+class Local:
+    """A local cluster as the run and the benchmark use it: its control plane, its chart mirror, its istiod."""
+
+    kube: control_plane.Cluster
+    mirror: str
+    mesh: istiod.Istiod
+
+    def target(self) -> tuple[str, ...]:
+        """The stack's settings that point it at this cluster, its charts and its istiod."""
+        where = (f"kubeContext={self.kube.context}", f"kubeconfig={self.kube.kubeconfig}")
+        return (*stack_overrides(), *where, f"chartMirror={self.mirror}")
+
+
+def start_local(stack: ExitStack, name: str = "") -> Local:
+    """The chart mirror, the control plane and the istiod that follows its charts, all stopped with `stack`."""
+    repository = BUILD / f"{name}charts"
+    charts.write_repository(repository, ISTIO_RELEASE)
+    server = stack.enter_context(charts.ChartServer(repository))
+    kube = control_plane.start()
+    stack.callback(control_plane.stop, kube)
+    mesh = istiod.Istiod(kube, BUILD / f"{name}istiod")
+    mesh.follow()
+    stack.callback(mesh.close)
+    return Local(kube, server.url, mesh)
+
+
+def cycle(report: Report, stack: ExitStack) -> None:
+    report.run("toolchain", functools.partial(toolchain, report))
+    started: list[Local] = []
+
+    def start() -> tuple[None, list[str]]:
+        started.append(start_local(stack))
+        return None, control_plane.non_loopback_listeners()
+
+    report.run("cluster", start)
+    local = started[0]
+    kube, target = local.kube, local.target()
+    configs = run_configs(target)
+    predicted = predictions(configs)
+    report.run("analyze:seeded", lambda: (None, analyze.seeded_mistake_is_reported()))
+    for scenario in SCENARIOS:
+        for prefix in ("", GATEWAY_API, AMBIENT):
+            analysis = functools.partial(offline_analysis, f"{prefix}{scenario}")
+            report.run(f"{prefix}analyze:{scenario}", analysis, fatal=False)
+    stack.callback(stop_engine_processes)
+    run = Run(report, kube, local.mesh, configs, predicted, Engine(BUILD / "engine", program))
+    run.scenario_cycle("", switch_api=True)
+    run.scenario_cycle(GATEWAY_API, switch_api=False)
+    run.scenario_cycle(AMBIENT, switch_api=False)
+    run.crd_cycle()
+    upgrade_cycle(run)
+    if TOOLS["pulumi-language-python"].available:
+        readme_cycle(run)
+    else:
+        print("no ../shared/tools/pulumi-language-python: the run skips the README's commands", flush=True)
+
+
+def upgrade_cycle(run: Run) -> None:
     """The stack created by the program of versions.UPGRADE_FROM, then previewed and `up`ped by this checkout:
-    nothing replaced or deleted, the API server as this checkout's offline preview says; then destroyed."""
+    nothing replaced or deleted, the API server as this checkout's offline preview says; then destroyed. The earlier
+    program has no helmValues, so its charts' webhooks call the istiod Service, which the run's istiod repoints to
+    itself as an external control plane's admin would (counted in the report)."""
     work = BUILD / "upgrade"
+    overrides = run.configs[UPGRADE]
+    earlier = tuple(item for item in overrides if not item.startswith("helmValues="))
+    after = run.predicted[UPGRADE]
 
     def base_up() -> tuple[Changes, list[str]]:
         tree = upgrade.base_tree(ROOT, versions.UPGRADE_FROM, BUILD / "upgrade-base")
-        reported = upgrade.base_up(tree, work, config_of(overrides))
+        reported = upgrade.base_up(tree, work, config_of(earlier))
         changes = Changes(**{operation: set(urns) for operation, urns in reported.items()})
         return changes, [] if changes.create else ["the earlier program created nothing"]
 
-    report.run("upgrade:created-by-earlier", base_up)
+    run.step("upgrade:created-by-earlier", base_up)
     engine = Engine(work, program, fresh=False)
     engine.configure(config_of(overrides))
 
@@ -364,17 +515,71 @@ def upgrade_cycle(report: Report, kube: control_plane.Cluster, overrides: tuple[
 
     def up() -> tuple[Changes, list[str]]:
         changes = engine.up()
-        return changes, upgrade.kept(changes) + checks.compare_with_cluster(kube, after)
+        return changes, upgrade.kept(changes) + checks.compare_with_cluster(run.kube, after)
 
     def destroy() -> tuple[Changes, list[str]]:
         changes = engine.destroy()
-        leftovers = checks.absent(kube, after.objects)
+        leftovers = checks.absent(run.kube, after.objects)
         engine.remove()
         return changes, leftovers
 
-    report.run("upgrade:preview", preview)
-    report.run("upgrade:up", up)
-    report.run("upgrade:destroy", destroy)
+    run.step("upgrade:preview", preview)
+    run.step("upgrade:up", up)
+    run.step("upgrade:destroy", destroy)
+
+
+def readme_cycle(run: Run) -> None:
+    """The README's commands through the CLI and the language host (e2e/readme.py), each `up` checked against the
+    offline preview of what the stack then holds, and the pull request's preview against the predicted changes."""
+    shell = readme.Shell(BUILD / "readme" / "project", BUILD / "readme" / "state")
+
+    def held(name: str) -> list[str]:
+        run.previous = name
+        return checks.compare_with_cluster(run.kube, run.predicted[name]) + mesh_checks.uninjected(run.kube)[0]
+
+    def stack_init() -> tuple[None, list[str]]:
+        readme.project_copy(shell.project)
+        shell.run(readme.command("stack-init"))
+        readme.point_at_run(shell, run.configs[f"{README}round-robin"])
+        return None, []
+
+    def first_up() -> tuple[None, list[str]]:
+        shell.run(readme.command("up"))
+        made = (shell.project / "venv" / "bin" / "python").is_file()
+        return None, held(f"{README}round-robin") + ([] if made else ["Pulumi.yaml's runtime made no venv/"])
+
+    def port_forward() -> tuple[None, list[str]]:
+        output = shell.run(readme.command("port-forward")).strip()
+        expected = f"kubectl --kubeconfig {run.kube.kubeconfig} --context {run.kube.context} -n istio-system"
+        return None, [] if output.startswith(expected) else [f"productpagePortForward is {output!r}"]
+
+    def switch(name: str) -> tuple[None, list[str]]:
+        shell.run(readme.command(f"switch:{name}"))
+        return None, held(f"{README}{name}")
+
+    def pull_request_preview() -> tuple[None, list[str]]:
+        shell.run(readme.command("policy-pack"))
+        shell.config_set("scenario", "user-routing")  # the change the pull request makes
+        output = shell.run(readme.command("pull-request-preview"))
+        shell.config_set("scenario", "round-robin")
+        before, after = (run.predicted[f"{README}{name}"] for name in ("round-robin", "user-routing"))
+        return None, readme.preview_problems(output, checks.expected_changes(before, after))
+
+    def destroy() -> tuple[None, list[str]]:
+        shell.run(readme.command("destroy"))
+        manifests = run.predicted[f"{README}round-robin"].objects
+        leftovers = checks.absent(run.kube, manifests) + checks.retained(run.kube, manifests)
+        leftovers += [f"helm release {name} still installed" for name in checks.helm_releases(run.kube)]
+        shell.run(f"pulumi stack rm --yes {readme.STACK}")  # the rig's own clean-up, not a README command
+        return None, leftovers
+
+    run.step(f"{README}stack-init", stack_init)
+    run.step(f"{README}up", first_up)
+    run.step(f"{README}port-forward", port_forward)
+    for name in ("user-routing", "fault-delay", "round-robin"):
+        run.step(f"{README}switch:{name}", functools.partial(switch, name))
+    run.step(f"{README}pull-request-preview", pull_request_preview)
+    run.step(f"{README}destroy", destroy)
 
 
 def config_of(overrides: tuple[str, ...]) -> dict[str, str]:

@@ -182,24 +182,33 @@ def build_kubernetes_provider(scratch: Path, bin_dir: Path) -> None:
     )
 
 
-ISTIO_COMMANDS = ("istio.io/istio/istioctl/cmd/istioctl", "istio.io/istio/pilot/cmd/pilot-discovery")
+# The run's own Go sources (e2e/go): the agentgateway stand-in, and xdsdump, which asks istiod over xDS (with
+# Istio's own ADS client, pkg/adsc) for the configuration one proxy would receive; built inside the Istio module.
+GO_SOURCES = Path(__file__).resolve().parent / "go"
+XDSDUMP = "tools/istio-demo/xdsdump"  # where xdsdump is placed in the module's copy (the binary takes its name)
+ISTIO_COMMANDS = (
+    "istio.io/istio/istioctl/cmd/istioctl",
+    "istio.io/istio/pilot/cmd/pilot-discovery",
+    f"istio.io/istio/{XDSDUMP}",
+)
 # istiod's bootstrap imports Istio's agentgateway integration, whose API module the proxy does not serve at the pinned
 # version; that integration runs only with PILOT_ENABLE_AGENTGATEWAY (off by default), so the build replaces the
-# package with a stand-in of the same API (e2e/stubs/agentgateway.go) and the API module with an empty one.
+# package with a stand-in of the same API (e2e/go/agentgateway.go) and the API module with an empty one.
 AGENTGATEWAY_PACKAGE = "pilot/pkg/config/kube/agentgateway"
 AGENTGATEWAY_API = "github.com/agentgateway/agentgateway/api"
-AGENTGATEWAY_STUB = Path(__file__).resolve().parent / "stubs" / "agentgateway.go"
+AGENTGATEWAY_STUB = GO_SOURCES / "agentgateway.go"
 
 
 def build_istio(scratch: Path, bin_dir: Path) -> None:
-    """istioctl and istiod (pilot-discovery) from the Istio module, in one build (they share most packages): a copy
-    of the module with the agentgateway stand-in, in a scratch module with the served replacements of the branch's
-    unserved pins."""
+    """istioctl, istiod (pilot-discovery) and xdsdump from the Istio module, in one build (they share most
+    packages): a copy of the module with the agentgateway stand-in and xdsdump, in a scratch module with the served
+    replacements of the branch's unserved pins."""
     tree = writable_copy(module_dir("istio.io/istio", ISTIO_MODULE, scratch), scratch / "istio")
     stubbed = tree / AGENTGATEWAY_PACKAGE
     shutil.rmtree(stubbed)
     stubbed.mkdir()
     shutil.copy(AGENTGATEWAY_STUB, stubbed / "stub.go")
+    shutil.copytree(GO_SOURCES / "xdsdump", tree / XDSDUMP)
     empty = scratch / "agentgateway-api"
     empty.mkdir()
     (empty / "go.mod").write_text(f"module {AGENTGATEWAY_API}\n\ngo 1.25\n")
@@ -285,8 +294,8 @@ TOOLS = {
         ),
         Tool(
             "istio",
-            f"istio.io/istio@{ISTIO_MODULE}+{source_digest(AGENTGATEWAY_STUB.parent)}",
-            ("istioctl", "pilot-discovery"),
+            f"istio.io/istio@{ISTIO_MODULE}+{source_digest(GO_SOURCES)}",
+            ("istioctl", "pilot-discovery", "xdsdump"),
             build_istio,
         ),
         Tool(

@@ -8,12 +8,15 @@ import tarfile
 import pytest
 import yaml
 
-from e2e import charts, checks, cluster, upgrade
+from e2e import charts, checks, cluster, istiod, mesh_checks, readme, upgrade
 from e2e.cluster import unmet_conditions
 from e2e.engine import Changes
-from e2e.run import as_engine, config_of
+from e2e.run import WITHOUT_ADDONS, as_engine, config_of, run_configs
+from e2e.stages import ISTIOD_SERVING, NOT_ISTIOD, with_istiod
 from model.capacity import SYSTEM_DAEMONSETS, SYSTEM_PER_CLUSTER, allocatable, requested
+from model.settings import HELM_RELEASES
 from tests.conftest import rendered
+from tools.preview.offline import SECRET
 from tools.preview.stack_config import ROOT
 
 
@@ -60,19 +63,167 @@ def test_engine_names_and_configuration():
     }
 
 
-def test_control_plane_binds_loopback_with_rbac_and_admission_but_no_webhooks():
+def test_control_plane_binds_loopback_with_rbac_and_every_admission_plugin():
     configuration = cluster.configuration()
     options = configuration["options"]
     assert (options["bindAddress"], options["kubeAuthorization"], options["kubeAdmission"]) == ("127.0.0.1", True, True)
-    assert configuration["componentsPatches"] == [
-        {
-            "name": "kube-apiserver",
-            "extraArgs": [
-                {"key": "disable-admission-plugins", "value": "MutatingAdmissionWebhook,ValidatingAdmissionWebhook"}
-            ],
-        }
-    ]
+    assert "componentsPatches" not in configuration  # the webhook plugins stay on: the run's istiod answers them
     assert all(options[key].startswith("/") for key in options if key.endswith("Binary"))
+
+
+ISTIOD_CONTAINER = {
+    "name": "discovery",
+    "args": ["discovery", "--monitoringAddr=:15014", "--log_output_level=default:info", "--domain", "cluster.local"],
+    "env": [
+        {"name": "REVISION", "value": "default"},
+        {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+        {"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
+        {"name": "GOMAXPROCS", "valueFrom": {"resourceFieldRef": {"resource": "limits.cpu"}}},
+    ],
+}
+
+
+def test_the_local_istiod_keeps_the_charts_flags_with_every_listener_on_loopback():
+    assert istiod.arguments(ISTIOD_CONTAINER) == [
+        "discovery",
+        "--log_output_level=default:info",
+        "--domain",
+        "cluster.local",
+        "--httpAddr=127.0.0.1:15080",
+        "--httpsAddr=127.0.0.1:15017",
+        "--grpcAddr=127.0.0.1:15010",
+        "--secureGRPCAddr=127.0.0.1:15012",
+        "--monitoringAddr=127.0.0.1:15014",
+        "--ctrlz_address=127.0.0.1",
+    ]
+
+
+def test_the_local_istiod_gets_the_charts_environment_and_a_certificate_for_localhost(tmp_path):
+    assert istiod.environment(ISTIOD_CONTAINER, tmp_path / "kubeconfig") == {
+        "REVISION": "default",
+        "POD_NAME": istiod.POD_NAME,
+        "POD_NAMESPACE": "istio-system",
+        "ISTIOD_CUSTOM_HOST": "localhost",
+        "KUBECONFIG": str(tmp_path / "kubeconfig"),
+    }
+
+
+def test_the_stack_points_istios_webhooks_at_the_local_istiod():
+    url = "https://localhost:15017"
+    assert {
+        "istiod": {"istiodRemote": {"injectionURL": f"{url}/inject"}, "base": {"validationURL": f"{url}/validate"}},
+        "istio-base": {"base": {"validationURL": f"{url}/validate"}},
+    } == istiod.HELM_VALUES
+    assert set(istiod.HELM_VALUES) <= set(HELM_RELEASES)
+
+
+# kwok's pod-ready stage as its module writes it, cut to what the run's stages are made from
+POD_READY = {
+    "metadata": {"name": "pod-ready"},
+    "spec": {
+        "selector": {"matchExpressions": [{"key": ".status.phase", "operator": "In", "values": ["Pending"]}]},
+        "next": {
+            "statusTemplate": "conditions: []\ninitContainerStatuses: []\n{{ $hostIPs := NodeIPWith }}\npodIP: x\n"
+        },
+    },
+}
+
+
+def test_kwok_keeps_istiods_pod_unready_until_the_run_marks_it_serving():
+    stages = {
+        stage["metadata"]["name"]: stage
+        for stage in with_istiod([{"metadata": {"name": "node-initialize"}}, POD_READY])
+    }
+    assert list(stages) == ["node-initialize", "pod-ready", "istiod-pod-running", "istiod-pod-ready"]
+    assert stages["pod-ready"]["spec"]["selector"]["matchExpressions"][-1] == NOT_ISTIOD
+    assert stages["istiod-pod-ready"]["spec"]["selector"]["matchAnnotations"] == {ISTIOD_SERVING: "true"}
+    running = stages["istiod-pod-running"]["spec"]["next"]["statusTemplate"]
+    assert 'status: "False"\n  type: Ready' in running and running.endswith("{{ $hostIPs := NodeIPWith }}\npodIP: x\n")
+    assert "podIP" not in stages["istiod-pod-ready"]["spec"]["next"]["statusTemplate"]
+
+
+def pod(containers: list[dict], init: list[dict] | None = None) -> dict:
+    return {"spec": {"containers": containers, "initContainers": init or []}}
+
+
+@pytest.mark.parametrize(
+    ("given", "proxy"),
+    [
+        (pod([{"name": "app"}, {"name": "istio-proxy", "image": "proxyv2"}]), "proxyv2"),
+        (pod([{"name": "app"}], [{"name": "istio-proxy", "image": "native", "restartPolicy": "Always"}]), "native"),
+        (pod([{"name": "app"}], [{"name": "istio-init"}]), None),
+    ],
+)
+def test_a_pods_proxy_is_a_container_or_a_native_sidecar(given, proxy):
+    found = mesh_checks.proxy_of(given)
+    assert (found or {}).get("image") == proxy
+
+
+def condition(kind: str, status: str) -> dict:
+    return {"type": kind, "status": status}
+
+
+ROUTE = {"kind": "HTTPRoute", "metadata": {"name": "reviews", "namespace": "bookinfo"}}
+
+
+@pytest.mark.parametrize(
+    ("status", "problems"),
+    [
+        ({}, ["HTTPRoute bookinfo/reviews: no parent status from Istio's controller"]),
+        (
+            {"parents": [{"parentRef": {"name": "reviews"}, "conditions": [condition("Accepted", "True")]}]},
+            ["HTTPRoute bookinfo/reviews: parent reviews ResolvedRefs=None"],
+        ),
+        (
+            {
+                "parents": [
+                    {
+                        "parentRef": {"name": "reviews"},
+                        "conditions": [condition("Accepted", "True"), condition("ResolvedRefs", "False")],
+                    }
+                ]
+            },
+            ["HTTPRoute bookinfo/reviews: parent reviews ResolvedRefs=False"],
+        ),
+        (
+            {
+                "parents": [
+                    {
+                        "parentRef": {"name": "reviews"},
+                        "conditions": [condition("Accepted", "True"), condition("ResolvedRefs", "True")],
+                    }
+                ]
+            },
+            [],
+        ),
+    ],
+)
+def test_a_route_is_proven_only_by_accepted_and_resolved_parents(status, problems):
+    assert mesh_checks.route_problems({**ROUTE, "status": status}) == problems
+
+
+def test_the_run_configurations_share_one_target_and_the_upgrade_one_is_what_the_earlier_program_knows():
+    target = ("target=existing", "helmValues={}", "chartMirror=http://127.0.0.1:1")
+    configs = run_configs(target)
+    assert configs["all-v1"] == (*target, "scenario=all-v1")
+    assert configs["ambient/all-v1+secure"][:6] == (
+        *target,
+        "dataplane=ambient",
+        "platform=none",
+        "routingApi=gateway-api",
+    )
+    assert configs["upgrade"] == (*target, *WITHOUT_ADDONS)
+    kind = ("target=existing", "kubeContext=kind-istio", "ingressServiceType=NodePort", "platform=none", *target[1:])
+    assert configs["readme/round-robin"] == kind
+    assert configs["readme/fault-delay"] == (
+        *kind,
+        "scenario=fault-delay",
+        "user=jason",
+        "faultDelay=7s",
+        "faultPercentage=100",
+        "faultTarget=user",
+    )
+    assert len(configs) == 13 * 2 * 3 + 2 + 3
 
 
 def test_simulated_nodes_are_n1_standard_1_after_gkes_reservations():
@@ -139,3 +290,67 @@ def test_a_stand_in_that_does_not_run_says_why():
     }
     assert unmet_conditions(pod) == "PodScheduled: Unschedulable 0/4 nodes are available"
     assert unmet_conditions({"status": {"phase": "Pending"}}) == "Pending"
+
+
+@pytest.mark.parametrize("name", sorted(readme.COMMANDS))
+def test_the_readme_step_runs_the_commands_the_docs_print(name):
+    """Every command of the README step is printed, verbatim, in the file it is said to come from (for the
+    workflow, as the pulumi/actions inputs that make it: the policy pack and the diff)."""
+    where, command = readme.COMMANDS[name]
+    text = (ROOT / where).read_text()
+    if where.endswith(".yml") and command.startswith("pulumi preview"):
+        assert all(line in text for line in ("command: preview", "policyPacks: policy", "diff: true"))
+    else:
+        assert command in text
+
+
+def test_the_readme_stack_gets_only_what_points_it_at_the_run():
+    target = ("target=existing", "ingressServiceType=LoadBalancer", "kubeContext=kwok-e2e", 'helmValues={"a":{"b":1}}')
+    assert readme.rig_settings(target) == ("kubeContext=kwok-e2e", 'helmValues={"a":{"b":1}}')
+
+
+@pytest.mark.parametrize(
+    ("output", "problems"),
+    [
+        ("Policy Packs run:\n + reviews\nResources:\n    + 1 to create\n", []),
+        (" + reviews\n    + 1 to create\n", ["the preview ran no policy pack"]),
+        (
+            "Policy Packs run:\n",
+            ["the preview does not show urn:a::reviews", "the preview's summary does not say `+ 1 to create`"],
+        ),
+    ],
+)
+def test_the_pull_request_preview_is_held_to_the_predicted_changes(output, problems):
+    expected = {"create": {"urn:a::reviews"}, "delete": set(), "change": set()}
+    assert readme.preview_problems(output, expected) == problems
+
+
+def test_a_secrets_string_data_is_compared_as_the_api_server_stores_it():
+    sent = {"kind": "Secret", "stringData": {"admin-user": "admin", "admin-password": SECRET}, "type": "Opaque"}
+    live = {"kind": "Secret", "data": {"admin-user": "YWRtaW4=", "admin-password": "c2VjcmV0"}, "type": "Opaque"}
+    assert checks.differences(checks.as_stored(sent), live) == []
+    assert checks.differences(checks.as_stored({**sent, "stringData": {"admin-user": "root"}}), live) == [
+        ".data.admin-user: sent 'cm9vdA==', found 'YWRtaW4='"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("state", "problems"),
+    [
+        ({"Accepted": "True", "Programmed": "True"}, []),
+        ({"Accepted": "True", "Programmed": "False"}, ["Gateway istio-system/bookinfo-gateway: Programmed=False"]),
+        (
+            {},
+            [
+                "Gateway istio-system/bookinfo-gateway: Accepted=None",
+                "Gateway istio-system/bookinfo-gateway: Programmed=None",
+            ],
+        ),
+    ],
+)
+def test_a_gateway_is_proven_once_istio_accepted_and_programmed_it(state, problems):
+    gateway = {
+        "metadata": {"name": "bookinfo-gateway", "namespace": "istio-system"},
+        "status": {"conditions": [condition(kind, status) for kind, status in state.items()]},
+    }
+    assert mesh_checks.gateway_problems(gateway) == problems

@@ -1,0 +1,158 @@
+"""Envoy's route selection over istiod's route configuration, as the end-to-end run's xDS check evaluates it, and the
+check itself against the verifier's reading of a scenario's plan."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from e2e import envoy_routes as envoy
+from e2e import xds
+from scenarios.catalog import plan_for
+from tools.preview.stack_config import assemble, typed_settings
+from tools.verify.routing import Fault, Rule
+
+REVIEWS = "reviews.bookinfo.svc.cluster.local"
+
+
+def cluster(version: str, host: str = REVIEWS) -> str:
+    return f"outbound|9080|{version}|{host}"
+
+
+def to(name: str, **action: object) -> dict:
+    return {"match": {"prefix": "/"}, "route": {"cluster": name, "timeout": "0s", **action}}
+
+
+def config(*routes: dict) -> dict:
+    return {
+        "name": "9080",
+        "virtual_hosts": [{"name": "reviews", "domains": [REVIEWS, "reviews"], "routes": list(routes)}],
+    }
+
+
+JASON = {"name": "end-user", "string_match": {"exact": "jason"}}
+
+
+@pytest.mark.parametrize(
+    ("matcher", "headers", "holds"),
+    [
+        (JASON, {"end-user": "jason"}, True),
+        (JASON, {"end-user": "Jason"}, False),
+        (JASON, {}, False),
+        (
+            {"name": "User-Agent", "string_match": {"safe_regex": {"regex": ".*Firefox.*"}}},
+            {"user-agent": "a Firefox b"},
+            True,
+        ),
+        (
+            {"name": "user-agent", "string_match": {"safe_regex": {"regex": "Firefox"}}},
+            {"user-agent": "a Firefox b"},
+            False,
+        ),
+        ({"name": "end-user", "string_match": {"prefix": "ja"}}, {"end-user": "jason"}, True),
+        ({"name": "end-user", "present_match": True}, {"end-user": "x"}, True),
+        ({"name": "end-user", "present_match": True}, {}, False),
+        ({**JASON, "invert_match": True}, {"end-user": "jason"}, False),
+        ({**JASON, "invert_match": True}, {}, True),
+    ],
+)
+def test_header_matchers_hold_as_envoy_documents_them(matcher, headers, holds):
+    assert envoy.header_holds(matcher, headers) is holds
+
+
+@pytest.mark.parametrize(
+    ("match", "path", "holds"),
+    [
+        ({"prefix": "/"}, "/anything", True),
+        ({"path": "/headers"}, "/headers", True),
+        ({"path": "/headers"}, "/headers/x", False),
+        ({"safe_regex": {"regex": "/status/.*"}}, "/status/200", True),
+        ({"path_separated_prefix": "/status"}, "/status/418", True),
+        ({"path_separated_prefix": "/status"}, "/statusx", False),
+    ],
+)
+def test_path_specifiers(match, path, holds):
+    assert envoy.path_holds(match, path) is holds
+
+
+def test_the_first_route_that_matches_wins_and_none_is_a_404():
+    routes = config({**to(cluster("v2")), "match": {"prefix": "/", "headers": [JASON]}}, to(cluster("v1")))
+    assert envoy.selected(routes, REVIEWS, "/", {"end-user": "jason"})["route"]["cluster"] == cluster("v2")
+    assert envoy.selected(routes, REVIEWS, "/", {})["route"]["cluster"] == cluster("v1")
+    with pytest.raises(envoy.RouteError, match="no route of reviews matches /"):
+        envoy.selected(config({**to(cluster("v2")), "match": {"prefix": "/", "headers": [JASON]}}), REVIEWS, "/", {})
+    with pytest.raises(envoy.RouteError, match="no virtual host for ratings"):
+        envoy.selected(routes, "ratings", "/", {})
+
+
+@pytest.mark.parametrize(
+    ("route", "rule"),
+    [
+        (to(cluster("v1")), Rule((("v1", Fraction(1)),))),
+        (to(cluster("", "reviews-v2.bookinfo.svc.cluster.local")), Rule((("v2", Fraction(1)),))),
+        (to(cluster("v2"), timeout="0.500s"), Rule((("v2", Fraction(1)),), timeout=0.5)),
+        (
+            {
+                "match": {"prefix": "/"},
+                "route": {
+                    "weighted_clusters": {
+                        "clusters": [{"name": cluster("v1"), "weight": 50}, {"name": cluster("v3"), "weight": 50}]
+                    }
+                },
+            },
+            Rule((("v1", Fraction(1, 2)), ("v3", Fraction(1, 2)))),
+        ),
+        (
+            {
+                **to(cluster("v1")),
+                "typed_per_filter_config": {
+                    "envoy.filters.http.fault": {
+                        "delay": {"fixed_delay": "7s", "percentage": {"numerator": 1000000, "denominator": "MILLION"}}
+                    }
+                },
+            },
+            Rule((("v1", Fraction(1)),), Fault(delay=7.0, delayed=Fraction(1))),
+        ),
+        (
+            {
+                **to(cluster("v1")),
+                "typed_per_filter_config": {
+                    "envoy.filters.http.fault": {"abort": {"http_status": 500, "percentage": {"numerator": 50}}}
+                },
+            },
+            Rule((("v1", Fraction(1)),), Fault(aborted=Fraction(1, 2))),
+        ),
+    ],
+)
+def test_a_route_reads_as_the_verifier_terms(route, rule):
+    assert envoy.rule_of(route, "reviews") == rule
+
+
+def plan(scenario: str):
+    return plan_for(typed_settings(assemble(overrides=(f"scenario={scenario}",))[1]))
+
+
+def test_istiods_routes_for_user_routing_match_the_plan_and_a_seeded_wrong_route_fails():
+    good = config({**to(cluster("v2")), "match": {"prefix": "/", "headers": [JASON]}}, to(cluster("v1")))
+    ratings = {
+        "name": "ratings",
+        "domains": ["ratings.bookinfo.svc.cluster.local"],
+        "routes": [to(cluster("v1", "ratings.bookinfo.svc.cluster.local"))],
+    }
+    good["virtual_hosts"].append(ratings)
+    problems, seen = xds.translated(plan("user-routing"), {"9080": good})
+    assert problems == []
+    assert seen[:3] == ["reviews for anonymous: v1 100%", "reviews for jason: v2 100%", "reviews for firefox: v1 100%"]
+    wrong = config(to(cluster("v3")))
+    wrong["virtual_hosts"].append(ratings)
+    problems, _ = xds.translated(plan("user-routing"), {"9080": wrong})
+    assert problems[0] == "xds reviews for anonymous: istiod sends v3 100%, the plan means v1 100%"
+    assert xds.translated(plan("user-routing"), {})[0] == ["istiod sent no route configuration 9080 (it sent [])"]
+
+
+def test_protobuf_json_is_read_with_the_field_names_of_envoys_protos():
+    given = [{"9080": {"virtualHosts": [{"typedPerFilterConfig": {"envoy.filters.http.fault": {"fixedDelay": "7s"}}}]}}]
+    assert xds.snake_keys(given) == [
+        {"9080": {"virtual_hosts": [{"typed_per_filter_config": {"envoy.filters.http.fault": {"fixed_delay": "7s"}}}]}}
+    ]

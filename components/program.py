@@ -46,7 +46,9 @@ def export_productpage(settings: Settings, mesh: IstioMesh) -> None:
         pulumi.export("ingressIp", mesh.ingress_ip)
         pulumi.export("productpageUrl", mesh.ingress_ip.apply(lambda ip: f"http://{ip}/productpage"))
         return
-    pulumi.export("productpagePortForward", port_forward_command(settings.target.kube_context, settings.target.kubeconfig))
+    pulumi.export(
+        "productpagePortForward", port_forward_command(settings.target.kube_context, settings.target.kubeconfig)
+    )
     pulumi.export("productpageUrl", f"http://localhost:{PORT_FORWARD_LOCAL_PORT}/productpage")
 
 

@@ -52,6 +52,7 @@ BASE = (
 # Without the add-on charts beside the clone (../shared/charts) or pulumi-random's source, the add-ons stay off.
 WITHOUT_ADDONS = ("prometheus=false", "grafana=false", "kiali=false")
 SECURE = ("mtlsMode=STRICT", "authorization=true")
+SCALES = (("cpu", 1000), ("memory", 2**-20))  # the capacity output's quantities as millicores and MiB
 GATEWAY_API = "gateway-api/"  # the prefix of the configurations and steps with routingApi=gateway-api
 AMBIENT = "ambient/"  # the prefix of the configurations and steps with dataplane=ambient (and the Gateway API)
 THEIRS = f"{GATEWAY_API}cluster-crds"  # the configuration predicting a cluster with its own CRDs
@@ -242,6 +243,7 @@ class Run:
     engine: Engine
     previous: str | None = None
     translations: dict[str, list[str]] = field(default_factory=dict)  # configuration -> what istiod's routes showed
+    capacity: dict[str, dict[str, str]] = field(default_factory=dict)  # configuration -> placed and counted requests
 
     def step(self, name: str, action: Callable[[], tuple[Changes | None, list[str]]], fatal: bool = True) -> None:
         """`action` as a report step, with what the local istiod met meanwhile."""
@@ -327,13 +329,21 @@ class Run:
         problems += mesh_checks.invalid_refused(self.kube)
         if prefix:
             problems += mesh_checks.missing_backend_reported(self.kube)
-        return changes, problems + self.placed()
+        return changes, problems + self.placed(f"{prefix}{SCENARIOS[0]}")
 
-    def placed(self) -> list[str]:
-        """Every pod placed and running, the add-ons' configuration as the stack means it."""
-        waiting, _ = addons.placed(self.kube)
+    def placed(self, name: str) -> list[str]:
+        """Every pod placed and running, what the scheduler placed for the stack against the `capacity` output (on
+        the sidecar data plane; kept in build/e2e/capacity.json for every cycle), the add-ons' configuration as the
+        stack means it."""
+        waiting, (cpu, memory) = addons.placed(self.kube)
         problems = list(waiting)
-        names = {r["inputs"].get("name") for r in self.predicted[SCENARIOS[0]].plan["resources"]}
+        counted = self.predicted[name].plan["outputs"]["capacity"]["requested"]
+        counted_cpu, counted_memory = (round(float(checks.quantity(counted[key]) or 0) * s) for key, s in SCALES)
+        self.capacity[name] = {"placed": f"{cpu}m/{memory}Mi", "counted": f"{counted['cpu']}/{counted['memory']}"}
+        (BUILD / "capacity.json").write_text(json.dumps(self.capacity, indent=2) + "\n")
+        if "dataplane=ambient" not in self.configs[name] and (cpu, memory) != (counted_cpu, counted_memory):
+            problems.append(f"the scheduler placed {cpu}m/{memory}Mi, the capacity output counts {counted}")
+        names = {r["inputs"].get("name") for r in self.predicted[name].plan["resources"]}
         source = upstream.module_dir()
         if "grafana" in names:
             problems += addons.grafana(self.kube, source)

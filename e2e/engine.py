@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -28,6 +29,9 @@ PASSPHRASE = "istio-demo-e2e"
 # The engine's own builtin provider: created for the `pulumi:pulumi:getResource` invoke with which the SDK resolves
 # the resource references a remote component (the Gateway API's ConfigFiles) returns; no object of the stack.
 BUILTIN_PROVIDER = "pulumi:providers:pulumi"
+# The engine names a default provider (pulumi-random's, which the program does not declare) `default_<version>`;
+# the offline preview has none, since the mocks declare no provider the program does not.
+DEFAULT_PROVIDER = re.compile(r"::pulumi:providers:[^:]+::default(_[0-9_]+)?$")
 # Engine operations as the report groups them.
 OPERATIONS = {
     "create": "create",
@@ -54,6 +58,7 @@ class Changes:
             step is None
             or step.metadata.type.startswith("pulumi:pulumi:Stack")
             or step.metadata.type == BUILTIN_PROVIDER
+            or DEFAULT_PROVIDER.search(step.metadata.urn)
         ):
             return
         operation = OPERATIONS.get(step.metadata.op.value)

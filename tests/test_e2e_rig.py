@@ -10,7 +10,7 @@ import yaml
 
 from e2e import charts, checks, cluster, istiod, mesh_checks, readme, upgrade
 from e2e.cluster import unmet_conditions
-from e2e.engine import Changes
+from e2e.engine import DEFAULT_PROVIDER, Changes
 from e2e.run import WITHOUT_ADDONS, as_engine, config_of, run_configs
 from e2e.stages import ISTIOD_SERVING, NOT_ISTIOD, with_istiod
 from model.capacity import SYSTEM_DAEMONSETS, SYSTEM_PER_CLUSTER, allocatable, requested
@@ -354,3 +354,15 @@ def test_a_gateway_is_proven_once_istio_accepted_and_programmed_it(state, proble
         "status": {"conditions": [condition(kind, status) for kind, status in state.items()]},
     }
     assert mesh_checks.gateway_problems(gateway) == problems
+
+
+@pytest.mark.parametrize(
+    ("urn", "default"),
+    [
+        ("urn:pulumi:e2e::istio-demo::pulumi:providers:random::default_4_21_4", True),
+        ("urn:pulumi:e2e::istio-demo::pulumi:providers:random::default", True),
+        ("urn:pulumi:e2e::istio-demo::istio-demo:existing:ExistingCluster$pulumi:providers:kubernetes::k8s", False),
+    ],
+)
+def test_the_engines_default_providers_are_not_the_stacks_changes(urn, default):
+    assert bool(DEFAULT_PROVIDER.search(urn)) is default

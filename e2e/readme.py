@@ -70,7 +70,10 @@ class Shell:
 
     def environment(self) -> dict[str, str]:
         home = cache_root() / "pulumi-home"
-        tools = [TOOLS["pulumi"].directory, TOOLS["pulumi-language-python"].directory]
+        tools = [
+            TOOLS["pulumi"].path("pulumi").parent,
+            TOOLS["pulumi-language-python"].path("pulumi-language-python").parent,
+        ]
         path = os.pathsep.join([*(str(tool) for tool in tools), os.environ["PATH"]])
         return {
             **os.environ,

@@ -1,6 +1,7 @@
 """Every scenario the `scenario` config key can name, each one record: what builds it, the keys it reads, what it
-needs, its caveats and its row in docs/scenarios.md. The settings' checks and warnings, the presets and the docs
-table are derived from these records; its verifier check (tools/verify/checks.py) is keyed by its name."""
+needs, its caveats, its preset's header and its row in docs/scenarios.md. The settings' checks and warnings, the
+presets (`python -m tools.presets`) and the docs table are derived from these records; its verifier check
+(tools/verify/checks.py) is keyed by its name."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ class Scenario:
     name: str
     build: Builder  # with routingApi=istio
     build_gateway_api: Builder  # with routingApi=gateway-api
+    summary: str  # its preset's header: what it does, in a sentence
     changes: str  # docs: what it changes, with the tutorial's defaults
     shows: str  # docs: what you should see
     parameters: tuple[str, ...] = ()  # the configuration keys it reads
@@ -63,6 +65,10 @@ SCENARIOS: tuple[Scenario, ...] = (
         "round-robin",
         round_robin,
         round_robin,
+        summary=(
+            "The tutorial's start: no route rule on reviews, so each refresh of the product page shows v1 (no "
+            "stars), v2 (black) or v3 (red) in turn."
+        ),
         changes="nothing routes reviews",
         shows="refresh the product page: no stars, black, red, in turn",
     ),
@@ -70,6 +76,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "all-v1",
         bookinfo.all_v1,
         gateway_api.all_v1,
+        summary="Every Bookinfo service routed to v1: the product page never shows stars.",
         changes="VirtualServices send productpage, reviews, ratings and details to v1",
         shows="never any stars",
     ),
@@ -77,6 +84,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "user-routing",
         bookinfo.user_routing,
         gateway_api.user_routing,
+        summary="Requests of the logged-in user go to reviews v2 (black stars); everyone else gets v1.",
         changes="all-v1, plus reviews: header `end-user` = `jason` → v2, otherwise v1",
         shows="logged in as jason: black stars every time; logged out or as anyone else: no stars",
         parameters=("user",),
@@ -85,6 +93,10 @@ SCENARIOS: tuple[Scenario, ...] = (
         "fault-delay",
         bookinfo.fault_delay,
         gateway_api.fault_delay,
+        summary=(
+            "user-routing, plus a fixed delay on ratings for the user: the page waits, then reports reviews "
+            "unavailable."
+        ),
         changes="user-routing, plus ratings: a 7s delay on 100% of jason's requests",
         shows=(
             'as jason the page takes about 6s and then says "Sorry, product reviews are currently unavailable for'
@@ -98,6 +110,9 @@ SCENARIOS: tuple[Scenario, ...] = (
         "fault-abort",
         bookinfo.fault_abort,
         gateway_api.fault_abort,
+        summary=(
+            'user-routing, plus ratings aborted with HTTP 500 for the user: "Ratings service is currently unavailable".'
+        ),
         changes="user-routing, plus ratings aborts 100% of jason's requests with HTTP 500",
         shows='as jason: "Ratings service is currently unavailable"; others see no stars',
         parameters=("user", "faultAbortStatus", "faultPercentage", "faultTarget"),
@@ -107,6 +122,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "traffic-shifting",
         bookinfo.traffic_shifting,
         gateway_api.traffic_shifting,
+        summary="All services on v1 except reviews, split by weight between its versions.",
         changes="all-v1, plus reviews split by weight (v1 50 / v3 50)",
         shows=(
             "about half the refreshes show red stars, the rest none; try `reviewsWeights=v1=80,v2=20`, then `v3=100`"
@@ -117,6 +133,9 @@ SCENARIOS: tuple[Scenario, ...] = (
         "request-timeout",
         bookinfo.request_timeout,
         gateway_api.request_timeout,
+        summary=(
+            "reviews v2 with a timeout, ratings slowed down: the page says reviews are unavailable after the timeout."
+        ),
         changes="all-v1, plus reviews → v2 with a 0.5s timeout and ratings delayed 2s",
         shows=(
             'the page returns in about 1s (productpage retries once) with "Sorry, product reviews are currently '
@@ -129,6 +148,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "header-routing",
         bookinfo.header_routing,
         gateway_api.header_routing,
+        summary="A/B test: reviews requests whose header matches the regex go to one subset, the others to v1.",
         changes="all-v1, plus reviews: `user-agent` matching `.*Firefox.*` → v2, others → v1",
         shows=(
             'black stars in Firefox, none in other browsers; `curl -s -A Firefox "$URL" \\| grep -c '
@@ -141,6 +161,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "circuit-breaking",
         tasks.circuit_breaking,
         gateway_api.circuit_breaking,
+        summary="httpbin with a connection pool of one and outlier detection; fortio's load trips the breaker.",
         changes=(
             "namespace `circuit-breaking` with httpbin and fortio; DestinationRule on httpbin: 1 connection, 1 "
             "pending request, 1 request per connection, eject after one 5xx (1s interval, 3m ejection, up to "
@@ -158,6 +179,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "mirroring",
         tasks.mirroring,
         gateway_api.mirroring,
+        summary="All httpbin traffic to v1, copied to v2 (whose responses are discarded).",
         changes="namespace `mirroring` with httpbin v1, v2 and curl; all traffic to v1, mirrored to v2 (100%)",
         shows=(
             "`kubectl -n mirroring exec deploy/curl-v1 -- curl -sS http://httpbin:8000/headers` answers from v1; "
@@ -171,6 +193,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "tcp-traffic-shifting",
         tasks.tcp_traffic_shifting,
         gateway_api.tcp_traffic_shifting,
+        summary="TCP traffic on the ingress gateway's port 31400 split between tcp-echo v1 and v2.",
         changes=(
             'namespace `tcp-traffic-shifting` with tcp-echo v1 ("one") and v2 ("two"); a TCP Gateway on the '
             "ingress gateway's 31400; v1 80 / v2 20"
@@ -186,6 +209,10 @@ SCENARIOS: tuple[Scenario, ...] = (
         "httpbin-ingress",
         tasks.httpbin_ingress,
         gateway_api.httpbin_ingress,
+        summary=(
+            "httpbin behind the ingress gateway for host httpbin.example.com: only /headers (and /status if "
+            "asked) get through."
+        ),
         changes=(
             "namespace `httpbin-ingress` with httpbin; Gateway and VirtualService for host `httpbin.example.com` "
             "routing only `/headers` (and `/status` if asked)"
@@ -200,6 +227,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "egress-gateway",
         tasks.egress_gateway,
         gateway_api.egress_gateway,
+        summary="Calls from the mesh to an external host leave through the egress gateway.",
         changes=(
             "namespace `egress-gateway` with curl; ServiceEntry for `edition.cnn.com`, an egress Gateway, "
             "DestinationRule and VirtualService sending port 80 from the mesh through `istio-egressgateway`"

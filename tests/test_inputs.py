@@ -219,6 +219,7 @@ def test_an_empty_out_is_refused(out, capsys):
 CLIS = [
     "tools.render",
     "tools.preset",
+    "tools.presets",
     "tools.docs",
     "tools.upstream",
     "tools.verify",

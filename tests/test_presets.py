@@ -5,12 +5,41 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from model.project import load_project
 from scenarios.catalog import CATALOG
 from tests.conftest import rendered
-from tools import preset
+from tools import preset, presets
 from tools.preview.stack_config import ROOT
 
 STACKS = ROOT / "stacks"
+
+
+def test_every_committed_preset_is_what_the_generator_writes():
+    """stacks/ comes from the scenario records and Pulumi.yaml (`python -m tools.presets`), not by hand."""
+    assert presets.stale() == []
+
+
+def test_a_preset_is_the_records_header_and_its_keys_at_pulumi_yamls_defaults():
+    assert presets.preset_text(CATALOG["fault-delay"], load_project()) == (
+        "# fault-delay: user-routing, plus a fixed delay on ratings for the user: the page waits, then reports reviews"
+        " unavailable.\n"
+        "# Apply to the current stack: venv/bin/python -m tools.preset stacks/fault-delay.yaml\n"
+        "config:\n"
+        "  istio-demo:scenario: fault-delay\n"
+        "  istio-demo:user: jason\n"
+        "  istio-demo:faultDelay: 7s\n"
+        "  istio-demo:faultPercentage: 100\n"
+        "  istio-demo:faultTarget: user\n"
+    )
+
+
+def test_the_generator_check_names_a_stale_preset(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(presets, "ROOT", tmp_path)
+    (tmp_path / "stacks").mkdir()
+    assert presets.main([]) == 0
+    (tmp_path / CATALOG["mirroring"].preset).write_text("config:\n  istio-demo:scenario: mirroring\n")
+    assert presets.main(["--check"]) == 1
+    assert capsys.readouterr().err == "stacks/mirroring.yaml: not what `python -m tools.presets` writes\n"
 
 
 def test_one_preset_per_scenario():

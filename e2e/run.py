@@ -32,8 +32,10 @@ from e2e import cluster as control_plane
 from e2e.engine import STACK, Changes, Engine, stop_engine_processes
 from e2e.toolchain import TOOLS, ensure_all
 from model.project import load_project
+from model.sample_apps import HTTPBIN_PORT
 from model.versions import GATEWAY_API_CRD_NAMES, GATEWAY_API_VERSION, ISTIO_RELEASE
 from scenarios.catalog import CATALOG, plan_for
+from scenarios.view import view
 from tools import upstream
 from tools.preview.configfiles import release_dir
 from tools.preview.rendering import Rendering
@@ -286,10 +288,16 @@ class Run:
         return None, mesh_checks.settled(lambda: mesh_checks.status_problems(self.kube)[0])
 
     def xds(self, name: str) -> tuple[None, list[str]]:
-        """The scenario's defining requests against the routes istiod sends productpage's sidecar (e2e/xds.py);
-        what they showed is kept in build/e2e/xds.json."""
+        """The scenario's defining requests against the routes istiod sends productpage's sidecar, and the limits
+        of its clusters against those istiod sends the load generator's (e2e/xds.py); what they showed is kept in
+        build/e2e/xds.json."""
         plan = plan_for(typed_settings(assemble(overrides=self.configs[name])[1]))
         problems, seen = xds.translated(plan, xds.route_configurations(self.kube, BUILD / "xds" / name))
+        if plan.samples is not None and view(plan.objects).limits:
+            namespace = plan.samples.namespace
+            clusters = xds.outbound_clusters(self.kube, namespace, xds.LIMITS_CLIENT, BUILD / "xds" / name)
+            more = xds.limits_translated(plan, clusters, namespace, HTTPBIN_PORT)
+            problems, seen = problems + more[0], seen + more[1]
         self.translations[name] = seen
         (BUILD / "xds.json").write_text(json.dumps(self.translations, indent=2) + "\n")
         return None, problems

@@ -25,8 +25,9 @@ from e2e.toolchain import TOOLS
 from model.bookinfo_app import USER_HEADER
 from model.versions import ISTIO_RELEASE
 from scenarios.plan import ScenarioPlan
+from scenarios.view import Limits, view
 from tools.verify.checks import FIREFOX
-from tools.verify.routing import Rule, http_rule, routes
+from tools.verify.routing import Rule, http_rule, routes, seconds
 
 BOOKINFO = "bookinfo"
 CLIENT = "productpage"  # the sidecar whose outbound routes are asked for
@@ -34,6 +35,9 @@ PORT_ROUTES = "9080"  # the route configuration of Bookinfo's port, as Istio nam
 HOSTS = ("reviews", "ratings")
 DUMP_TIMEOUT_SECONDS = 60
 CAPITAL = re.compile(r"[A-Z]")
+HTTP_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
+ENVOY_DEFAULT_LIMIT = 1024  # Envoy's default max_connections and max_pending_requests
+LIMITS_CLIENT = "fortio"  # the circuit-breaking task's load generator, whose sidecar the breaker's limits are for
 
 
 @dataclass(frozen=True)
@@ -51,11 +55,11 @@ REQUESTS = (
 )
 
 
-def client_pod(cluster: Cluster) -> dict[str, Any]:
-    pods = cluster.get_json("pods", "-n", BOOKINFO, "-l", f"app={CLIENT}")["items"]
+def client_pod(cluster: Cluster, namespace: str, app: str) -> dict[str, Any]:
+    pods = cluster.get_json("pods", "-n", namespace, "-l", f"app={app}")["items"]
     running = [p for p in pods if p.get("status", {}).get("podIP") and not p["metadata"].get("deletionTimestamp")]
     if not running:
-        raise envoy_routes.RouteError(f"no running {CLIENT} pod to ask istiod for")
+        raise envoy_routes.RouteError(f"no running {app} pod in {namespace} to ask istiod for")
     pod: dict[str, Any] = running[0]
     return pod
 
@@ -78,15 +82,28 @@ def node_metadata(pod: dict[str, Any]) -> dict[str, Any]:
 
 def route_configurations(cluster: Cluster, out: Path) -> dict[str, dict[str, Any]]:
     """The route configurations istiod sends productpage's sidecar, by name."""
-    pod = client_pod(cluster)
+    prefix = dump(cluster, client_pod(cluster, BOOKINFO, CLIENT), out)
+    entries = snake_keys(json.loads(Path(f"{prefix}_rds.json").read_text()))
+    return {name: config for entry in entries for name, config in entry.items()}
+
+
+def outbound_clusters(cluster: Cluster, namespace: str, app: str, out: Path) -> dict[str, dict[str, Any]]:
+    """The outbound clusters istiod sends the sidecar of `app`'s pod in `namespace`, by name."""
+    prefix = dump(cluster, client_pod(cluster, namespace, app), out)
+    clusters: dict[str, dict[str, Any]] = snake_keys(json.loads(Path(f"{prefix}_eds_clusters.json").read_text()))
+    return clusters
+
+
+def dump(cluster: Cluster, pod: dict[str, Any], out: Path) -> Path:
+    """What istiod sends `pod`'s sidecar, written by xdsdump under `out`; the files' prefix."""
     out.mkdir(parents=True, exist_ok=True)
-    prefix = out / CLIENT
+    prefix: Path = out / str(pod["metadata"]["labels"].get("app", pod["metadata"]["name"]))
     subprocess.run(
         [
             str(TOOLS["istio"].path("xdsdump")),
             f"--address={XDS_ADDRESS}",
             "--type=sidecar",
-            f"--namespace={BOOKINFO}",
+            f"--namespace={pod['metadata']['namespace']}",
             f"--workload={pod['metadata']['name']}",
             f"--ip={pod['status']['podIP']}",
             f"--metadata={json.dumps(node_metadata(pod))}",
@@ -97,19 +114,23 @@ def route_configurations(cluster: Cluster, out: Path) -> dict[str, dict[str, Any
         text=True,
         timeout=DUMP_TIMEOUT_SECONDS,
     )
-    entries = snake_keys(json.loads(Path(f"{prefix}_rds.json").read_text()))
-    return {name: config for entry in entries for name, config in entry.items()}
+    return prefix
 
 
 def snake_keys(value: Any) -> Any:
     """Protobuf JSON (`virtualHosts`, `weightedClusters`) with the field names Envoy's protos spell
-    (`virtual_hosts`, `weighted_clusters`), as e2e/envoy_routes.py reads them; map keys without capitals (route
-    configuration names, filter names) are left as they are."""
+    (`virtual_hosts`, `weighted_clusters`), as e2e/envoy_routes.py reads them; map keys that are names (of
+    filters and extensions, with dots; of route configurations and clusters) are left as they are."""
     if isinstance(value, list):
         return [snake_keys(item) for item in value]
     if isinstance(value, dict):
-        return {CAPITAL.sub(lambda m: f"_{m.group(0).lower()}", key): snake_keys(item) for key, item in value.items()}
+        return {field_name(key): snake_keys(item) for key, item in value.items()}
     return value
+
+
+def field_name(key: str) -> str:
+    named = "." in key or "|" in key
+    return key if named else CAPITAL.sub(lambda m: f"_{m.group(0).lower()}", key)
 
 
 def share(rule: Rule) -> dict[str, Fraction]:
@@ -160,4 +181,51 @@ def translated(plan: ScenarioPlan, configs: Mapping[str, Mapping[str, Any]]) -> 
                 problems.append(
                     f"xds {host} for {request.name}: istiod sends {words(got)}, the plan means {words(expected)}"
                 )
+    return problems, seen
+
+
+def limits_of(envoy_cluster: Mapping[str, Any], service: str) -> Limits:
+    """An outbound cluster's circuit breaker and outlier detection, in the routing view's terms."""
+    thresholds = (envoy_cluster.get("circuit_breakers", {}).get("thresholds") or [{}])[0]
+    options = envoy_cluster.get("typed_extension_protocol_options", {}).get(HTTP_OPTIONS, {})
+    outliers = envoy_cluster.get("outlier_detection", {})
+    return Limits(
+        service,
+        int(thresholds.get("max_connections", ENVOY_DEFAULT_LIMIT)),
+        int(thresholds.get("max_pending_requests", ENVOY_DEFAULT_LIMIT)),
+        int(options.get("common_http_protocol_options", {}).get("max_requests_per_connection", 0)),
+        int(outliers.get("consecutive5xx", 0)),
+        outliers.get("interval", ""),
+        outliers.get("base_ejection_time", ""),
+        int(outliers.get("max_ejection_percent", 0)),
+    )
+
+
+def same_limits(expected: Limits, got: Limits) -> bool:
+    durations = (seconds(expected.interval), seconds(expected.ejection)) == (
+        seconds(got.interval),
+        seconds(got.ejection),
+    )
+    counts = (expected.max_connections, expected.max_pending, expected.per_connection, expected.consecutive_5xx)
+    return (
+        durations
+        and counts == (got.max_connections, got.max_pending, got.per_connection, got.consecutive_5xx)
+        and (expected.max_ejected_percent == got.max_ejected_percent)
+    )
+
+
+def limits_translated(
+    plan: ScenarioPlan, clusters: Mapping[str, Mapping[str, Any]], namespace: str, port: int
+) -> tuple[list[str], list[str]]:
+    """Problems, and what istiod's clusters showed, for each Service the plan puts limits on."""
+    problems, seen = [], []
+    for expected in view(plan.objects).limits:
+        name = f"outbound|{port}||{expected.service}.{namespace}.svc.cluster.local"
+        if name not in clusters:
+            problems.append(f"xds: istiod sent no cluster {name}")
+            continue
+        got = limits_of(clusters[name], expected.service)
+        seen.append(f"{expected.service}: {got}")
+        if not same_limits(expected, got):
+            problems.append(f"xds {expected.service}: istiod sends {got}, the plan means {expected}")
     return problems, seen

@@ -156,3 +156,37 @@ def test_protobuf_json_is_read_with_the_field_names_of_envoys_protos():
     assert xds.snake_keys(given) == [
         {"9080": {"virtual_hosts": [{"typed_per_filter_config": {"envoy.filters.http.fault": {"fixed_delay": "7s"}}}]}}
     ]
+
+
+HTTPBIN = "outbound|8000||httpbin.circuit-breaking.svc.cluster.local"
+
+
+def breaker(max_connections: int = 1) -> dict:
+    """httpbin's outbound cluster as istiod sends fortio's sidecar under circuit-breaking (protobuf JSON)."""
+    return {
+        "name": HTTPBIN,
+        "circuitBreakers": {"thresholds": [{"maxConnections": max_connections, "maxPendingRequests": 1}]},
+        "typedExtensionProtocolOptions": {
+            "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+                "commonHttpProtocolOptions": {"maxRequestsPerConnection": 1}
+            }
+        },
+        "outlierDetection": {
+            "consecutive5xx": 1,
+            "interval": "1s",
+            "baseEjectionTime": "180s",
+            "maxEjectionPercent": 100,
+        },
+    }
+
+
+def test_istiods_circuit_breaker_for_httpbin_matches_the_plan_and_a_looser_one_fails():
+    cb = plan("circuit-breaking")
+    problems, seen = xds.limits_translated(cb, xds.snake_keys({HTTPBIN: breaker()}), "circuit-breaking", 8000)
+    assert problems == []
+    assert seen == ["httpbin: " + str(xds.Limits("httpbin", 1, 1, 1, 1, "1s", "180s", 100))]
+    problems, _ = xds.limits_translated(cb, xds.snake_keys({HTTPBIN: breaker(1024)}), "circuit-breaking", 8000)
+    assert problems and problems[0].startswith(
+        "xds httpbin: istiod sends Limits(service='httpbin', max_connections=1024"
+    )
+    assert xds.limits_translated(cb, {}, "circuit-breaking", 8000)[0] == [f"xds: istiod sent no cluster {HTTPBIN}"]

@@ -7,9 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"sort"
 	"time"
 
 	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"istio.io/istio/pilot/pkg/model"
@@ -62,5 +64,32 @@ func dump(address, nodeType, namespace, workload, ip, metadata, out string, time
 	if _, err := client.Wait(timeout, v3.ClusterType, v3.ListenerType, v3.RouteType); err != nil {
 		return err
 	}
-	return client.Save(out)
+	if err := client.Save(out); err != nil {
+		return err
+	}
+	return saveEdsClusters(client, out+"_eds_clusters.json")
+}
+
+// saveEdsClusters writes the clusters whose endpoints come by EDS (every outbound cluster of the mesh's Services,
+// with its circuit breakers and outlier detection), which the ADS client's Save leaves out.
+func saveEdsClusters(client *adsc.ADSC, path string) error {
+	clusters := client.GetEdsClusters()
+	names := make([]string, 0, len(clusters))
+	for name := range clusters {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	dumped := make(map[string]json.RawMessage, len(names))
+	for _, name := range names {
+		text, err := protojson.Marshal(clusters[name])
+		if err != nil {
+			return err
+		}
+		dumped[name] = text
+	}
+	text, err := json.MarshalIndent(dumped, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, text, 0o644)
 }

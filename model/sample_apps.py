@@ -6,6 +6,7 @@ from model.versions import CURL_IMAGE, FORTIO_IMAGE, HTTPBIN_IMAGE, TCP_ECHO_IMA
 from model.workloads import AppSet, Port, ServiceSpec, Size, Workload
 
 HTTPBIN_PORT = 8000
+HTTPBIN_HOST = "httpbin.example.com"  # the host httpbin-ingress serves at the ingress gateway
 # A non-root user for images that would otherwise run as root (distroless and scratch images):
 # distroless' own `nonroot` uid. curl's image runs as curl_user, uid 100.
 NON_ROOT = 65532

@@ -112,7 +112,7 @@ EXISTING_ONLY = ("kubeContext", "kubeconfig")
 
 
 class ScenarioNeeds(Protocol):
-    """What the settings read of a scenario's record (scenarios.catalog.Scenario, handed in as the catalog)."""
+    """What the settings read of a scenario's record (scenarios.record.Scenario, handed in as the catalog)."""
 
     @property
     def name(self) -> str: ...

@@ -1,4 +1,5 @@
-"""Scenarios that route Bookinfo, each equivalent to upstream's samples/bookinfo/networking files."""
+"""The building blocks of the Bookinfo scenarios with Istio's API, as upstream's samples/bookinfo/networking files
+write them."""
 
 from __future__ import annotations
 
@@ -16,11 +17,9 @@ from model.istio_routing import (
     RouteDestination,
     StringMatch,
     VirtualService,
-    split,
     to,
 )
-from model.parameters import ScenarioParameters, milliseconds
-from scenarios.plan import ScenarioPlan
+from model.parameters import ScenarioParameters
 
 
 def routes(service: str, *rules: HTTPRoute) -> VirtualService:
@@ -56,16 +55,8 @@ def with_routes(*replacements: VirtualService) -> tuple[CustomObject, ...]:
     return every_service(lambda service: routes(service, only(service, "v1")), *replacements)
 
 
-def all_v1(_: ScenarioParameters) -> ScenarioPlan:
-    return ScenarioPlan(with_routes())
-
-
 def reviews_for_user(p: ScenarioParameters) -> VirtualService:
     return routes("reviews", only("reviews", "v2", end_user(p.user)), only("reviews", "v1"))
-
-
-def user_routing(p: ScenarioParameters) -> ScenarioPlan:
-    return ScenarioPlan(with_routes(reviews_for_user(p)))
 
 
 def ratings_with_fault(fault: Fault, user: str | None, v1: RouteDestination | None = None) -> VirtualService:
@@ -89,48 +80,5 @@ def abort(p: ScenarioParameters) -> Fault:
     return Fault(abort=Abort(p.fault_abort_status, Percent(p.fault_percentage)))
 
 
-def fault_delay(p: ScenarioParameters) -> ScenarioPlan:
-    return ScenarioPlan(with_routes(reviews_for_user(p), ratings_with_fault(delay(p), fault_for(p))))
-
-
-def fault_abort(p: ScenarioParameters) -> ScenarioPlan:
-    return ScenarioPlan(with_routes(reviews_for_user(p), ratings_with_fault(abort(p), fault_for(p))))
-
-
-def traffic_shifting(p: ScenarioParameters) -> ScenarioPlan:
-    return ScenarioPlan(with_routes(routes("reviews", HTTPRoute(split("reviews", p.reviews_weights)))))
-
-
-def request_timeout(p: ScenarioParameters) -> ScenarioPlan:
-    """reviews v2 calls ratings, which now answers late; the timeout on reviews cuts the wait short."""
-    ratings_late = Fault(delay=Delay(p.ratings_delay, Percent(100)))
-    return ScenarioPlan(
-        with_routes(
-            routes("reviews", only("reviews", "v2", timeout=p.reviews_timeout)),
-            ratings_with_fault(ratings_late, None),
-        )
-    )
-
-
-def header_routing(p: ScenarioParameters) -> ScenarioPlan:
-    match = (HTTPMatch(headers={p.header_name: StringMatch("regex", p.header_regex)}),)
-    return ScenarioPlan(with_routes(routes("reviews", only("reviews", p.header_subset, match), only("reviews", "v1"))))
-
-
 def fault_caveats(p: ScenarioParameters) -> tuple[str, ...]:
     return ("faultPercentage: 0 injects the fault into no request",) if p.fault_percentage == 0 else ()
-
-
-def request_timeout_caveats(p: ScenarioParameters) -> tuple[str, ...]:
-    if milliseconds(p.reviews_timeout) <= milliseconds(p.ratings_delay):
-        return ()
-    return (
-        f"reviewsTimeout: {p.reviews_timeout} is longer than ratingsDelay {p.ratings_delay}, so reviews answers before"
-        " the timeout and it never fires",
-    )
-
-
-def header_routing_caveats(p: ScenarioParameters) -> tuple[str, ...]:
-    if p.header_subset != "v1":
-        return ()
-    return ("headerSubset: v1 is what every other request gets too, so the header route changes nothing",)

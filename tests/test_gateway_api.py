@@ -16,6 +16,7 @@ from model.config import ConfigError
 from model.versions import GATEWAY_API_CRD_FILES, GATEWAY_API_CRD_NAMES, GATEWAY_API_CRDS_URL
 from scenarios.catalog import CATALOG, plan_for
 from tests.conftest import OWN_CLUSTER, rendered
+from tests.expected_scenarios import GATEWAY_API_KINDS
 from tests.plan import RELEASE, resource
 from tools.preview import offline
 from tools.preview.rendering import render
@@ -25,25 +26,6 @@ from tools.preview.stack_config import UsageError, assemble, typed_settings
 GATEWAY_API = "routingApi=gateway-api"
 CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
 CONFIG_FILE = "kubernetes:yaml/v2:ConfigFile"
-BOOKINFO_ROUTES = {"HTTPRoute": 4}
-ISTIO_FAULT = {"HTTPRoute": 3, "VirtualService": 1}
-
-# scenario -> the kinds its builder emits under gateway-api (the Istio kinds are where the Gateway API has none)
-KINDS = {
-    "round-robin": {},
-    "all-v1": BOOKINFO_ROUTES,
-    "user-routing": BOOKINFO_ROUTES,
-    "fault-delay": ISTIO_FAULT,
-    "fault-abort": ISTIO_FAULT,
-    "traffic-shifting": BOOKINFO_ROUTES,
-    "request-timeout": ISTIO_FAULT,
-    "header-routing": BOOKINFO_ROUTES,
-    "circuit-breaking": {"DestinationRule": 1},
-    "mirroring": {"HTTPRoute": 1},
-    "tcp-traffic-shifting": {"Gateway": 1, "TCPRoute": 1},
-    "httpbin-ingress": {"Gateway": 1, "HTTPRoute": 1},
-    "egress-gateway": {"ServiceEntry": 1, "Gateway": 1, "HTTPRoute": 2, "ReferenceGrant": 1},
-}
 
 
 def plan(scenario: str, *overrides: str):
@@ -54,13 +36,13 @@ def plan(scenario: str, *overrides: str):
 
 
 def test_every_scenario_has_its_kinds_listed():
-    assert set(KINDS) == set(CATALOG)
+    assert set(GATEWAY_API_KINDS) == set(CATALOG)
 
 
-@pytest.mark.parametrize("scenario", sorted(KINDS))
+@pytest.mark.parametrize("scenario", sorted(GATEWAY_API_KINDS))
 def test_each_scenario_emits_valid_gateway_api_objects(scenario):
     objects = [obj.manifest() for obj in plan(scenario).objects]
-    assert Counter(obj["kind"] for obj in objects) == Counter(KINDS[scenario])
+    assert Counter(obj["kind"] for obj in objects) == Counter(GATEWAY_API_KINDS[scenario])
     assert {obj["metadata"]["name"]: found for obj in objects if (found := violations(obj))} == {}
 
 

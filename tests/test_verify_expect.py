@@ -7,10 +7,11 @@ from fractions import Fraction as F
 import pytest
 
 from scenarios.catalog import CATALOG, plan_for
+from scenarios.record import Traffic
 from tests.conftest import OWN_CLUSTER
 from tests.standins import Reply, product_page
 from tools.preview.stack_config import UsageError, assemble, typed_settings
-from tools.verify.checks import CHECKS, FIREFOX, InCluster, Options, Probe
+from tools.verify.checks import CHECKS, FIREFOX, IN_CLUSTER, InCluster, Options, Probe
 from tools.verify.clients import USER_AGENT, EchoLine, HttpbinGet, PageVisit
 from tools.verify.outcomes import Outcome as O
 from tools.verify.page import classify
@@ -116,6 +117,10 @@ def test_each_scenario_sends_the_clients_it_singles_out(scenario, names, routing
 
 def test_every_scenario_of_the_catalog_has_a_check():
     assert set(CHECKS) == set(CATALOG)
+
+
+def test_in_cluster_commands_are_named_for_exactly_the_scenarios_traffic_cannot_show():
+    assert set(IN_CLUSTER) == {name for name, record in CATALOG.items() if record.shown_by == Traffic.IN_CLUSTER}
 
 
 def test_page_visits_log_in_and_send_the_header_as_a_browser_would():

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 
 from model.crd import CustomObject
 from model.settings import RoutingApi
-from scenarios.catalog import CATALOG, Scenario
+from scenarios.catalog import CATALOG
+from scenarios.record import Scenario
 from tools.preview.stack_config import ROOT, assemble, typed_settings
 
 SCENARIOS_DOC = ROOT / "docs" / "scenarios.md"

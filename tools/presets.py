@@ -14,7 +14,8 @@ from collections.abc import Sequence
 
 from model.config import config_text
 from model.project import Project, load_project
-from scenarios.catalog import CATALOG, Scenario
+from scenarios.catalog import CATALOG
+from scenarios.record import Scenario
 from tools.preview.stack_config import ROOT
 
 

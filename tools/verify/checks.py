@@ -11,10 +11,11 @@ import re2
 from model.bookinfo_app import USER_HEADER
 from model.mesh import EGRESS_GATEWAY, ISTIO_NAMESPACE
 from model.parameters import ScenarioParameters
-from model.sample_apps import HTTPBIN_PORT
+from model.sample_apps import HTTPBIN_HOST, HTTPBIN_PORT
 from model.workloads import AppSet
+from scenarios.catalog import SCENARIOS
 from scenarios.plan import ScenarioPlan
-from scenarios.task_routes import HTTPBIN_HOST
+from scenarios.record import Scenario, Traffic
 from tools.preview.stack_config import UsageError
 from tools.verify.clients import USER_AGENT, EchoLine, HttpbinGet, PageVisit, Visit
 from tools.verify.expect import echo_prefixes, httpbin_path, product_page, tcp_echo
@@ -169,18 +170,24 @@ def egress_gateway(plan: ScenarioPlan, p: ScenarioParameters, __: Options) -> In
     )
 
 
-CHECKS: dict[str, Check] = {
-    "round-robin": anonymous,
-    "all-v1": anonymous,
-    "user-routing": anonymous_and_user,
-    "fault-delay": anonymous_and_user,
-    "fault-abort": anonymous_and_user,
-    "traffic-shifting": anonymous,
-    "request-timeout": anonymous,
-    "header-routing": with_and_without_header,
+# The traffic each kind of scenario is shown by (its record's `shown_by`) ...
+BY_TRAFFIC: dict[Traffic, Check] = {
+    Traffic.PAGE: anonymous,
+    Traffic.PAGE_AND_USER: anonymous_and_user,
+    Traffic.HEADER: with_and_without_header,
+    Traffic.TCP_ECHO: tcp_connections,
+    Traffic.HTTPBIN_PATHS: httpbin_paths,
+}
+# ... and, for the scenarios traffic from outside cannot show (Traffic.IN_CLUSTER), the commands, by scenario.
+IN_CLUSTER: dict[str, Check] = {
     "circuit-breaking": circuit_breaking,
     "mirroring": mirroring,
-    "tcp-traffic-shifting": tcp_connections,
-    "httpbin-ingress": httpbin_paths,
     "egress-gateway": egress_gateway,
 }
+
+
+def check_for(scenario: Scenario) -> Check:
+    return IN_CLUSTER[scenario.name] if scenario.shown_by == Traffic.IN_CLUSTER else BY_TRAFFIC[scenario.shown_by]
+
+
+CHECKS: dict[str, Check] = {scenario.name: check_for(scenario) for scenario in SCENARIOS}

@@ -1,0 +1,1 @@
+"""The tutorial's scenarios, one module each: its `SCENARIO` record and the builders it alone uses."""

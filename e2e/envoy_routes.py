@@ -6,7 +6,7 @@ The semantics follow Envoy's route_components.proto: a route's path specifier (`
 `path_separated_prefix`) and every one of its `headers` matchers must hold (a `string_match` of `exact`, `prefix`,
 `suffix`, `contains` or `safe_regex`, a `present_match`, each optionally inverted); `safe_regex` is RE2 against the
 whole value. A `weighted_clusters` action splits by weight over their sum; fault injection is the HTTP fault
-filter's per-route configuration; a zero `timeout` means none.
+filter's per-route configuration; a zero `timeout` means none; `request_mirror_policies` copy requests.
 """
 
 from __future__ import annotations
@@ -122,4 +122,14 @@ def rule_of(route: Mapping[str, Any], service: str) -> Rule:
     else:
         split = ((version_of(action["cluster"], service), Fraction(1)),)
     timeout = seconds(action["timeout"]) if action.get("timeout") else None
-    return Rule(split, fault_of(route), timeout or None)
+    return Rule(split, fault_of(route), timeout or None, mirror_of(action, service))
+
+
+def mirror_of(action: Mapping[str, Any], service: str) -> tuple[str, Fraction] | None:
+    """The version a route copies requests to and the share it copies (the first mirror policy; Envoy's runtime
+    fraction defaults to all requests)."""
+    policies = action.get("request_mirror_policies", [])
+    if not policies:
+        return None
+    fraction = policies[0].get("runtime_fraction", {}).get("default_value")
+    return version_of(policies[0]["cluster"], service), percent(fraction)

@@ -27,7 +27,7 @@ import yaml
 
 from components.gateway_api import BUNDLE_VERSION, MANAGED_BY
 from components.program import program
-from e2e import addons, analyze, charts, checks, istiod, mesh_checks, readme, upgrade, versions, xds
+from e2e import addons, analyze, charts, checks, istiod, mesh_checks, readme, upgrade, versions, xds, xds_samples
 from e2e import cluster as control_plane
 from e2e.engine import STACK, Changes, Engine, stop_engine_processes
 from e2e.toolchain import TOOLS, ensure_all
@@ -288,16 +288,23 @@ class Run:
         return None, mesh_checks.settled(lambda: mesh_checks.status_problems(self.kube)[0])
 
     def xds(self, name: str) -> tuple[None, list[str]]:
-        """The scenario's defining requests against the routes istiod sends productpage's sidecar, and the limits
-        of its clusters against those istiod sends the load generator's (e2e/xds.py); what they showed is kept in
-        build/e2e/xds.json."""
-        plan = plan_for(typed_settings(assemble(overrides=self.configs[name])[1]))
-        problems, seen = xds.translated(plan, xds.route_configurations(self.kube, BUILD / "xds" / name))
-        if plan.samples is not None and view(plan.objects).limits:
+        """The scenario's defining requests against the routes istiod sends productpage's sidecar, the limits of its
+        clusters against those istiod sends the load generator's (e2e/xds.py), and the samples' routes at the
+        gateways and their clients (e2e/xds_samples.py); under ambient, the gateways' alone. What they showed is
+        kept in build/e2e/xds.json."""
+        settings = typed_settings(assemble(overrides=self.configs[name])[1])
+        plan, ambient, out = plan_for(settings), settings.mesh.ambient, BUILD / "xds" / name
+        problems: list[str] = []
+        seen: list[str] = []
+        if not ambient:
+            problems, seen = xds.translated(plan, xds.route_configurations(self.kube, out))
+        if not ambient and plan.samples is not None and view(plan.objects).limits:
             namespace = plan.samples.namespace
-            clusters = xds.outbound_clusters(self.kube, namespace, xds.LIMITS_CLIENT, BUILD / "xds" / name)
+            clusters = xds.outbound_clusters(self.kube, namespace, xds.LIMITS_CLIENT, out)
             more = xds.limits_translated(plan, clusters, namespace, HTTPBIN_PORT)
             problems, seen = problems + more[0], seen + more[1]
+        more = xds_samples.samples_translated(self.kube, plan, ambient, out)
+        problems, seen = problems + more[0], seen + more[1]
         self.translations[name] = seen
         (BUILD / "xds.json").write_text(json.dumps(self.translations, indent=2) + "\n")
         return None, problems
@@ -382,11 +389,10 @@ class Run:
         self.step(f"{prefix}destroy", self.destroy)
 
     def istio_steps(self, prefix: str, scenario: str) -> None:
-        """After an `up`: Istio's status on the Gateway API's objects; on the sidecar data plane, istiod's routes."""
+        """After an `up`: Istio's status on the Gateway API's objects; istiod's routes."""
         if prefix:
             self.step(f"{prefix}status:{scenario}", self.status, fatal=False)
-        if prefix != AMBIENT:
-            self.step(f"{prefix}xds:{scenario}", functools.partial(self.xds, f"{prefix}{scenario}"), fatal=False)
+        self.step(f"{prefix}xds:{scenario}", functools.partial(self.xds, f"{prefix}{scenario}"), fatal=False)
 
     def mark_theirs(self, version: str) -> None:
         """The CRDs the stack left as someone else's: its label off, the given bundle version on."""

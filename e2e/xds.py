@@ -4,7 +4,7 @@ ratings against it with Envoy's route selection (e2e/envoy_routes.py). What each
 live verifier's reading of the scenario's plan (tools/verify/routing.http_rule), so the two cannot drift apart.
 
 Checked on the sidecar data plane under both routing APIs, for the scenarios that route Bookinfo's HTTP services;
-the samples' clients (fortio, sleep), TCP, egress and ambient's waypoints are not asked yet (docs/end-to-end.md).
+the samples' scenarios are e2e/xds_samples.py's; ambient's waypoints are not asked yet (docs/end-to-end.md).
 """
 
 from __future__ import annotations
@@ -94,15 +94,16 @@ def outbound_clusters(cluster: Cluster, namespace: str, app: str, out: Path) -> 
     return clusters
 
 
-def dump(cluster: Cluster, pod: dict[str, Any], out: Path) -> Path:
-    """What istiod sends `pod`'s sidecar, written by xdsdump under `out`; the files' prefix."""
+def dump(cluster: Cluster, pod: dict[str, Any], out: Path, node_type: str = "sidecar") -> Path:
+    """What istiod sends `pod`'s proxy (a sidecar, or a gateway's `router`), written by xdsdump under `out`; the
+    files' prefix."""
     out.mkdir(parents=True, exist_ok=True)
     prefix: Path = out / str(pod["metadata"]["labels"].get("app", pod["metadata"]["name"]))
     subprocess.run(
         [
             str(TOOLS["istio"].path("xdsdump")),
             f"--address={XDS_ADDRESS}",
-            "--type=sidecar",
+            f"--type={node_type}",
             f"--namespace={pod['metadata']['namespace']}",
             f"--workload={pod['metadata']['name']}",
             f"--ip={pod['status']['podIP']}",
@@ -144,7 +145,12 @@ def share(rule: Rule) -> dict[str, Fraction]:
 def same(expected: Rule | None, got: Rule | None) -> bool:
     if expected is None or got is None:
         return expected is got
-    return (share(expected), expected.fault, expected.timeout) == (share(got), got.fault, got.timeout)
+    return (share(expected), expected.fault, expected.timeout, expected.mirror) == (
+        share(got),
+        got.fault,
+        got.timeout,
+        got.mirror,
+    )
 
 
 def words(rule: Rule | None) -> str:
@@ -155,6 +161,7 @@ def words(rule: Rule | None) -> str:
     extras = [f"delay {fault.delay:g}s on {float(fault.delayed):.0%}"] if fault.delayed else []
     extras += [f"abort on {float(fault.aborted):.0%}"] if fault.aborted else []
     extras += [f"timeout {rule.timeout:g}s"] if rule.timeout else []
+    extras += [f"a copy of {float(rule.mirror[1]):.0%} to {rule.mirror[0]}"] if rule.mirror else []
     return "; ".join([split, *extras])
 
 

@@ -27,11 +27,13 @@ class Fault:
 
 @dataclass(frozen=True)
 class Rule:
-    """What the rule that routes a request does: versions with their shares, a fault, a timeout (seconds)."""
+    """What the rule that routes a request does: versions with their shares, a fault, a timeout (seconds), and the
+    version a copy of a share of the requests goes to."""
 
     split: tuple[tuple[str, Fraction], ...]
     fault: Fault = Fault()
     timeout: float | None = None
+    mirror: tuple[str, Fraction] | None = None
 
 
 def seconds(duration: str) -> float:
@@ -85,7 +87,11 @@ def _istio_rule(rule: istio.HTTPRoute | istio.TCPRoute, service: str) -> Rule:
     )
     if isinstance(rule, istio.TCPRoute):
         return Rule(split)
-    return Rule(split, _istio_fault(rule), seconds(rule.timeout) if rule.timeout else None)
+    mirror = None
+    if rule.mirror is not None:
+        percent = Fraction(str(rule.mirror_percentage.value)) if rule.mirror_percentage is not None else Fraction(100)
+        mirror = (_version(rule.mirror.subset or rule.mirror.host, service), percent / 100)
+    return Rule(split, _istio_fault(rule), seconds(rule.timeout) if rule.timeout else None, mirror)
 
 
 # --- the Gateway API's routes ----------------------------------------------------------------------------
@@ -105,8 +111,19 @@ def _gateway_rule(rule: gateway_api.HTTPRouteRule | gateway_api.TCPRouteRule, se
         (_version(ref.name, service), Fraction(weight, sum(weights)))
         for ref, weight in zip(rule.backend_refs, weights, strict=True)
     )
-    timeouts = rule.timeouts if isinstance(rule, gateway_api.HTTPRouteRule) else None
-    return Rule(split, timeout=seconds(timeouts.request) if timeouts else None)
+    if isinstance(rule, gateway_api.TCPRouteRule):
+        return Rule(split)
+    timeouts = rule.timeouts
+    mirrors = [f.request_mirror for f in rule.filters]
+    mirror = (
+        (
+            _version(mirrors[0].backend_ref.name, service),
+            Fraction(100 if mirrors[0].percent is None else mirrors[0].percent, 100),
+        )
+        if mirrors
+        else None
+    )
+    return Rule(split, timeout=seconds(timeouts.request) if timeouts else None, mirror=mirror)
 
 
 # --- reading a plan --------------------------------------------------------------------------------------

@@ -104,9 +104,15 @@ def fault_of(route: Mapping[str, Any]) -> Fault:
 
 
 def version_of(cluster: str, service: str) -> str:
-    """The version an Istio outbound cluster serves: its subset (`outbound|9080|v2|reviews...`), or the version of a
-    per-version Service (`outbound|9080||reviews-v2...`)."""
-    _, _, subset, host = cluster.split("|")
+    """The version an Istio cluster serves: its subset (`outbound|9080|v2|reviews...`, a waypoint's
+    `inbound-vip|9080|http/v2|reviews...`), or the version of a per-version Service (`outbound|9080||reviews-v2...`,
+    `inbound-vip|9080|http|reviews-v2...`)."""
+    parts = cluster.split("|")
+    if len(parts) != 4:
+        return cluster  # not a Service's cluster (PassthroughCluster, BlackHoleCluster): named as it is
+    direction, _, subset, host = parts
+    if direction == "inbound-vip":
+        subset = subset.partition("/")[2]
     return subset or host.split(".")[0].removeprefix(f"{service}-")
 
 

@@ -88,6 +88,9 @@ def environment(container: dict[str, Any], kubeconfig: Path) -> dict[str, str]:
     hosts = [host for host in env.get("ISTIOD_CUSTOM_HOST", "").split(",") if host]
     env["ISTIOD_CUSTOM_HOST"] = ",".join([*hosts, "localhost"])
     env["KUBECONFIG"] = str(kubeconfig)
+    # `istioctl proxy-status --plaintext` asks for the proxies' sync status on the plaintext port, where no client
+    # has a verified identity: this istiod, on 127.0.0.1 only, answers it unauthenticated.
+    env["ENABLE_DEBUG_ENDPOINT_AUTH"] = "false"
     return env
 
 

@@ -289,24 +289,31 @@ class Run:
 
     def xds(self, name: str) -> tuple[None, list[str]]:
         """The scenario's defining requests against the routes istiod sends productpage's sidecar, the limits of its
-        clusters against those istiod sends the load generator's (e2e/xds.py), and the samples' routes at the
-        gateways and their clients (e2e/xds_samples.py); under ambient, the gateways' alone. What they showed is
-        kept in build/e2e/xds.json."""
+        clusters against those istiod sends the load generator's (e2e/xds.py), and the routes at the gateways and
+        the samples' clients (e2e/xds_samples.py); under ambient, the samples' waypoint stands for the sidecars
+        (Bookinfo's own routes are not asked: no waypoint serves Bookinfo). What they showed is kept in
+        build/e2e/xds.json."""
         settings = typed_settings(assemble(overrides=self.configs[name])[1])
         plan, ambient, out = plan_for(settings), settings.mesh.ambient, BUILD / "xds" / name
         problems: list[str] = []
         seen: list[str] = []
         if not ambient:
             problems, seen = xds.translated(plan, xds.route_configurations(self.kube, out))
-        if not ambient and plan.samples is not None and view(plan.objects).limits:
-            namespace = plan.samples.namespace
-            clusters = xds.outbound_clusters(self.kube, namespace, xds.LIMITS_CLIENT, out)
-            more = xds.limits_translated(plan, clusters, namespace, HTTPBIN_PORT)
+        if plan.samples is not None and view(plan.objects).limits:
+            namespace, waypoint = plan.samples.namespace, xds_samples.WAYPOINT_SELECTOR if ambient else ""
+            clusters = xds.outbound_clusters(self.kube, namespace, xds.LIMITS_CLIENT, out, waypoint)
+            more = xds.limits_translated(plan, clusters, namespace, HTTPBIN_PORT, ambient)
             problems, seen = problems + more[0], seen + more[1]
-        more = xds_samples.samples_translated(self.kube, plan, ambient, out)
+        more = xds_samples.translated_at_the_edges(self.kube, plan, settings.mesh, out)
         problems, seen = problems + more[0], seen + more[1]
         self.translations[name] = seen
         (BUILD / "xds.json").write_text(json.dumps(self.translations, indent=2) + "\n")
+        return None, problems
+
+    def proxy_status(self, prefix: str) -> tuple[None, list[str]]:
+        """`istioctl proxy-status` lists the proxy the xDS check connects as productpage's sidecar (e2e/xds.py)."""
+        problems, rows = xds.proxy_status(self.kube, BUILD / "xds" / f"{prefix}proxy-status")
+        self.translations[f"{prefix}proxy-status"] = rows
         return None, problems
 
     def preview(self, name: str) -> tuple[Changes, list[str]]:
@@ -373,6 +380,8 @@ class Run:
         routing API (optionally switching the API there and back); a no-op `up`, refresh and destroy."""
         self.step(f"{prefix}up:{SCENARIOS[0]}", functools.partial(self.first_up, prefix))
         self.istio_steps(prefix, SCENARIOS[0])
+        if prefix != AMBIENT:
+            self.step(f"{prefix}proxy-status", functools.partial(self.proxy_status, prefix), fatal=False)
         for scenario in SCENARIOS[1:]:
             self.step(f"{prefix}preview:{scenario}", functools.partial(self.preview, f"{prefix}{scenario}"))
             self.step(f"{prefix}up:{scenario}", functools.partial(self.apply, f"{prefix}{scenario}"))

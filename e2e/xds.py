@@ -18,11 +18,14 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from e2e import envoy_routes
 from e2e.cluster import Cluster
 from e2e.istiod import XDS_ADDRESS
 from e2e.toolchain import TOOLS
 from model.bookinfo_app import USER_HEADER
+from model.mesh import ISTIO_NAMESPACE
 from model.versions import ISTIO_RELEASE
 from scenarios.plan import ScenarioPlan
 from scenarios.view import Limits, view
@@ -35,6 +38,7 @@ PORT_ROUTES = "9080"  # the route configuration of Bookinfo's port, as Istio nam
 HOSTS = ("reviews", "ratings")
 DUMP_TIMEOUT_SECONDS = 60
 CAPITAL = re.compile(r"[A-Z]")
+SUBSCRIBED = re.compile(r"\(([A-Z,]+)\)")  # proxy-status's subscribed types: `3 (CDS,LDS,RDS)`
 HTTP_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
 ENVOY_DEFAULT_LIMIT = 1024  # Envoy's default max_connections and max_pending_requests
 LIMITS_CLIENT = "fortio"  # the circuit-breaking task's load generator, whose sidecar the breaker's limits are for
@@ -55,19 +59,30 @@ REQUESTS = (
 )
 
 
-def client_pod(cluster: Cluster, namespace: str, app: str) -> dict[str, Any]:
-    pods = cluster.get_json("pods", "-n", namespace, "-l", f"app={app}")["items"]
+def client_pod(cluster: Cluster, namespace: str, app: str = "", selector: str = "") -> dict[str, Any]:
+    """A running pod of `app` (or of the label `selector`) in `namespace`."""
+    selector = selector or f"app={app}"
+    pods = cluster.get_json("pods", "-n", namespace, "-l", selector)["items"]
     running = [p for p in pods if p.get("status", {}).get("podIP") and not p["metadata"].get("deletionTimestamp")]
     if not running:
-        raise envoy_routes.RouteError(f"no running {app} pod in {namespace} to ask istiod for")
+        raise envoy_routes.RouteError(f"no running pod of {selector} in {namespace} to ask istiod for")
     pod: dict[str, Any] = running[0]
     return pod
 
 
-def node_metadata(pod: dict[str, Any]) -> dict[str, Any]:
+def mesh_proxy_config(cluster: Cluster) -> dict[str, Any]:
+    """The mesh's default proxy configuration (the `istio` ConfigMap's defaultConfig), which an agent sends as its
+    PROXY_CONFIG: istiod counts a connection as a proxy's (in proxy-status, for one) only with it."""
+    mesh = cluster.get_json("configmap", "istio", "-n", ISTIO_NAMESPACE)["data"]["mesh"]
+    config: dict[str, Any] = (yaml.safe_load(mesh) or {}).get("defaultConfig", {})
+    return config
+
+
+def node_metadata(pod: dict[str, Any], proxy_config: dict[str, Any]) -> dict[str, Any]:
     """The node metadata a sidecar's agent sends for `pod` (what istiod reads of it)."""
     meta = pod["metadata"]
     return {
+        "PROXY_CONFIG": proxy_config,
         "NAMESPACE": meta["namespace"],
         "NAME": meta["name"],
         "LABELS": meta.get("labels", {}),
@@ -87,35 +102,86 @@ def route_configurations(cluster: Cluster, out: Path) -> dict[str, dict[str, Any
     return {name: config for entry in entries for name, config in entry.items()}
 
 
-def outbound_clusters(cluster: Cluster, namespace: str, app: str, out: Path) -> dict[str, dict[str, Any]]:
-    """The outbound clusters istiod sends the sidecar of `app`'s pod in `namespace`, by name."""
-    prefix = dump(cluster, client_pod(cluster, namespace, app), out)
+def outbound_clusters(
+    cluster: Cluster, namespace: str, app: str, out: Path, waypoint: str = ""
+) -> dict[str, dict[str, Any]]:
+    """The clusters whose endpoints come by EDS that istiod sends the sidecar of `app`'s pod in `namespace` (or,
+    given the label selector of a `waypoint`, that waypoint), by name."""
+    pod = client_pod(cluster, namespace, app, selector=waypoint)
+    prefix = dump(cluster, pod, out, "waypoint" if waypoint else "sidecar")
     clusters: dict[str, dict[str, Any]] = snake_keys(json.loads(Path(f"{prefix}_eds_clusters.json").read_text()))
     return clusters
 
 
+def dump_command(cluster: Cluster, pod: dict[str, Any], prefix: Path, node_type: str, hold: int = 0) -> list[str]:
+    """xdsdump as `pod`'s proxy (a sidecar, or a gateway's `router`), writing under `prefix`; connected `hold`
+    seconds more once written."""
+    return [
+        str(TOOLS["istio"].path("xdsdump")),
+        f"--address={XDS_ADDRESS}",
+        f"--type={node_type}",
+        f"--namespace={pod['metadata']['namespace']}",
+        f"--workload={pod['metadata']['name']}",
+        f"--ip={pod['status']['podIP']}",
+        f"--metadata={json.dumps(node_metadata(pod, mesh_proxy_config(cluster)))}",
+        f"--out={prefix}",
+        f"--hold={hold}s",
+    ]
+
+
 def dump(cluster: Cluster, pod: dict[str, Any], out: Path, node_type: str = "sidecar") -> Path:
-    """What istiod sends `pod`'s proxy (a sidecar, or a gateway's `router`), written by xdsdump under `out`; the
-    files' prefix."""
+    """What istiod sends `pod`'s proxy, written by xdsdump under `out`; the files' prefix."""
     out.mkdir(parents=True, exist_ok=True)
     prefix: Path = out / str(pod["metadata"]["labels"].get("app", pod["metadata"]["name"]))
     subprocess.run(
-        [
-            str(TOOLS["istio"].path("xdsdump")),
-            f"--address={XDS_ADDRESS}",
-            f"--type={node_type}",
-            f"--namespace={pod['metadata']['namespace']}",
-            f"--workload={pod['metadata']['name']}",
-            f"--ip={pod['status']['podIP']}",
-            f"--metadata={json.dumps(node_metadata(pod))}",
-            f"--out={prefix}",
-        ],
+        dump_command(cluster, pod, prefix, node_type),
         check=True,
         capture_output=True,
         text=True,
         timeout=DUMP_TIMEOUT_SECONDS,
     )
     return prefix
+
+
+def proxy_status(cluster: Cluster, out: Path) -> tuple[list[str], list[str]]:
+    """`istioctl proxy-status` against istiod while xdsdump holds productpage's connection: that proxy listed, its
+    clusters, listeners and routes synced."""
+    pod = client_pod(cluster, BOOKINFO, CLIENT)
+    out.mkdir(parents=True, exist_ok=True)
+    command = dump_command(cluster, pod, out / "proxy-status", "sidecar", hold=DUMP_TIMEOUT_SECONDS)
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as held:
+        try:
+            if held.stdout is None or "written" not in (line.strip() for line in held.stdout):  # after its log
+                errors = held.stderr.read() if held.stderr else ""
+                return [f"xdsdump did not hold {pod['metadata']['name']}'s connection: {errors.strip()[-500:]}"], []
+            status = subprocess.run(
+                [
+                    str(TOOLS["istio"].path("istioctl")),
+                    "proxy-status",
+                    f"--namespace={BOOKINFO}",
+                    f"--xds-address={XDS_ADDRESS}",
+                    "--plaintext",
+                    f"--kubeconfig={cluster.kubeconfig}",
+                    f"--context={cluster.context}",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=DUMP_TIMEOUT_SECONDS,
+            )
+        finally:
+            held.terminate()
+    return proxy_listed(status.stdout, f"{pod['metadata']['name']}.{BOOKINFO}", status.stderr)
+
+
+def proxy_listed(table: str, proxy: str, errors: str = "") -> tuple[list[str], list[str]]:
+    """Problems with `proxy`'s row of proxy-status's table (NAME, CLUSTER, ISTIOD, VERSION, SUBSCRIBED TYPES, the
+    last as `3 (CDS,LDS,RDS)`), and the row: it must be there, subscribed to clusters, listeners and routes."""
+    rows = [line for line in table.splitlines() if line.split() and line.split()[0] == proxy]
+    if not rows:
+        return [f"istioctl proxy-status lists no {proxy}: {table.strip() or errors.strip()}"], []
+    subscribed = set(SUBSCRIBED.findall(rows[0])[-1].split(",")) if SUBSCRIBED.search(rows[0]) else set()
+    missing = sorted({"CDS", "LDS", "RDS"} - subscribed)
+    return ([f"istioctl proxy-status: {proxy} not subscribed to {', '.join(missing)}"] if missing else []), rows
 
 
 def snake_keys(value: Any) -> Any:
@@ -222,12 +288,14 @@ def same_limits(expected: Limits, got: Limits) -> bool:
 
 
 def limits_translated(
-    plan: ScenarioPlan, clusters: Mapping[str, Mapping[str, Any]], namespace: str, port: int
+    plan: ScenarioPlan, clusters: Mapping[str, Mapping[str, Any]], namespace: str, port: int, waypoint: bool = False
 ) -> tuple[list[str], list[str]]:
-    """Problems, and what istiod's clusters showed, for each Service the plan puts limits on."""
+    """Problems, and what istiod's clusters showed, for each Service the plan puts limits on: in a sidecar's outbound
+    cluster of it, or in the cluster a waypoint serves it with (`inbound-vip|port|http|host`)."""
     problems, seen = [], []
     for expected in view(plan.objects).limits:
-        name = f"outbound|{port}||{expected.service}.{namespace}.svc.cluster.local"
+        kind = "inbound-vip|{}|http|" if waypoint else "outbound|{}||"
+        name = f"{kind.format(port)}{expected.service}.{namespace}.svc.cluster.local"
         if name not in clusters:
             problems.append(f"xds: istiod sent no cluster {name}")
             continue

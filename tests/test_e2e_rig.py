@@ -105,6 +105,7 @@ def test_the_local_istiod_gets_the_charts_environment_and_a_certificate_for_loca
         "POD_NAMESPACE": "istio-system",
         "ISTIOD_CUSTOM_HOST": "localhost",
         "KUBECONFIG": str(tmp_path / "kubeconfig"),
+        "ENABLE_DEBUG_ENDPOINT_AUTH": "false",
     }
 
 

@@ -190,3 +190,34 @@ def test_istiods_circuit_breaker_for_httpbin_matches_the_plan_and_a_looser_one_f
         "xds httpbin: istiod sends Limits(service='httpbin', max_connections=1024"
     )
     assert xds.limits_translated(cb, {}, "circuit-breaking", 8000)[0] == [f"xds: istiod sent no cluster {HTTPBIN}"]
+
+
+PROXY_STATUS = """NAME                                   CLUSTER        ISTIOD              VERSION   SUBSCRIBED TYPES
+istio-ingressgateway-5d9c.istio-system Kubernetes     istiod-local        1.30.3    2 (CDS,LDS)
+productpage-v1-7f4b.bookinfo           Kubernetes     istiod-local        1.30.3    4 (CDS,LDS,EDS,RDS)
+"""
+
+
+@pytest.mark.parametrize(
+    ("proxy", "problems"),
+    [
+        ("productpage-v1-7f4b.bookinfo", []),
+        (
+            "istio-ingressgateway-5d9c.istio-system",
+            ["istioctl proxy-status: istio-ingressgateway-5d9c.istio-system not subscribed to RDS"],
+        ),
+        ("reviews-v1-1.bookinfo", [f"istioctl proxy-status lists no reviews-v1-1.bookinfo: {PROXY_STATUS.strip()}"]),
+    ],
+)
+def test_proxy_status_lists_the_connected_proxy_subscribed_to_its_configuration(proxy, problems):
+    assert xds.proxy_listed(PROXY_STATUS, proxy)[0] == problems
+
+
+def test_under_ambient_the_breakers_limits_are_on_the_cluster_the_waypoint_serves_httpbin_with():
+    cb = plan("circuit-breaking")
+    name = "inbound-vip|8000|http|httpbin.circuit-breaking.svc.cluster.local"
+    waypoint = xds.snake_keys({name: breaker()})
+    assert xds.limits_translated(cb, waypoint, "circuit-breaking", 8000, waypoint=True)[0] == []
+    assert xds.limits_translated(cb, waypoint, "circuit-breaking", 8000)[0] == [
+        f"xds: istiod sent no cluster {HTTPBIN}"
+    ]

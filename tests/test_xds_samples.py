@@ -114,11 +114,11 @@ def test_httpbins_mirror_in_curls_sidecar(api, v1, v2):
     mirroring = plan("mirroring", *APIS[api])
     assert samples.mirrored(mirroring, mirror_client(v1, v2, 1000000), "mirroring") == (
         [],
-        ["httpbin from curl (port 8000): v1 100%; a copy of 100% to v2"],
+        ["httpbin:8000 at curl's sidecar: v1 100%; a copy of 100% to v2"],
     )
     assert samples.mirrored(mirroring, mirror_client(v1, v2, 250000), "mirroring")[0] == [
-        "xds httpbin from curl (port 8000): istiod sends v1 100%; a copy of 25% to v2, the plan means v1 100%; a copy"
-        " of 100% to v2"
+        "xds httpbin:8000 at curl's sidecar: istiod sends v1 100%; a copy of 25% to v2, the plan means v1 100%; a"
+        " copy of 100% to v2"
     ]
     unmirrored = samples.Dump(routes("8000", "httpbin.mirroring.svc.cluster.local", forward(v1)), {})
     assert samples.mirrored(mirroring, unmirrored, "mirroring")[0][0].endswith(
@@ -156,3 +156,78 @@ def test_the_external_host_leaves_through_the_egress_gateway(api, client_cluster
     client = samples.Dump(routes("80", "edition.cnn.com", forward(client_cluster)), {})
     gateway = samples.Dump(routes("http.8080", "edition.cnn.com", forward(gateway_cluster)), {})
     assert samples.egress_path(egress, client, gateway)[0] == problems
+
+
+PRODUCTPAGE = "outbound|9080||productpage.bookinfo.svc.cluster.local"
+
+
+def bookinfo_gateway(*routes_: dict) -> samples.Dump:
+    return samples.Dump(routes("http.8080", "*", *routes_), {})
+
+
+@pytest.mark.parametrize("gateway_api", [False, True])
+def test_bookinfos_paths_at_the_ingress_gateway(gateway_api):
+    exact = [{"match": {"path": p}, "route": {"cluster": PRODUCTPAGE}} for p in ("/productpage", "/login")]
+    prefixes = [forward(PRODUCTPAGE, p) for p in ("/static", "/api/v1/products")]
+    problems, seen = samples.bookinfo_ingress(gateway_api, bookinfo_gateway(*exact, *prefixes))
+    assert problems == []
+    assert seen == [
+        "ingress /productpage: productpage 100%",
+        "ingress /static/tailwind/tailwind.css: productpage 100%",
+        "ingress /login: productpage 100%",
+        "ingress /api/v1/products/0: productpage 100%",
+        "ingress /: no route (404)",
+        "ingress /health: no route (404)",
+    ]
+    problems, _ = samples.bookinfo_ingress(gateway_api, bookinfo_gateway(forward(PRODUCTPAGE)))
+    assert problems == [
+        "xds ingress /: istiod sends productpage 100%, the plan means no route (404)",
+        "xds ingress /health: istiod sends productpage 100%, the plan means no route (404)",
+    ]
+
+
+def waypoint_listener(*chains: tuple[str, dict]) -> dict:
+    """A waypoint's main_internal listener as istiod sends it: a filter chain per Service, its routes inline."""
+
+    def filters(config):
+        return [{"name": "envoy.filters.network.http_connection_manager", "typed_config": {"route_config": config}}]
+
+    return {
+        "main_internal": {
+            "name": "main_internal",
+            "filter_chains": [{"name": name, "filters": filters(config)} for name, config in chains]
+            + [{"name": "direct-tcp", "filters": []}],
+        }
+    }
+
+
+def inline(name: str, *routes_: dict) -> dict:
+    return {"name": name, "virtual_hosts": [{"name": "inbound|http|8000", "domains": ["*"], "routes": list(routes_)}]}
+
+
+def test_the_waypoint_of_an_ambient_namespace_holds_the_mirror():
+    chain = "inbound-vip|8000|http|httpbin.mirroring.svc.cluster.local"
+    v1, v2 = (f"inbound-vip|8000|http|httpbin-{v}.mirroring.svc.cluster.local" for v in ("v1", "v2"))
+    route = forward(v1, request_mirror_policies=[{"cluster": v2, "runtime_fraction": {"default_value": MILLION}}])
+    other = "inbound-vip|80|http|curl.mirroring.svc.cluster.local"
+    listeners = waypoint_listener((other, inline(other, forward(other))), (chain, inline(chain, route)))
+    waypoint = samples.WaypointDump(samples.inline_routes(listeners), {})
+    assert set(waypoint.routes) == {other, chain}
+    mirroring = plan("mirroring", *APIS["gateway-api"], "dataplane=ambient", "platform=none")
+    assert samples.mirrored(mirroring, waypoint, "mirroring", "mirroring's waypoint") == (
+        [],
+        ["httpbin:8000 at mirroring's waypoint: v1 100%; a copy of 100% to v2"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("cluster", "version"),
+    [
+        ("inbound-vip|8000|http|httpbin-v2.mirroring.svc.cluster.local", "v2"),
+        ("inbound-vip|9080|http/v3|reviews.bookinfo.svc.cluster.local", "v3"),
+        ("outbound|9080|v1|reviews.bookinfo.svc.cluster.local", "v1"),
+        ("PassthroughCluster", "PassthroughCluster"),
+    ],
+)
+def test_the_version_a_cluster_serves(cluster, version):
+    assert samples.envoy_routes.version_of(cluster, cluster.split("|")[-1].split(".")[0].split("-")[0]) == version

@@ -131,12 +131,14 @@ def _gateway_rule(rule: gateway_api.HTTPRouteRule | gateway_api.TCPRouteRule, se
 
 def _http_route(plan: ScenarioPlan, host: str) -> istio.VirtualService | gateway_api.HTTPRoute | None:
     """The plan's route for requests to `host`: a VirtualService naming it, or an HTTPRoute attached to the
-    Service `host` or listening for the hostname `host`."""
+    Service `host` or listening for the hostname `host` (`*`: a route at a Gateway for any hostname)."""
     for obj in plan.objects:
         if isinstance(obj, istio.VirtualService) and host in obj.hosts:
             return obj
         if isinstance(obj, gateway_api.HTTPRoute) and (
-            host in obj.hostnames or any(p.kind == "Service" and p.name == host for p in obj.parent_refs)
+            host in obj.hostnames
+            or any(p.kind == "Service" and p.name == host for p in obj.parent_refs)
+            or (host == "*" and not obj.hostnames and any(p.kind is None for p in obj.parent_refs))
         ):
             return obj
     return None

@@ -290,14 +290,14 @@ class Run:
     def xds(self, name: str) -> tuple[None, list[str]]:
         """The scenario's defining requests against the routes istiod sends productpage's sidecar, the limits of its
         clusters against those istiod sends the load generator's (e2e/xds.py), and the routes at the gateways and
-        the samples' clients (e2e/xds_samples.py); under ambient, the samples' waypoint stands for the sidecars
-        (Bookinfo's own routes are not asked: no waypoint serves Bookinfo). What they showed is kept in
-        build/e2e/xds.json."""
+        the samples' clients (e2e/xds_samples.py); under ambient, each namespace's waypoint stands for the sidecars.
+        What they showed is kept in build/e2e/xds.json."""
         settings = typed_settings(assemble(overrides=self.configs[name])[1])
         plan, ambient, out = plan_for(settings), settings.mesh.ambient, BUILD / "xds" / name
-        problems: list[str] = []
-        seen: list[str] = []
-        if not ambient:
+        if ambient:
+            bookinfo = xds_samples.waypoint(self.kube, xds.BOOKINFO, out).routes
+            problems, seen = xds.translated(plan, bookinfo, waypoint=True)
+        else:
             problems, seen = xds.translated(plan, xds.route_configurations(self.kube, out))
         if plan.samples is not None and view(plan.objects).limits:
             namespace, waypoint = plan.samples.namespace, xds_samples.WAYPOINT_SELECTOR if ambient else ""

@@ -4,7 +4,7 @@ ratings against it with Envoy's route selection (e2e/envoy_routes.py). What each
 live verifier's reading of the scenario's plan (tools/verify/routing.http_rule), so the two cannot drift apart.
 
 Checked on the sidecar data plane under both routing APIs, for the scenarios that route Bookinfo's HTTP services;
-the samples' scenarios are e2e/xds_samples.py's; ambient's waypoints are not asked yet (docs/end-to-end.md).
+the gateways and the samples' scenarios, waypoints included, are e2e/xds_samples.py's.
 """
 
 from __future__ import annotations
@@ -231,20 +231,25 @@ def words(rule: Rule | None) -> str:
     return "; ".join([split, *extras])
 
 
-def translated(plan: ScenarioPlan, configs: Mapping[str, Mapping[str, Any]]) -> tuple[list[str], list[str]]:
+def translated(
+    plan: ScenarioPlan, configs: Mapping[str, Mapping[str, Any]], waypoint: bool = False
+) -> tuple[list[str], list[str]]:
     """Problems, and what istiod's configuration showed (one line per host and request), for every host the plan
-    routes."""
-    config = configs.get(PORT_ROUTES)
-    if config is None:
-        return [f"istiod sent no route configuration {PORT_ROUTES} (it sent {sorted(configs)})"], []
+    routes: in the route configuration of Bookinfo's port that productpage's sidecar gets, or, from a `waypoint`,
+    in the one it holds for each Service (its chain `inbound-vip|9080|http|host`)."""
     problems, seen = [], []
     for host in (h for h in HOSTS if routes(plan, h)):
+        authority = f"{host}.{BOOKINFO}.svc.cluster.local"
+        name = f"inbound-vip|{PORT_ROUTES}|http|{authority}" if waypoint else PORT_ROUTES
+        config = configs.get(name)
+        if config is None:
+            problems.append(f"istiod sent no route configuration {name} (it sent {sorted(configs)})")
+            continue
         for request in REQUESTS:
             expected = http_rule(plan, host, request.headers)
             try:
                 got: Rule | None = envoy_routes.rule_of(
-                    envoy_routes.selected(config, f"{host}.{BOOKINFO}.svc.cluster.local", "/", request.headers),
-                    host,
+                    envoy_routes.selected(config, authority, "/", request.headers), host
                 )
             except envoy_routes.RouteError as error:
                 problems.append(f"xds {host} for {request.name}: {error}")

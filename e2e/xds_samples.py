@@ -1,6 +1,6 @@
 """At the mesh's edges and in the samples, as Istio translates them: what istiod sends the ingress gateway for
-Bookinfo's paths, httpbin's host and tcp-echo's port, curl's sidecar for httpbin's mirror, and curl's sidecar and
-the egress gateway for the external host. Where the live verifier reads the plan (tools/verify/routing: the paths,
+Bookinfo's paths, httpbin's host and tcp-echo's port, curl's sidecar (under ambient, the namespace's waypoint) for
+httpbin's mirror, and it and the egress gateway for the external host. Where the live verifier reads the plan (tools/verify/routing: the paths,
 the TCP split, the mirror), that reading is the expectation; the egress path, which the verifier leaves to commands
 run by hand, is expected to go through the egress gateway's Service, then to the external host."""
 
@@ -29,7 +29,6 @@ WAYPOINT_LISTENER = "main_internal"  # the waypoint's listener whose filter chai
 WAYPOINT_SELECTOR = f"gateway.networking.k8s.io/gateway-name={WAYPOINT}"  # the pods istiod deploys for a waypoint
 BOOKINFO_AUTHORITY = "203.0.113.10"  # any host: Bookinfo's ingress serves every hostname (a documentation address)
 BOOKINFO_PATHS = ("/productpage", "/static/tailwind/tailwind.css", "/login", "/api/v1/products/0", "/", "/health")
-EXTERNAL_PORT = 80  # the port of the external host's calls the egress scenario sends through the egress gateway
 
 Outcome = tuple[list[str], list[str]]  # problems, and what istiod's configuration showed
 

@@ -148,7 +148,41 @@ def test_istiods_routes_for_user_routing_match_the_plan_and_a_seeded_wrong_route
     wrong["virtual_hosts"].append(ratings)
     problems, _ = xds.translated(plan("user-routing"), {"9080": wrong})
     assert problems[0] == "xds reviews for anonymous: istiod sends v3 100%, the plan means v1 100%"
-    assert xds.translated(plan("user-routing"), {})[0] == ["istiod sent no route configuration 9080 (it sent [])"]
+    assert xds.translated(plan("user-routing"), {})[0][0] == "istiod sent no route configuration 9080 (it sent [])"
+
+
+def test_under_ambient_bookinfos_routes_are_read_from_the_chain_the_waypoint_holds_for_each_service():
+    """A waypoint's route configuration per Service, as its main_internal listener holds them inline."""
+    v = lambda version, app="reviews": f"inbound-vip|9080|http|{app}-{version}.bookinfo.svc.cluster.local"  # ruff: ignore[lambda-assignment]
+    jason = {**to(v("v2")), "match": {"prefix": "/", "headers": [JASON]}}
+    chains = {
+        f"inbound-vip|9080|http|{app}.bookinfo.svc.cluster.local": {
+            "name": app,
+            "virtual_hosts": [{"name": "inbound|http|9080", "domains": ["*"], "routes": routes_}],
+        }
+        for app, routes_ in (("reviews", [jason, to(v("v1"))]), ("ratings", [to(v("v1", "ratings"))]))
+    }
+    ambient = plan_for(
+        typed_settings(
+            assemble(
+                overrides=(
+                    "scenario=user-routing",
+                    "target=existing",
+                    "kubeconfig=/tmp/kubeconfig",
+                    "kubeContext=kind-istio",
+                    "routingApi=gateway-api",
+                    "dataplane=ambient",
+                    "platform=none",
+                )
+            )[1]
+        )
+    )
+    problems, seen = xds.translated(ambient, chains, waypoint=True)
+    assert problems == []
+    assert seen[:2] == ["reviews for anonymous: v1 100%", "reviews for jason: v2 100%"]
+    assert xds.translated(ambient, {}, waypoint=True)[0][0].startswith(
+        "istiod sent no route configuration inbound-vip|9080|http|reviews.bookinfo.svc.cluster.local"
+    )
 
 
 def test_protobuf_json_is_read_with_the_field_names_of_envoys_protos():

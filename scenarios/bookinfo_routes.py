@@ -80,5 +80,10 @@ def abort(p: ScenarioParameters) -> Fault:
     return Fault(abort=Abort(p.fault_abort_status, Percent(p.fault_percentage)))
 
 
+def user_routing_with_fault(p: ScenarioParameters, fault: Fault) -> tuple[CustomObject, ...]:
+    """The fault scenarios' objects: user-routing, plus `fault` on ratings for whom faultTarget says."""
+    return with_routes(reviews_for_user(p), ratings_with_fault(fault, fault_for(p)))
+
+
 def fault_caveats(p: ScenarioParameters) -> tuple[str, ...]:
     return ("faultPercentage: 0 injects the fault into no request",) if p.fault_percentage == 0 else ()

@@ -60,3 +60,8 @@ def ratings_with_fault(fault: istio.Fault, user: str | None) -> istio.VirtualSer
     """The Gateway API cannot inject faults, so ratings keeps a VirtualService; it routes to the v1 Service, so
     no DestinationRule is needed."""
     return istio_routes.ratings_with_fault(fault, user, istio.to(versioned("ratings", "v1")))
+
+
+def user_routing_with_fault(p: ScenarioParameters, fault: istio.Fault) -> tuple[CustomObject, ...]:
+    """The fault scenarios' objects: user-routing's HTTPRoutes, plus `fault` on ratings for whom faultTarget says."""
+    return with_routes(reviews_for_user(p), ratings_with_fault(fault, istio_routes.fault_for(p)))

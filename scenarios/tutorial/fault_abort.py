@@ -10,13 +10,11 @@ from scenarios.record import Scenario, Traffic
 
 
 def fault_abort(p: ScenarioParameters) -> ScenarioPlan:
-    ratings = istio.ratings_with_fault(istio.abort(p), istio.fault_for(p))
-    return ScenarioPlan(istio.with_routes(istio.reviews_for_user(p), ratings))
+    return ScenarioPlan(istio.user_routing_with_fault(p, istio.abort(p)))
 
 
 def fault_abort_gateway_api(p: ScenarioParameters) -> ScenarioPlan:
-    ratings = gateway_api.ratings_with_fault(istio.abort(p), istio.fault_for(p))
-    return ScenarioPlan(gateway_api.with_routes(gateway_api.reviews_for_user(p), ratings))
+    return ScenarioPlan(gateway_api.user_routing_with_fault(p, istio.abort(p)))
 
 
 SCENARIO = Scenario(

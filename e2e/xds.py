@@ -97,9 +97,13 @@ def node_metadata(pod: dict[str, Any], proxy_config: dict[str, Any]) -> dict[str
 
 def route_configurations(cluster: Cluster, out: Path) -> dict[str, dict[str, Any]]:
     """The route configurations istiod sends productpage's sidecar, by name."""
-    prefix = dump(cluster, client_pod(cluster, BOOKINFO, CLIENT), out)
-    entries = snake_keys(json.loads(Path(f"{prefix}_rds.json").read_text()))
-    return {name: config for entry in entries for name, config in entry.items()}
+    return read(dump(cluster, client_pod(cluster, BOOKINFO, CLIENT), out), "rds")
+
+
+def read(prefix: Path, suffix: str) -> dict[str, dict[str, Any]]:
+    """One of xdsdump's files of named resources (`PREFIX_rds.json`: a list of {name: resource}), by name."""
+    entries = snake_keys(json.loads(Path(f"{prefix}_{suffix}.json").read_text()))
+    return {name: value for entry in entries for name, value in entry.items()}
 
 
 def outbound_clusters(

@@ -6,7 +6,6 @@ run by hand, is expected to go through the egress gateway's Service, then to the
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -83,23 +82,15 @@ def inline_routes(listeners: dict[str, dict[str, Any]]) -> dict[str, dict[str, A
     }
 
 
-def named(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    return {name: value for entry in entries for name, value in entry.items()}
-
-
-def read(prefix: Path, suffix: str) -> dict[str, dict[str, Any]]:
-    return named(xds.snake_keys(json.loads(Path(f"{prefix}_{suffix}.json").read_text())))
-
-
 def dumped(cluster: Cluster, namespace: str, app: str, node_type: str, out: Path) -> Dump:
     prefix = xds.dump(cluster, xds.client_pod(cluster, namespace, app), out, node_type)
-    return Dump(read(prefix, "rds"), read(prefix, "lds_tcp"))
+    return Dump(xds.read(prefix, "rds"), xds.read(prefix, "lds_tcp"))
 
 
 def waypoint(cluster: Cluster, namespace: str, out: Path) -> WaypointDump:
     pod = xds.client_pod(cluster, namespace, selector=WAYPOINT_SELECTOR)
     prefix = xds.dump(cluster, pod, out, "waypoint")
-    return WaypointDump(inline_routes(read(prefix, "lds_http")), read(prefix, "lds_tcp"))
+    return WaypointDump(inline_routes(xds.read(prefix, "lds_http")), xds.read(prefix, "lds_tcp"))
 
 
 def gateway(cluster: Cluster, app: str, out: Path) -> Dump:

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from model.config import ConfigError, ConfigParser, RawConfig, config_text, refuse_unknown
 from model.gateway_api import DURATION_MAX_MS, HEADER_NAME_MAX
+from model.kubeconfig import missing_context
 from model.managed import UNSUPPORTED, addon_warnings, refuse_unsupported
 from model.parameters import ScenarioParameters, load_parameters, milliseconds
 from model.project import load_project
@@ -264,6 +265,9 @@ def load_target(project: ConfigParser) -> TargetSettings:
         raise ConfigError(
             "kubeContext", "required with target=existing", "set it to a context of your kubeconfig, e.g. kind-istio"
         )
+    kubeconfig = project.optional_text("kubeconfig") or None
+    if kind is Target.EXISTING and kube_context is not None:
+        refuse_missing_context(kube_context, kubeconfig)
     platform = project.choice_or("platform", Platform, AUTO)
     if kind is Target.GKE and platform not in (None, Platform.GKE):
         raise ConfigError(
@@ -283,7 +287,7 @@ def load_target(project: ConfigParser) -> TargetSettings:
     return TargetSettings(
         kind=kind,
         kube_context=kube_context,
-        kubeconfig=project.optional_text("kubeconfig") or None,
+        kubeconfig=kubeconfig,
         platform=platform_default if platform is None else platform,
         platform_chosen=platform is not None,
         ingress_service_type=service_default if service_type is None else service_type,
@@ -291,6 +295,17 @@ def load_target(project: ConfigParser) -> TargetSettings:
         image_registry=image_registry,
         helm_values=load_helm_values(project),
     )
+
+
+def refuse_missing_context(context: str, kubeconfig: str | None) -> None:
+    problem = missing_context(context, kubeconfig)
+    if problem is not None:
+        raise ConfigError(
+            "kubeContext",
+            problem,
+            "set kubeContext to one of them, or kubeconfig to the file that has it; a deleted cluster takes its "
+            "context with it (docs/troubleshooting.md)",
+        )
 
 
 def load_helm_values(project: ConfigParser) -> dict[str, dict[str, Any]]:

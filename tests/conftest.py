@@ -7,8 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from model import kubeconfig
 from tools.preview.rendering import Rendering, render
 from tools.preview.schemas import upstream_dir
+
+# No kubeconfig of the machine's: the program checks a kubeContext against the file kubectl would read
+# (model/kubeconfig.py), and the suite's stacks name contexts of no real file.
+kubeconfig.ENVIRONMENT = {"HOME": str(Path(__file__).parent / "data" / "no-home")}
 
 # An existing cluster of the user's (kind): where the Gateway API's experimental TCPRoute can be installed, which a
 # GKE cluster refuses; the builders' objects are the same on every target.

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
+from model.kubeconfig import kubeconfig_files, missing_context
 from model.versions import mirrored
 from tests.conftest import rendered
 from tests.plan import K8S_PROVIDER, RELEASE, resource, resources
 from tests.test_presets import STACKS
+from tools import render as render_tool
 from tools.preview.rendering import render
 
 EXISTING = ("target=existing", "kubeContext=kind-istio")
@@ -216,3 +221,50 @@ def test_the_example_kind_stack_needs_no_gcp_setting():
     assert "gcp:zone" not in rendering.plan["config"]
     assert resource(rendering, K8S_PROVIDER, "cluster-k8s")["inputs"]["context"] == "kind-istio"
     assert rendering.warnings == []
+
+
+KUBECONFIG = """apiVersion: v1
+kind: Config
+contexts:
+- name: kind-istio
+  context: {cluster: kind-istio, user: kind-istio}
+- name: minikube
+  context: {cluster: minikube, user: minikube}
+"""
+
+
+@pytest.mark.parametrize(
+    ("context", "files", "problem"),
+    [
+        ("kind-istio", ["config"], None),
+        ("kind-isito", ["config"], "'kind-isito' is not a context of {0}/config (it has: kind-istio, minikube)"),
+        ("kind-istio", ["missing"], None),  # no file at all: the provider says so itself
+        ("kind-istio", ["missing", "config"], None),
+        ("other", ["empty"], "'other' is not a context of {0}/empty (it has: none)"),
+    ],
+)
+def test_a_kube_context_the_kubeconfig_does_not_have_is_named_with_the_ones_it_has(context, files, problem, tmp_path):
+    (tmp_path / "config").write_text(KUBECONFIG)
+    (tmp_path / "empty").write_text("")
+    environ = {"KUBECONFIG": os.pathsep.join(str(tmp_path / name) for name in files)}
+    expected = None if problem is None else problem.format(tmp_path).replace(f"{tmp_path}/missing, ", "")
+    found = missing_context(context, None, environ)
+    assert found == (None if problem is None else expected)
+
+
+def test_the_stacks_kubeconfig_setting_wins_over_kubeconfig_and_home():
+    assert kubeconfig_files("~/kind", {"KUBECONFIG": "/a:/b"}) == [Path.home() / "kind"]
+    assert kubeconfig_files(None, {"KUBECONFIG": f"/a{os.pathsep}/b"}) == [Path("/a"), Path("/b")]
+    assert kubeconfig_files(None, {"HOME": "/home/me"}) == [Path("/home/me/.kube/config")]
+
+
+def test_a_kube_context_missing_from_the_stacks_kubeconfig_is_refused_before_anything_is_declared(tmp_path, capsys):
+    (tmp_path / "config").write_text(KUBECONFIG)
+    arguments = ["--set", "target=existing", "--set", "kubeContext=nowhere", "--set", f"kubeconfig={tmp_path}/config"]
+    status = render_tool.main([*arguments, "--out", str(tmp_path / "out")])
+    assert status == 2
+    assert capsys.readouterr().err.startswith(
+        f"error: kubeContext: 'nowhere' is not a context of {tmp_path}/config (it has: kind-istio, minikube); "
+        "set kubeContext to one of them, or kubeconfig to the file that has it"
+    )
+    assert not (tmp_path / "out").exists()

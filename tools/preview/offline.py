@@ -13,6 +13,7 @@ import base64
 import hashlib
 import logging
 import runpy
+import signal
 import sys
 import threading
 from collections.abc import Generator
@@ -361,7 +362,11 @@ def run_program(project: str, stack: str, config: dict[str, str], root: Path) ->
         sys.path.insert(0, str(root))
 
     async def program() -> None:
-        runpy.run_path(str(root / "__main__.py"), run_name="__main__")
+        interrupted = signal.getsignal(signal.SIGINT)  # __main__.py sets the program's own, for the language host
+        try:
+            runpy.run_path(str(root / "__main__.py"), run_name="__main__")
+        finally:
+            signal.signal(signal.SIGINT, interrupted)
         await _resolve_outputs(run)
 
     with own_event_loop() as loop:  # before the mocks, which make futures on the current loop

@@ -1,0 +1,45 @@
+"""The contexts of the kubeconfig the stack's provider reads, found as kubectl finds it, so that a `kubeContext` the
+file does not have (a typo, or a cluster deleted with its context) is refused before anything is declared: the
+provider would otherwise plan to replace every object of the stack onto a cluster that is not there."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import yaml
+
+# The environment the lookup reads: the process's ($KUBECONFIG, $HOME); the unit suite gives it one without files.
+ENVIRONMENT: Mapping[str, str] = os.environ
+
+
+def kubeconfig_files(kubeconfig: str | None, environ: Mapping[str, str]) -> list[Path]:
+    """The stack's `kubeconfig` file, or else kubectl's: each file $KUBECONFIG lists, or ~/.kube/config."""
+    if kubeconfig:
+        return [Path(kubeconfig).expanduser()]
+    listed = [Path(name) for name in environ.get("KUBECONFIG", "").split(os.pathsep) if name]
+    home = Path(environ["HOME"]) if "HOME" in environ else Path.home()
+    return listed or [home / ".kube" / "config"]
+
+
+def contexts(files: list[Path]) -> set[str] | None:
+    """The context names the files define, or None when none of them exists (the provider then says so itself)."""
+    found: set[str] | None = None
+    for path in files:
+        if not path.is_file():
+            continue
+        document = yaml.safe_load(path.read_text()) or {}
+        entries = (document.get("contexts") or []) if isinstance(document, dict) else []
+        found = (found or set()) | {entry["name"] for entry in entries if isinstance(entry, dict) and "name" in entry}
+    return found
+
+
+def missing_context(context: str, kubeconfig: str | None, environ: Mapping[str, str] | None = None) -> str | None:
+    """Why `context` cannot be used (the files and the contexts they have), or None if a file has it or none exists."""
+    files = kubeconfig_files(kubeconfig, ENVIRONMENT if environ is None else environ)
+    known = contexts(files)
+    if known is None or context in known:
+        return None
+    where = ", ".join(str(path) for path in files)
+    return f"{context!r} is not a context of {where} (it has: {', '.join(sorted(known)) or 'none'})"

@@ -6,7 +6,7 @@ PYTHON := $(VENV)/bin/python
 CHECKOV_VENV := venv-checkov
 CHECKOV := checkov>=3.3.30,<3.4
 
-.PHONY: preview test lint e2e e2e-tools benchmark benchmark-switch checkov
+.PHONY: preview test lint e2e e2e-faults e2e-tools benchmark benchmark-switch checkov
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -36,6 +36,11 @@ e2e-tools: $(VENV)/.installed
 # The real Pulumi engine against a local control plane: up, every scenario switch, refresh, destroy.
 e2e: e2e-tools
 	$(PYTHON) -m e2e
+
+# Faults injected into real `up`s of the kind stack through the CLI (docs/troubleshooting.md): interrupted `up`s,
+# drift by hand, two `up`s at once, the cluster gone. CI runs it after `make e2e`.
+e2e-faults: e2e-tools
+	$(PYTHON) -m e2e.faults
 
 benchmark: $(VENV)/.installed
 	$(PYTHON) benchmarks/render_vs_import.py

@@ -90,6 +90,7 @@ class Report:
     versions: dict[str, str]
     steps: list[Step] = field(default_factory=list)
     builds: dict[str, float] = field(default_factory=dict)  # seconds each tool took to build, when it was built
+    file: str = "report.json"  # in build/e2e
 
     def run(self, name: str, action: Callable[[], tuple[Changes | None, list[str]]], fatal: bool = True) -> Step:
         """Times `action` (which returns the engine's changes and the problems found), records and prints it."""
@@ -110,7 +111,7 @@ class Report:
     def write(self) -> None:
         BUILD.mkdir(parents=True, exist_ok=True)
         document = {"versions": self.versions, "builds": self.builds, "steps": [step.document() for step in self.steps]}
-        (BUILD / "report.json").write_text(json.dumps(document, indent=2) + "\n")
+        (BUILD / self.file).write_text(json.dumps(document, indent=2) + "\n")
 
     def table(self) -> str:
         width = max(len(step.name) for step in self.steps)

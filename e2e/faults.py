@@ -1,0 +1,465 @@
+"""Faults injected into real `pulumi up`s of the kind stack, through the CLI and the language host as a user runs them.
+
+    python -m e2e.faults     # or `make e2e-faults`, after `make e2e`; writes build/e2e/faults.json
+
+On the run's local control plane (e2e/cluster.py). After each fault three things are checked, the same every time:
+the output the user saw holds the tool's own `error:` line and no Python traceback; the stack's ledger holds nothing
+half-created or orphaned (the state against the offline preview, the API server against both, Helm's releases);
+and after the recovery step the tool itself printed, `pulumi up` converges (`pulumi preview --expect-no-changes`).
+docs/troubleshooting.md says, per fault, what a user sees and what to do.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from e2e import readme
+from e2e.checks import compare_with_cluster, helm_releases, identity
+from e2e.cluster import Cluster
+from e2e.engine import stop_engine_processes
+from e2e.run import BUILD, Report, StepFailed, file_overrides, predictions, start_local, tool_versions
+from e2e.toolchain import TOOLS, ensure_all
+from tools.preview.rendering import Rendering
+from tools.preview.stack_config import ROOT
+
+# The configurations the faults take the stack through: the kind stack as docs/own-cluster.md makes it, with a
+# scenario of sample workloads in their own namespace and one of weighted routes.
+SCENARIOS = ("round-robin", "circuit-breaking", "traffic-shifting")
+SAMPLES_NAMESPACE = "circuit-breaking"
+RELEASE_SECRETS = ("secrets", "--all-namespaces", "-l", "owner=helm")
+TRACEBACK = "Traceback (most recent call last)"
+COMMAND_TIMEOUT_SECONDS = 900
+
+
+@dataclass
+class Attempt:
+    """One command as the user ran it: its exit status and everything it printed."""
+
+    command: str
+    status: int
+    output: str
+
+    def errors(self) -> list[str]:
+        return [line.strip() for line in self.output.splitlines() if line.strip().startswith("error:")]
+
+
+def clear_error(attempt: Attempt, says: str) -> list[str]:
+    """The command failed with the tool's own `error:` line, its output says `says`, and it printed no Python
+    traceback."""
+    problems = [] if attempt.status != 0 else [f"`{attempt.command}` succeeded"]
+    if TRACEBACK in attempt.output:
+        problems.append(f"`{attempt.command}` printed a Python traceback")
+    if not attempt.errors() or says not in attempt.output:
+        problems.append(f"`{attempt.command}` does not say {says!r}; its errors: {attempt.errors()[:3]}")
+    return problems
+
+
+@dataclass
+class Faults:
+    """The kind stack on the run's cluster, the offline preview of each configuration, and the user's shell."""
+
+    kube: Cluster
+    shell: readme.Shell
+    predicted: dict[str, Rendering]
+    timings: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def run(self, command: str) -> Attempt:
+        finished = subprocess.run(
+            ["bash", "-c", command],
+            cwd=self.shell.project,
+            env=self.shell.environment(),
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT_SECONDS,
+            check=False,
+        )
+        return Attempt(command, finished.returncode, finished.stdout + finished.stderr)
+
+    def start(self, command: str, log: Path) -> subprocess.Popen[bytes]:
+        """`command` in the background, in its own session as a terminal runs it (its group takes the signals)."""
+        return subprocess.Popen(
+            ["bash", "-c", f"exec {command}"],
+            cwd=self.shell.project,
+            env=self.shell.environment(),
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def ok(self, command: str) -> str:
+        attempt = self.run(command)
+        if attempt.status != 0:
+            raise RuntimeError(f"`{command}` failed ({attempt.status}): {attempt.output.strip()[-1500:]}")
+        return attempt.output
+
+    def switch(self, scenario: str) -> None:
+        self.ok(f"pulumi config set scenario {scenario} && pulumi up")
+
+    def state(self) -> dict[str, Any]:
+        document: dict[str, Any] = json.loads(self.ok("pulumi stack export"))["deployment"]
+        return document
+
+    def ledger(self, scenario: str) -> list[str]:
+        """Nothing half-created or orphaned: no pending operation in the state; the state's objects exactly the
+        offline preview's; the API server holding each as sent, and no object the provider applied beyond them;
+        exactly the preview's Helm releases, each deployed."""
+        plan = self.predicted[scenario]
+        state = self.state()
+        problems = [
+            f"pending operation in the state: {op['type']} {op['resource']['urn']}"
+            for op in state.get("pending_operations") or []
+        ]
+        kept = {urn_name(r["urn"]) for r in state.get("resources", []) if r["type"].startswith("kubernetes:")}
+        planned = {urn_name(r["urn"]) for r in plan.plan["resources"] if r["type"].startswith("kubernetes:")}
+        problems += [f"in the state, not planned: {name}" for name in sorted(kept - planned)]
+        problems += [f"planned, not in the state: {name}" for name in sorted(planned - kept)]
+        problems += compare_with_cluster(self.kube, plan)
+        problems += [
+            f"orphaned in the API server: {'/'.join(key)}" for key in sorted(self.applied() - planned_keys(plan))
+        ]
+        releases = helm_releases(self.kube)
+        wanted = {r["inputs"]["name"] for r in plan.plan["resources"] if r["type"] == "kubernetes:helm.sh/v3:Release"}
+        problems += [f"helm release {name} not the stack's" for name in sorted(set(releases) - wanted)]
+        problems += [
+            f"helm release {name}: {releases.get(name, 'missing')}"
+            for name in sorted(wanted)
+            if releases.get(name) != "deployed"
+        ]
+        return problems
+
+    def applied(self) -> set[tuple[str, str, str]]:
+        """Every object of the stack's kinds that the provider applied (a `pulumi-kubernetes` field manager)."""
+        kinds = sorted(
+            {
+                resource_kind(r["type"])
+                for r in self.predicted[SCENARIOS[0]].plan["resources"]
+                if r["type"].startswith("kubernetes:") and "helm.sh" not in r["type"]
+            }
+        )
+        listed = self.kube.get_json(",".join(kinds), "--all-namespaces", "--show-managed-fields")["items"]
+        return {
+            identity(obj)
+            for obj in listed
+            if obj["metadata"].get("labels", {}).get("owner") != "helm"  # Helm's own records: see helm_releases
+            and any(
+                entry.get("manager", "").startswith("pulumi-kubernetes")
+                for entry in obj["metadata"].get("managedFields", [])
+            )
+        }
+
+    def converged(self, scenario: str) -> list[str]:
+        """`pulumi up` then the ledger of `scenario` and a preview that proposes nothing."""
+        up = self.run("pulumi up")
+        problems = [] if up.status == 0 else [f"`pulumi up` after the recovery failed: {up.errors()[:3]}"]
+        problems += self.ledger(scenario)
+        check = self.run("pulumi preview --expect-no-changes")
+        return problems + ([] if check.status == 0 else [f"changes proposed after converging: {check.errors()[:2]}"])
+
+
+def urn_name(urn: str) -> str:
+    """A resource's type and name, the part of its URN that a stack's name does not change."""
+    return urn.split("::", 2)[-1]
+
+
+def resource_kind(token: str) -> str:
+    """`kubernetes:apps/v1:Deployment` as kubectl names the kind: `deployment.apps`."""
+    _, version, kind = token.split(":")
+    group = version.split("/")[0]
+    return kind.lower() if group == "core" else f"{kind.lower()}.{group}"
+
+
+def live_id(resource: dict[str, Any]) -> str:
+    """The provider's ID of a pending create's object, `namespace/name` (or `name`), from its inputs."""
+    inputs = resource["inputs"]
+    if resource["type"] == "kubernetes:helm.sh/v3:Release":
+        return f"{inputs['namespace']}/{inputs['name']}"
+    metadata = inputs.get("metadata", {})
+    return "/".join(part for part in (metadata.get("namespace"), metadata["name"]) if part)
+
+
+def planned_keys(plan: Rendering) -> set[tuple[str, str, str]]:
+    return {identity(obj) for obj in plan.objects}
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 300) -> float:
+    """Seconds until `condition` holds (polled every 0.2 s)."""
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > timeout:
+            raise TimeoutError(f"{what} did not happen within {timeout:.0f} s")
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
+def kill_hard(process: subprocess.Popen[bytes], grace: float) -> None:
+    """Ctrl-C, then, `grace` seconds later (before the engine has finished cancelling), SIGKILL of the whole process group (the machine
+    going away); the provider plugins the CLI started live in their own sessions and are ended after it."""
+    os.killpg(process.pid, signal.SIGINT)
+    time.sleep(grace)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def read(log: Path) -> str:
+    return log.read_text(errors="replace")
+
+
+def plugins_running() -> int:
+    found = subprocess.run(["pgrep", "-f", str(Path.home())], capture_output=True, text=True, check=False).stdout
+    return sum(
+        1 for pid in found.split() if "pulumi-resource-" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+    )
+
+
+@dataclass
+class Cases:
+    """Each fault as a step: the fault, what the user sees, the recovery, the time until the stack has converged."""
+
+    faults: Faults
+
+    def note(self, name: str, error: str, recovery: str, started: float, **more: Any) -> None:
+        self.faults.timings[name] = {
+            "error": error,
+            "recovery": recovery,
+            "converged_seconds": round(time.monotonic() - started, 1),
+            **more,
+        }
+
+    def interrupted(self, name: str, scenario: str, midway: Callable[[], bool], grace: float) -> tuple[None, list[str]]:
+        """Ctrl-C then SIGKILL in the middle of an `up`: the lock and the pending operations it leaves; then
+        `pulumi cancel` (as the refusal says) and `pulumi refresh` (as the warning of pending operations says),
+        each pending create imported if the API server has it and cleared if not, as `pulumi refresh` asks."""
+        faults = self.faults
+        log = BUILD / "faults" / f"{name}.log"
+        process = faults.start("pulumi up", log)
+        wait_for(midway, f"{name}: the moment to interrupt")
+        kill_hard(process, grace)
+        left = plugins_running()
+        # The plugins outlive the CLI and finish what they were doing: a Helm install ends deployed or rolled back.
+        wait_for(lambda: not self.releases_pending(), "the orphaned provider's Helm installs to end", timeout=180)
+        stop_engine_processes()
+        problems = [f"the interrupted `up` printed a Python traceback ({log})"] if TRACEBACK in read(log) else []
+        locked = any((faults.shell.state / ".pulumi" / "locks").rglob("*.json"))
+        refused = faults.run("pulumi up")
+        if locked:  # the engine was killed before it had finished cancelling
+            problems += clear_error(refused, "pulumi cancel")
+        started = time.monotonic()
+        if locked:
+            faults.ok("pulumi cancel --yes")
+        pending = [op["resource"] for op in faults.state().get("pending_operations") or [] if op["type"] == "creating"]
+        imported = [
+            item for resource in pending if self.live(resource) for item in (resource["urn"], live_id(resource))
+        ]
+        if imported:
+            faults.ok(f"pulumi refresh --yes --import-pending-creates {' '.join(imported)}")
+        if len(imported) < 2 * len(pending):
+            faults.ok("pulumi refresh --yes --clear-pending-creates")
+        problems += faults.converged(scenario)
+        cleared = len(pending) - len(imported) // 2
+        recovery = (
+            f"{'pulumi cancel; ' if locked else ''}pulumi refresh ({len(imported) // 2} imported, {cleared} cleared)"
+        )
+        self.note(
+            name,
+            (refused.errors() or ["none"])[0],
+            recovery,
+            started,
+            plugins_left_running=left,
+            lock_left=locked,
+            pending_creates=len(pending),
+        )
+        return None, problems
+
+    def releases_pending(self) -> list[str]:
+        releases = helm_releases(self.faults.kube)
+        return [name for name, status in releases.items() if status.startswith("pending") or status == "uninstalling"]
+
+    def live(self, resource: dict[str, Any]) -> bool:
+        """The API server has the object of a pending create (a Helm release: deployed)."""
+        namespace, _, name = live_id(resource).rpartition("/")
+        if resource["type"] == "kubernetes:helm.sh/v3:Release":
+            return helm_releases(self.faults.kube).get(name) == "deployed"
+        where = ("-n", namespace) if namespace else ()
+        kind = resource_kind(resource["type"])
+        return bool(self.faults.kube.kubectl("get", kind, name, *where, "--ignore-not-found"))
+
+    def first_up(self) -> tuple[None, list[str]]:
+        def installing() -> bool:
+            labels = self.faults.kube.get_json(*RELEASE_SECRETS)["items"]
+            return any(secret["metadata"]["labels"].get("status") == "pending-install" for secret in labels)
+
+        return self.interrupted("interrupt:first-up", SCENARIOS[0], installing, grace=0.5)
+
+    def namespace_switch(self) -> tuple[None, list[str]]:
+        self.faults.ok(f"pulumi config set scenario {SAMPLES_NAMESPACE}")
+
+        def created() -> bool:
+            return bool(self.faults.kube.kubectl("get", "namespace", SAMPLES_NAMESPACE, "--ignore-not-found"))
+
+        return self.interrupted("interrupt:namespace-switch", SAMPLES_NAMESPACE, created, grace=0.0)
+
+    def drift(self) -> tuple[None, list[str]]:
+        """A DestinationRule deleted, a VirtualService's weights and a Deployment's replicas edited by hand:
+        `pulumi preview --refresh` and `pulumi up --refresh` are refused over the two fields kubectl now owns (a
+        server-side apply conflict, naming them) and show the deletion; once the two edited objects are deleted too,
+        `pulumi up --refresh` restores all three."""
+        faults, scenario = self.faults, SCENARIOS[2]
+        faults.switch(scenario)
+        kube = faults.kube
+        kube.kubectl("delete", "destinationrule", "ratings", "-n", "bookinfo")
+        weights = [
+            {"op": "replace", "path": f"/spec/http/0/route/{i}/weight", "value": w} for i, w in ((0, 80), (1, 20))
+        ]
+        kube.kubectl("patch", "virtualservice", "reviews", "-n", "bookinfo", "--type=json", "-p", json.dumps(weights))
+        kube.kubectl("scale", "deployment", "reviews-v2", "-n", "bookinfo", "--replicas=3")
+        # kubectl owns the edited fields now; the provider's server-side apply does not take them back by force
+        shown = faults.run("pulumi preview --refresh --diff")
+        problems = clear_error(shown, "Server-Side Apply field conflict")
+        problems += [
+            f"the preview does not name {field}"
+            for field in (".spec.replicas", ".spec.http")
+            if field not in shown.output
+        ]
+        if "+ 1 to create" not in shown.output:
+            problems.append("the preview does not show the deleted DestinationRule ('+ 1 to create')")
+        started = time.monotonic()
+        conflict = faults.run("pulumi up --refresh")
+        problems += clear_error(conflict, "Server-Side Apply field conflict")
+        kube.kubectl("delete", "virtualservice", "reviews", "-n", "bookinfo")
+        kube.kubectl("delete", "deployment", "reviews-v2", "-n", "bookinfo")
+        faults.ok("pulumi up --refresh")
+        problems += faults.converged(scenario)
+        recovery = "kubectl delete of the two edited objects; pulumi up --refresh"
+        self.note("drift", (conflict.errors() or ["none"])[0], recovery, started)
+        return None, problems
+
+    def two_ups(self) -> tuple[None, list[str]]:
+        """A second `up` while one runs is refused by the backend's lock; the first completes; the state is intact."""
+        faults = self.faults
+        faults.ok(f"pulumi config set scenario {SCENARIOS[0]}")
+        locks = faults.shell.state / ".pulumi" / "locks"
+        first = faults.start("pulumi up", BUILD / "faults" / "two-ups.log")
+        started = time.monotonic()
+        wait_for(lambda: any(locks.rglob("*.json")), "the first `up`'s lock")
+        second = faults.run("pulumi up")
+        problems = clear_error(second, "the stack is currently locked")
+        status = first.wait(timeout=COMMAND_TIMEOUT_SECONDS)
+        problems += (
+            []
+            if status == 0
+            else [f"the first `up` failed ({status}): {read(BUILD / 'faults' / 'two-ups.log')[-800:]}"]
+        )
+        problems += faults.ledger(SCENARIOS[0])
+        self.note("two-ups", (second.errors() or [""])[0], "none: wait for the first", started)
+        return None, problems
+
+    def cluster_gone(self) -> tuple[None, list[str]]:
+        """The stack's context gone from its kubeconfig (the cluster deleted): `preview`, `up` and `destroy` each
+        say so; with the context back on a cluster emptied by hand, `destroy` completes."""
+        faults, kube = self.faults, self.faults.kube
+        copy = BUILD / "faults" / "kubeconfig.yaml"
+        config = yaml.safe_load(kube.kubeconfig.read_text())
+        copy.write_text(yaml.safe_dump(config))
+        faults.ok(f"pulumi config set kubeconfig {copy} && pulumi up")
+        copy.write_text(yaml.safe_dump({**config, "contexts": [], "current-context": ""}))
+        problems: list[str] = []
+        errors = {}
+        for command, says in (
+            ("pulumi preview", "is not a context of"),
+            ("pulumi up", "is not a context of"),
+            ("pulumi destroy", "configured Kubernetes cluster is unreachable"),
+        ):
+            attempt = faults.run(command)
+            problems += clear_error(attempt, says)
+            errors[command] = attempt.errors()
+        copy.write_text(yaml.safe_dump(config))
+        started = time.monotonic()
+        for namespace in ("bookinfo", "istio-system"):
+            kube.kubectl("delete", "namespace", namespace, "--wait=true", timeout=180)
+        plain = faults.run("pulumi destroy")  # the provider cannot uninstall a Helm release whose records are gone
+        errors["pulumi destroy (emptied cluster)"] = plain.errors()
+        destroyed = faults.run("pulumi destroy --refresh")
+        if destroyed.status != 0:
+            problems.append(f"`pulumi destroy --refresh` on the emptied cluster: {destroyed.errors()[:3]}")
+        left = [r["urn"] for r in faults.state().get("resources", []) if r["type"].startswith("kubernetes:")]
+        problems += [f"still in the state after destroy: {urn}" for urn in left]
+        self.note(
+            "cluster-gone",
+            " | ".join(line for lines in errors.values() for line in lines[:1]),
+            "the cluster back (or PULUMI_K8S_DELETE_UNREACHABLE=true); emptied: pulumi destroy --refresh",
+            started,
+            error_lines={command: len(lines) for command, lines in errors.items()},
+        )
+        return None, problems
+
+
+def prepared(shell: readme.Shell, target: tuple[str, ...]) -> tuple[None, list[str]]:
+    """The kind stack as docs/own-cluster.md makes it, pointed at the run's cluster (e2e/readme.py)."""
+    readme.project_copy(shell.project)
+    shell.run(readme.command("stack-init"))
+    readme.point_at_run(shell, target)
+    return None, []
+
+
+def toolchain() -> tuple[None, list[str]]:
+    ensure_all(log=lambda line: print(line, flush=True))
+    return None, []
+
+
+def cycle(report: Report, stack: ExitStack) -> None:
+    report.run("toolchain", toolchain)
+    local = start_local(stack, "faults-")
+    stack.callback(stop_engine_processes)
+    kind = (*file_overrides(ROOT / "Pulumi.kind.yaml"), *readme.rig_settings(local.target()))
+    configs = {f"faults/{scenario}": (*kind, f"scenario={scenario}") for scenario in SCENARIOS}
+    predicted = {name.removeprefix("faults/"): rendering for name, rendering in predictions(configs).items()}
+    shutil.rmtree(BUILD / "faults", ignore_errors=True)  # a stack an earlier fault run left
+    (BUILD / "faults").mkdir(parents=True)
+    shell = readme.Shell(BUILD / "faults" / "project", BUILD / "faults" / "state")
+    report.run("faults:stack-init", lambda: prepared(shell, kind))
+    faults = Faults(local.kube, shell, predicted)
+    cases = Cases(faults)
+    for name, action in (
+        ("interrupt:first-up", cases.first_up),
+        ("interrupt:namespace-switch", cases.namespace_switch),
+        ("drift", cases.drift),
+        ("two-ups", cases.two_ups),
+        ("cluster-gone", cases.cluster_gone),
+    ):
+        report.run(f"faults:{name}", action, fatal=False)
+    (BUILD / "faults.json").write_text(json.dumps(faults.timings, indent=2) + "\n")
+    shell.run(f"pulumi stack rm --yes --force {readme.STACK}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    if not TOOLS["pulumi-language-python"].available:
+        print("no ../shared/tools/pulumi-language-python: the fault run needs the CLI's language host; skipped")
+        return 0
+    report = Report(versions=tool_versions(), file="faults-report.json")
+    with ExitStack() as stack:
+        try:
+            cycle(report, stack)
+        except StepFailed:
+            pass
+        except KeyboardInterrupt:
+            print("interrupted: stopping the control plane", file=sys.stderr)
+    report.write()
+    print(report.table())
+    return 0 if report.steps and all(step.ok for step in report.steps) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

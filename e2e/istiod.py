@@ -119,6 +119,7 @@ class Istiod:
     workdir: Path
     process: subprocess.Popen[bytes] | None = None
     repointed: int = 0  # webhooks this run pointed at istiod itself
+    down: bool = False  # held stopped, as a crashed istiod (the fault run's webhook fault)
     problems: list[str] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -152,7 +153,7 @@ class Istiod:
     def _step(self) -> None:
         found = self.charts_objects()
         deployment = found.get(("Deployment", "istiod"))
-        if deployment is None or ("ConfigMap", INJECTOR) not in found:
+        if self.down or deployment is None or ("ConfigMap", INJECTOR) not in found:
             self.stop()
             return
         self.repoint_webhooks(found)

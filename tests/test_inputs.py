@@ -228,6 +228,7 @@ CLIS = [
     "tools.mermaid",
     "e2e",
     "e2e.toolchain",
+    "e2e.faults",
 ]
 
 

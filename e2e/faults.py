@@ -280,7 +280,7 @@ class Cases:
             item for resource in pending if self.live(resource) for item in (resource["urn"], live_id(resource))
         ]
         if imported:
-            faults.ok(f"pulumi refresh --yes --import-pending-creates {' '.join(imported)}")
+            faults.ok("pulumi refresh --yes" + "".join(f" --import-pending-creates {item}" for item in imported))
         if len(imported) < 2 * len(pending):
             faults.ok("pulumi refresh --yes --clear-pending-creates")
         problems += faults.converged(scenario)

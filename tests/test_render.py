@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -95,6 +96,7 @@ def test_a_render_exits_with_an_empty_stderr_every_time(arguments, tmp_path):
     finished = subprocess.run(
         [sys.executable, "-W", "always::ResourceWarning", "-m", "tools.render", *arguments, "--out", str(tmp_path)],
         cwd=ROOT,
+        env={**os.environ, "KUBECONFIG": str(tmp_path / "no-kubeconfig")},  # not the machine's: kind-istio is made up
         capture_output=True,
         text=True,
         timeout=120,

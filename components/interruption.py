@@ -4,6 +4,7 @@ without printing a Python traceback of its own (KeyboardInterrupt's) under the e
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from types import FrameType
@@ -13,7 +14,11 @@ EXIT_STATUS = 1
 
 
 def stop(signum: int, frame: FrameType | None) -> NoReturn:
-    sys.exit(EXIT_STATUS)
+    """Ends the process at once: unwinding the SDK's event loop (SystemExit) leaves a coroutine that reports its
+    own traceback when collected ("Exception ignored in: <coroutine object run_in_stack>")."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(EXIT_STATUS)
 
 
 def end_quietly_when_interrupted() -> None:

@@ -12,9 +12,6 @@ from components.declare import Children
 from model.settings import TargetSettings
 from model.versions import Chart
 
-# Generous enough for a chart whose pods pull images on fresh nodes.
-RELEASE_TIMEOUT_SECONDS = 600
-
 
 def chart_source(chart: Chart, mirror: str | None) -> dict[str, Any]:
     """Where Helm fetches `chart`: its own repository, or the one mirror that holds every chart the stack installs
@@ -55,8 +52,9 @@ def release(
 
     The provider hands `atomic` to Helm's install and to its upgrade: a failed or timed-out install is
     uninstalled (Helm's atomic install), a failed upgrade is rolled back to the last good revision. Atomic
-    implies waiting for every object to be ready. `cleanup_on_fail` applies to upgrades only (pulumi-kubernetes
-    sets it on Helm's upgrade action, not on install): the objects a failed upgrade created are deleted.
+    implies waiting, up to the target's `helmTimeout`, for every object to be ready. `cleanup_on_fail` applies
+    to upgrades only (pulumi-kubernetes sets it on Helm's upgrade action, not on install): the objects a failed
+    upgrade created are deleted.
     """
     return k8s.helm.v3.Release(
         **children.child(name, *after),
@@ -66,7 +64,7 @@ def release(
             values=merged(values, target.helm_values.get(name, {})),
             atomic=True,
             cleanup_on_fail=True,
-            timeout=RELEASE_TIMEOUT_SECONDS,
+            timeout=target.helm_timeout,
             **chart_source(chart, target.chart_mirror),
         ),
     )

@@ -108,6 +108,7 @@ HELM_RELEASES = (
     "kiali",
 )
 # Keys only the gke target reads: set away from their defaults on an existing cluster they are ignored, with a warning.
+HELM_TIMEOUT_MIN, HELM_TIMEOUT_MAX = 30, 3600
 GKE_ONLY = ("clusterName", "nodeCount", "machineType", "spotNodes", "releaseChannel", "deletionProtection")
 EXISTING_ONLY = ("kubeContext", "kubeconfig")
 
@@ -155,6 +156,7 @@ class TargetSettings:
     chart_mirror: str | None
     image_registry: str | None
     helm_values: Mapping[str, Mapping[str, Any]]  # release -> values laid over the stack's own
+    helm_timeout: int  # seconds a Helm install or upgrade may take before it is undone
 
     @property
     def gke(self) -> bool:
@@ -294,6 +296,7 @@ def load_target(project: ConfigParser) -> TargetSettings:
         chart_mirror=chart_mirror.rstrip("/") if chart_mirror else None,
         image_registry=image_registry,
         helm_values=load_helm_values(project),
+        helm_timeout=project.integer("helmTimeout", minimum=HELM_TIMEOUT_MIN, maximum=HELM_TIMEOUT_MAX),
     )
 
 

@@ -21,6 +21,8 @@ INVALID = [
     ("nodeCount=0", "nodeCount: 0 is out of range; allowed: an integer from 1 to 1000"),
     ("nodeCount=1001", "nodeCount: 1001 is out of range; allowed: an integer from 1 to 1000"),
     ("nodeCount=four", "nodeCount: 'four' is not an integer; allowed: an integer from 1 to 1000"),
+    ("helmTimeout=29", "helmTimeout: 29 is out of range; allowed: an integer from 30 to 3600"),
+    ("helmTimeout=10m", "helmTimeout: '10m' is not an integer; allowed: an integer from 30 to 3600"),
     ("nodeCount=2.5", "nodeCount: '2.5' is not an integer"),
     ("machineType=N1 standard", "machineType: 'N1 standard' is not valid; allowed: a Compute Engine machine type"),
     ("spotNodes=yes please", "spotNodes: 'yes please' is not a boolean; allowed: true, false"),
@@ -215,6 +217,7 @@ FIXED_DEFAULTS = {
     "chartMirror": "",
     "imageRegistry": "",
     "helmValues": {},
+    "helmTimeout": 600,
 }
 
 

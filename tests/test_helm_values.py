@@ -61,3 +61,13 @@ def test_a_bad_value_is_refused(value, problem):
     with pytest.raises(ConfigError) as raised:
         rendered((f"helmValues={value}",))
     assert str(raised.value) == f"helmValues: {problem}; {ALLOWED}"
+
+
+def test_helm_timeout_bounds_every_release_and_nothing_else(default):
+    timed = rendered(("helmTimeout=45",))
+    assert {r["inputs"]["name"]: r["inputs"]["timeout"] for r in resources(timed, RELEASE)} == {
+        r["inputs"]["name"]: 45 for r in resources(default, RELEASE)
+    }
+    assert [r for r in timed.plan["resources"] if r["type"] != RELEASE] == [
+        r for r in default.plan["resources"] if r["type"] != RELEASE
+    ]

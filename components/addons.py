@@ -189,6 +189,9 @@ def grafana_values(admin_secret: str, image_registry: str | None) -> dict[str, A
     }
 
 
+KIALI_ROLLOUT = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+
+
 def kiali_values(grafana: bool, jaeger: bool, image_registry: str | None) -> dict[str, Any]:
     """Istio's values-kiali.yaml with token login, wired to the in-cluster Prometheus and, when present,
     Grafana and Jaeger (external URLs are the port-forwarded ones, for Kiali's links)."""
@@ -200,6 +203,9 @@ def kiali_values(grafana: bool, jaeger: bool, image_registry: str | None) -> dic
             "image_pull_policy": "IfNotPresent",
             "network_policy": {"enabled": False},
             "resources": KIALI.values(),
+            # The chart's own strategy lets its one pod be unavailable, so Helm's wait (and so the atomic install)
+            # would call a Kiali that never becomes ready deployed; a new pod must be ready before the old goes.
+            "strategy": KIALI_ROLLOUT,
             **({"image_name": mirrored(KIALI_IMAGE, image_registry)} if image_registry else {}),
         },
         "external_services": {

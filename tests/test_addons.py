@@ -234,6 +234,7 @@ def test_kiali_asks_for_a_token_and_links_prometheus_grafana_and_jaeger_when_ins
             "image_pull_policy": "IfNotPresent",
             "network_policy": {"enabled": False},
             "resources": RESOURCES["kiali"],
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
         },
         "external_services": {
             "prometheus": {"url": "http://prometheus.istio-system:9090"},

@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -55,6 +56,11 @@ RELEASE_SECRETS = ("secrets", "--all-namespaces", "-l", "owner=helm")
 TRACEBACK = "Traceback (most recent call last)"
 FORCE = "PULUMI_K8S_ENABLE_PATCH_FORCE=true"  # the provider's server-side apply takes conflicting fields back
 COMMAND_TIMEOUT_SECONDS = 900
+HELM_TIMEOUT = "helmTimeout=30"  # the shortest the stack allows: a release that cannot become ready is undone soon
+ADDON = "kiali"  # the release the faults of an install take away and give back
+FIRST_UP = "interrupt:first-up"
+QUOTA = "faults-tight"
+HOLD = "faults.istio-demo.test/hold"  # a finalizer nothing removes but the rig
 
 
 @dataclass
@@ -67,6 +73,10 @@ class Attempt:
 
     def errors(self) -> list[str]:
         return [line.strip() for line in self.output.splitlines() if line.strip().startswith("error:")]
+
+    def line_with(self, says: str) -> str:
+        """The first line of the output that says `says` (an error's cause can be on the line after it)."""
+        return next((line.strip() for line in self.output.splitlines() if says in line), "none")
 
 
 def clear_error(attempt: Attempt, says: str) -> list[str]:
@@ -207,6 +217,12 @@ def live_id(resource: dict[str, Any]) -> str:
     return "/".join(part for part in (metadata.get("namespace"), metadata["name"]) if part)
 
 
+def import_flags(items: list[str]) -> str:
+    """`pulumi refresh`'s flags importing pending creates (URN, ID, ...), quoted for the shell: a child's URN holds
+    a `$` that bash would expand."""
+    return "".join(f" --import-pending-creates {shlex.quote(item)}" for item in items)
+
+
 def planned_keys(plan: Rendering) -> set[tuple[str, str, str]]:
     return {identity(obj) for obj in plan.objects}
 
@@ -281,7 +297,7 @@ class Cases:
             item for resource in pending if self.live(resource) for item in (resource["urn"], live_id(resource))
         ]
         if imported:
-            faults.ok("pulumi refresh --yes" + "".join(f" --import-pending-creates {item}" for item in imported))
+            faults.ok(f"pulumi refresh --yes{import_flags(imported)}")
         if len(imported) < 2 * len(pending):
             faults.ok("pulumi refresh --yes --clear-pending-creates")
         problems += faults.converged(scenario)
@@ -313,12 +329,19 @@ class Cases:
         kind = resource_kind(resource["type"])
         return bool(self.faults.kube.kubectl("get", kind, name, *where, "--ignore-not-found"))
 
+    def every(self) -> list[tuple[str, Callable[[], tuple[None, list[str]]]]]:
+        return [(name, getattr(self, method)) for name, method in FAULTS.items()]
+
+    def plain_up(self) -> tuple[None, list[str]]:
+        self.faults.ok("pulumi up")
+        return None, []
+
     def first_up(self) -> tuple[None, list[str]]:
         def installing() -> bool:
             labels = self.faults.kube.get_json(*RELEASE_SECRETS)["items"]
             return any(secret["metadata"]["labels"].get("status") == "pending-install" for secret in labels)
 
-        return self.interrupted("interrupt:first-up", SCENARIOS[0], installing, grace=0.5)
+        return self.interrupted(FIRST_UP, SCENARIOS[0], installing, grace=0.5)
 
     def namespace_switch(self) -> tuple[None, list[str]]:
         self.faults.ok(f"pulumi config set scenario {SAMPLES_NAMESPACE}")
@@ -379,7 +402,7 @@ class Cases:
         faults.ok(f"pulumi config set scenario {SCENARIOS[2]} && pulumi up")
         self.note(
             "webhook-down",
-            next((line.strip() for line in refused.output.splitlines() if "failed calling webhook" in line), "none"),
+            refused.line_with("failed calling webhook"),
             "istiod back (kubectl -n istio-system rollout status deployment/istiod); pulumi up",
             started,
         )
@@ -403,6 +426,99 @@ class Cases:
         )
         problems += faults.ledger(SCENARIOS[0])
         self.note("two-ups", (second.errors() or [""])[0], "none: wait for the first", started)
+        return None, problems
+
+    def addon_refused(self, name: str, cause: Callable[[], object], cure: Callable[[], object], says: str) -> list[str]:
+        """The add-on installed while `cause` holds: the `up` fails saying `says`, Helm's atomic install leaves
+        no release behind; with `cure` done, `pulumi up` converges."""
+        faults, scenario = self.faults, SCENARIOS[0]
+        faults.ok(f"pulumi config set scenario {scenario} && pulumi config set {ADDON} false && pulumi up")
+        # Helm's uninstall does not wait for the objects it deletes
+        faults.kube.kubectl("wait", "--for=delete", f"deployment/{ADDON}", "-n", "istio-system", "--timeout=60s")
+        cause()
+        refused = faults.run(f"pulumi config set {ADDON} true && pulumi up")
+        problems = clear_error(refused, says)
+        problems += [] if ADDON in "".join(refused.errors()) else [f"no error line names the release {ADDON}"]
+        left = helm_releases(faults.kube).get(ADDON)
+        problems += [] if left is None else [f"the refused install left release {ADDON} {left}"]
+        started = time.monotonic()
+        cure()
+        problems += faults.converged(scenario)
+        self.note(name, refused.line_with(says), "pulumi up", started)
+        return problems
+
+    def never_ready(self) -> tuple[None, list[str]]:
+        """Every node tainted, so the add-on's pod stays Pending: Helm's wait times out (helmTimeout) and its
+        atomic install uninstalls the release; the taint removed, `pulumi up` installs it."""
+        kube = self.faults.kube
+        taint = f"{HOLD}=true:NoSchedule"
+        problems = self.addon_refused(
+            "never-ready",
+            lambda: kube.kubectl("taint", "nodes", "--all", taint),
+            lambda: kube.kubectl("taint", "nodes", "--all", f"{HOLD}:NoSchedule-"),
+            "context deadline exceeded",
+        )
+        return None, problems + self.waiting_pod_named()
+
+    def waiting_pod_named(self) -> list[str]:
+        """Kubernetes' events, which outlive the uninstalled release, name its pod and why it waited."""
+        events = self.faults.kube.get_json("events", "-n", "istio-system", "--field-selector=reason=FailedScheduling")
+        named = [
+            event["message"]
+            for event in events["items"]
+            if event["involvedObject"]["name"].startswith(f"{ADDON}-") and "untolerated taint" in event["message"]
+        ]
+        return [] if named else [f"no FailedScheduling event names a pod of {ADDON} and the taint"]
+
+    def quota(self) -> tuple[None, list[str]]:
+        """A ResourceQuota of istio-system that counts the Deployments it has: the add-on's Deployment is refused
+        at admission, naming the quota; the quota gone, `pulumi up` installs it."""
+        kube = self.faults.kube
+
+        def tight() -> None:
+            count = len(kube.get_json("deployments", "-n", "istio-system")["items"])
+            kube.kubectl("create", "quota", QUOTA, f"--hard=count/deployments.apps={count}", "-n", "istio-system")
+            # admission enforces a quota once its controller has counted what it limits
+            wait_for(
+                lambda: bool(kube.get_json("quota", QUOTA, "-n", "istio-system").get("status", {}).get("used")),
+                "the quota counted",
+            )
+
+        problems = self.addon_refused(
+            "quota",
+            tight,
+            lambda: kube.kubectl("delete", "quota", QUOTA, "-n", "istio-system"),
+            f"exceeded quota: {QUOTA}",
+        )
+        return None, problems
+
+    def terminating(self) -> tuple[None, list[str]]:
+        """The samples' namespace stuck in Terminating (a finalizer nothing removes) when a switch re-creates it:
+        the switch fails naming the namespace being terminated; the finalizer removed and the namespace gone,
+        `pulumi up --refresh` converges."""
+        faults, kube, scenario = self.faults, self.faults.kube, SAMPLES_NAMESPACE
+        faults.ok(f"pulumi config set scenario {SCENARIOS[0]} && pulumi up")
+        kube.kubectl("create", "namespace", scenario)
+        kube.kubectl(
+            "patch", "namespace", scenario, "--type=merge", "-p", json.dumps({"metadata": {"finalizers": [HOLD]}})
+        )
+        kube.kubectl("delete", "namespace", scenario, "--wait=false")
+        refused = faults.run(f"pulumi config set scenario {scenario} && pulumi up")
+        problems = clear_error(refused, "is being terminated")
+        started = time.monotonic()
+        kube.kubectl(
+            "patch", "namespace", scenario, "--type=merge", "-p", json.dumps({"metadata": {"finalizers": None}})
+        )
+        kube.kubectl("wait", "--for=delete", f"namespace/{scenario}", "--timeout=120s", timeout=150)
+        faults.ok("pulumi up --refresh")
+        problems += faults.converged(scenario)
+        self.note(
+            "terminating",
+            refused.line_with("is being terminated"),
+            "the finalizer removed; pulumi up --refresh",
+            started,
+        )
+        faults.ok(f"pulumi config set scenario {SCENARIOS[0]} && pulumi up")
         return None, problems
 
     def cluster_gone(self) -> tuple[None, list[str]]:
@@ -445,11 +561,29 @@ class Cases:
         return None, problems
 
 
+# Every fault, as the run names it, and the step of Cases that injects it, in the order the run takes them: each
+# leaves the stack up, the last destroys it.
+FAULTS = {
+    FIRST_UP: "first_up",
+    "interrupt:namespace-switch": "namespace_switch",
+    "drift": "drift",
+    "webhook-down": "webhook_down",
+    "two-ups": "two_ups",
+    "never-ready": "never_ready",
+    "quota": "quota",
+    "terminating": "terminating",
+    "cluster-gone": "cluster_gone",
+}
+
+
 def prepared(shell: readme.Shell, target: tuple[str, ...]) -> tuple[None, list[str]]:
-    """The kind stack as docs/own-cluster.md makes it, pointed at the run's cluster (e2e/readme.py)."""
+    """The kind stack as docs/own-cluster.md makes it, pointed at the run's cluster (e2e/readme.py), with the
+    shortest Helm timeout."""
     readme.project_copy(shell.project)
     shell.run(readme.command("stack-init"))
     readme.point_at_run(shell, target)
+    key, _, seconds = HELM_TIMEOUT.partition("=")
+    shell.config_set(key, seconds)
     return None, []
 
 
@@ -458,11 +592,11 @@ def toolchain() -> tuple[None, list[str]]:
     return None, []
 
 
-def cycle(report: Report, stack: ExitStack) -> None:
+def cycle(report: Report, stack: ExitStack, only: tuple[str, ...] = ()) -> None:
     report.run("toolchain", toolchain)
     local = start_local(stack, "faults-")
     stack.callback(stop_engine_processes)
-    kind = (*file_overrides(ROOT / "Pulumi.kind.yaml"), *readme.rig_settings(local.target()))
+    kind = (*file_overrides(ROOT / "Pulumi.kind.yaml"), *readme.rig_settings(local.target()), HELM_TIMEOUT)
     configs = {f"faults/{scenario}": (*kind, f"scenario={scenario}") for scenario in SCENARIOS}
     predicted = {name.removeprefix("faults/"): rendering for name, rendering in predictions(configs).items()}
     shutil.rmtree(BUILD / "faults", ignore_errors=True)  # a stack an earlier fault run left
@@ -471,14 +605,10 @@ def cycle(report: Report, stack: ExitStack) -> None:
     report.run("faults:stack-init", lambda: prepared(shell, kind))
     faults = Faults(local.kube, local.mesh, shell, predicted)
     cases = Cases(faults)
-    for name, action in (
-        ("interrupt:first-up", cases.first_up),
-        ("interrupt:namespace-switch", cases.namespace_switch),
-        ("drift", cases.drift),
-        ("webhook-down", cases.webhook_down),
-        ("two-ups", cases.two_ups),
-        ("cluster-gone", cases.cluster_gone),
-    ):
+    chosen = [(name, action) for name, action in cases.every() if not only or name in only]
+    if chosen[0][0] != FIRST_UP:  # the stack up before the faults chosen
+        report.run("faults:up", cases.plain_up)
+    for name, action in chosen:
         report.run(f"faults:{name}", action, fatal=False)
     (BUILD / "faults.json").write_text(json.dumps(faults.timings, indent=2) + "\n")
     shell.run(f"pulumi stack rm --yes --force {readme.STACK}")
@@ -486,7 +616,15 @@ def cycle(report: Report, stack: ExitStack) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m e2e.faults", description=__doc__.split("\n\n")[0])
-    parser.parse_args(argv)
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        default=(),
+        metavar="FAULT",
+        choices=list(FAULTS),
+        help="run these faults alone, in the run's order (after a plain first `up`); default: every one",
+    )
+    arguments = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, stop_on_sigterm)
     if not TOOLS["pulumi-language-python"].available:
         print("no ../shared/tools/pulumi-language-python: the fault run needs the CLI's language host; skipped")
@@ -494,7 +632,7 @@ def main(argv: list[str] | None = None) -> int:
     report = Report(versions=tool_versions(), file="faults-report.json")
     with ExitStack() as stack:
         try:
-            cycle(report, stack)
+            cycle(report, stack, tuple(arguments.only))
         except StepFailed:
             pass
         except KeyboardInterrupt:

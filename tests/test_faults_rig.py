@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
-from e2e.faults import Attempt, clear_error, live_id, resource_kind, urn_name
+from e2e.faults import Attempt, clear_error, import_flags, live_id, resource_kind, urn_name
 
 LOCKED = "error: the stack is currently locked by 1 lock(s). Either wait ... delete the lock file with `pulumi cancel`."
 
@@ -61,3 +63,12 @@ def test_urns_of_two_stacks_name_the_same_resource_alike():
     kind = "urn:pulumi:kind::istio-demo::istio-demo:bookinfo:Bookinfo$kubernetes:core/v1:Namespace::bookinfo"
     dev = kind.replace("urn:pulumi:kind::", "urn:pulumi:dev::")
     assert urn_name(kind) == urn_name(dev) == "istio-demo:bookinfo:Bookinfo$kubernetes:core/v1:Namespace::bookinfo"
+
+
+def test_pending_creates_reach_the_cli_as_given_through_the_shell():
+    # a regression: a child's URN lost `$kubernetes` to bash's expansion, so nothing was imported
+    items = ["urn:pulumi:kind::istio-demo::istio-demo:samples:SampleWorkloads$kubernetes:core/v1:Service::s", "ns/s"]
+    argv = subprocess.run(
+        ["bash", "-c", f"printf '%s\\n'{import_flags(items)}"], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert argv == ["--import-pending-creates", items[0], "--import-pending-creates", items[1]]

@@ -38,7 +38,8 @@ e2e: e2e-tools
 	$(PYTHON) -m e2e
 
 # Faults injected into real `up`s of the kind stack through the CLI (docs/troubleshooting.md): interrupted `up`s,
-# drift by hand, two `up`s at once, the cluster gone. CI runs it after `make e2e`.
+# drift by hand, istiod down, two `up`s at once, a release never ready, a quota, a namespace stuck in Terminating,
+# the API server restarted, the cluster gone. CI runs it after `make e2e`.
 e2e-faults: e2e-tools
 	$(PYTHON) -m e2e.faults
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -45,6 +46,10 @@ class ClusterError(RuntimeError):
 def workdir() -> Path:
     """kwokctl's work directory: one per machine, so a run from any clone cleans up a stale one."""
     return cache_root() / "kwok"
+
+
+def cluster_directory() -> Path:
+    return workdir() / "clusters" / NAME
 
 
 def kwokctl(*args: str, timeout: float = START_TIMEOUT_SECONDS) -> subprocess.CompletedProcess[str]:
@@ -175,6 +180,10 @@ class Cluster:
             raise ClusterError(f"kubectl {' '.join(args)}: {result.stderr.strip()}")
         return result.stdout
 
+    def answers(self) -> bool:
+        """The API server says it is ready."""
+        return self.kubectl("get", "--raw", "/readyz", check=False, timeout=10).strip() == "ok"
+
     def get_json(self, *args: str) -> dict[str, Any]:
         document: dict[str, Any] = json.loads(self.kubectl("get", *args, "-o", "json"))
         return document
@@ -225,7 +234,7 @@ class Cluster:
 def delete_stale() -> None:
     """Removes a cluster a previous run left behind (its processes and files), if any."""
     kwokctl("delete", "cluster", "--name", NAME)
-    shutil.rmtree(workdir() / "clusters" / NAME, ignore_errors=True)
+    shutil.rmtree(cluster_directory(), ignore_errors=True)
 
 
 def start() -> Cluster:
@@ -237,7 +246,7 @@ def start() -> Cluster:
     result = kwokctl("create", "cluster", "--name", NAME, "--config", str(config), "--wait", "60s")
     if result.returncode != 0:
         raise ClusterError(f"kwokctl create cluster failed: {result.stderr.strip()[-2000:]}")
-    cluster = Cluster(kubeconfig=workdir() / "clusters" / NAME / "kubeconfig.yaml")
+    cluster = Cluster(kubeconfig=cluster_directory() / "kubeconfig.yaml")
     cluster.apply([node(index) for index in range(NODE_COUNT)])
     # Ready before anything is scheduled: a pod the scheduler finds no node for waits in its back-off queue.
     cluster.kubectl(
@@ -286,9 +295,88 @@ def stop(cluster: Cluster | None) -> None:
     delete_stale()
 
 
+def running(proc: Path) -> bool:
+    """The process of `/proc/<pid>` still runs (a zombie nobody reaps has ended)."""
+    try:
+        return (proc / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+# The components that hold a leader lease and exit once they cannot renew it: on a real cluster the kubelet starts
+# their static pods again, here nothing would.
+LEASE_HOLDERS = ("kube-controller-manager", "kube-scheduler")
+KILL_BEFORE_DUE_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class Launch:
+    """How kwokctl started one control-plane component: enough to start it again as it was."""
+
+    name: str
+    argv: list[str]
+    environment: dict[str, str]
+    cwd: str
+
+    @classmethod
+    def of(cls, name: str) -> Launch:
+        proc = Path(f"/proc/{int(pid_file(name).read_text().strip())}")
+        environ = (proc / "environ").read_bytes().split(b"\0")
+        return cls(
+            name,
+            [part.decode() for part in (proc / "cmdline").read_bytes().split(b"\0") if part],
+            dict(entry.decode().split("=", 1) for entry in environ if b"=" in entry),
+            os.readlink(proc / "cwd"),
+        )
+
+    def start(self) -> None:
+        """Started again, logging where kwokctl had it log; its pid file follows, so deleting the cluster stops it."""
+        with (cluster_directory() / "logs" / f"{self.name}.log").open("ab") as log:
+            process = subprocess.Popen(
+                self.argv,
+                cwd=self.cwd,
+                env=self.environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        pid_file(self.name).write_text(str(process.pid))
+
+
+def pid_file(component: str) -> Path:
+    return cluster_directory() / "pids" / f"{component}.pid"
+
+
+def component_running(component: str) -> bool:
+    return running(Path(f"/proc/{int(pid_file(component).read_text().strip())}"))
+
+
+def restart_api_server(down_seconds: float) -> list[str]:
+    """kube-apiserver stopped as a restart stops it (SIGTERM; SIGKILL if it is still draining its requests, which it
+    may do for a minute, when it is nearly due back) and started again as it was `down_seconds` after the SIGTERM;
+    then each lease holder that gave up its lease meanwhile and exited is started again, as a kubelet would.
+    Returns the components so restarted."""
+    launches = [Launch.of(name) for name in ("kube-apiserver", *LEASE_HOLDERS)]
+    api_server = Path(f"/proc/{int(pid_file('kube-apiserver').read_text().strip())}")
+    stopped = time.monotonic()
+    os.kill(int(api_server.name), signal.SIGTERM)
+    while running(api_server) and time.monotonic() < stopped + down_seconds - KILL_BEFORE_DUE_SECONDS:
+        time.sleep(0.1)
+    if running(api_server):
+        os.kill(int(api_server.name), signal.SIGKILL)
+    while running(api_server):
+        time.sleep(0.1)
+    time.sleep(max(0.0, stopped + down_seconds - time.monotonic()))
+    launches[0].start()
+    exited = [launch for launch in launches[1:] if not component_running(launch.name)]
+    for launch in exited:
+        launch.start()
+    return [launch.name for launch in exited]
+
+
 def non_loopback_listeners() -> list[str]:
     """Every socket the control plane's processes listen on outside 127.0.0.1 (there must be none)."""
-    pids = [int(path.read_text().strip()) for path in (workdir() / "clusters" / NAME).rglob("*.pid")]
+    pids = [int(path.read_text().strip()) for path in cluster_directory().rglob("*.pid")]
     output = subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True, check=False).stdout
     listeners = [line.split()[3] for line in output.splitlines() if any(f"pid={pid}," in line for pid in pids)]
     if not listeners:

@@ -29,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from e2e import cluster as control_plane
 from e2e import readme
 from e2e.checks import compare_with_cluster, helm_releases, identity
 from e2e.cluster import Cluster
@@ -60,6 +61,9 @@ HELM_TIMEOUT = "helmTimeout=30"  # the shortest the stack allows: a release that
 ADDON = "kiali"  # the release the faults of an install take away and give back
 FIRST_UP = "interrupt:first-up"
 QUOTA = "faults-tight"
+API_SERVER_DOWN_SECONDS = 30
+# an API server that is not listening, in the words of the provider (Go's dialer) and of kubectl
+CONNECTION_REFUSED, REFUSED = "connect: connection refused", "was refused"
 HOLD = "faults.istio-demo.test/hold"  # a finalizer nothing removes but the rig
 
 
@@ -518,7 +522,51 @@ class Cases:
             "the finalizer removed; pulumi up --refresh",
             started,
         )
-        faults.ok(f"pulumi config set scenario {SCENARIOS[0]} && pulumi up")
+        return None, problems
+
+    def api_server_restart(self) -> tuple[None, list[str]]:
+        """kube-apiserver stopped for 30 s as the update of a route switch starts, then started again."""
+        return self.restarted_mid_update("api-server-restart", SCENARIOS[3], SCENARIOS[2], "Updating (")
+
+    def api_server_restart_deleting(self) -> tuple[None, list[str]]:
+        """kube-apiserver stopped for 30 s as a switch starts deleting a namespace of sample workloads."""
+        return self.restarted_mid_update("api-server-restart:deleting", SAMPLES_NAMESPACE, SCENARIOS[3], "deleting (")
+
+    def restarted_mid_update(self, name: str, before: str, scenario: str, cue: str) -> tuple[None, list[str]]:
+        """The switch from `before` to `scenario` with kube-apiserver stopped for 30 s once its output shows `cue`,
+        then started again: the `up` either waits it out or fails with the tool's own error (no traceback); the
+        next `pulumi up` converges."""
+        faults = self.faults
+        faults.ok(f"pulumi config set scenario {before} && pulumi up")
+        faults.ok(f"pulumi config set scenario {scenario}")
+        log = BUILD / "faults" / f"{name.replace(':', '-')}.log"
+        process = faults.start("pulumi up", log)
+        wait_for(lambda: cue in read(log), f"the `up` to show {cue!r}")
+        restarted = control_plane.restart_api_server(API_SERVER_DOWN_SECONDS)
+        back = wait_for(self.faults.kube.answers, "the API server to answer again", timeout=120)
+        answered = time.monotonic()
+        # the run's istiod follower met the outage too: its refused connections are the fault, anything else is not
+        problems = [problem for problem in faults.mesh.take_problems() if REFUSED not in problem]
+        status = process.wait(timeout=COMMAND_TIMEOUT_SECONDS)
+        ended = time.monotonic()
+        during = Attempt("pulumi up", status, read(log))
+        problems += [] if status == 0 else clear_error(during, CONNECTION_REFUSED)
+        problems += [f"the `up` printed a Python traceback ({log})"] if TRACEBACK in during.output else []
+        started = time.monotonic()
+        problems += faults.converged(scenario)
+        problems += faults.mesh.take_problems()
+        problems += [
+            f"{name} has exited" for name in control_plane.LEASE_HOLDERS if not control_plane.component_running(name)
+        ]
+        self.note(
+            name,
+            during.line_with(CONNECTION_REFUSED) if status else "none",
+            "pulumi up" if status else "none: the `up` waited",
+            started,
+            answering_seconds_after_start=round(back, 1),
+            up_ended_seconds_after_answering=round(ended - answered, 1),
+            restarted_after_losing_their_lease=restarted,
+        )
         return None, problems
 
     def cluster_gone(self) -> tuple[None, list[str]]:
@@ -572,6 +620,8 @@ FAULTS = {
     "never-ready": "never_ready",
     "quota": "quota",
     "terminating": "terminating",
+    "api-server-restart:deleting": "api_server_restart_deleting",
+    "api-server-restart": "api_server_restart",
     "cluster-gone": "cluster_gone",
 }
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
+import time
+from pathlib import Path
 
 import pytest
 
-from e2e.faults import Attempt, clear_error, import_flags, live_id, resource_kind, urn_name
+from e2e import cluster
+from e2e.cluster import Launch, running
+from e2e.faults import Attempt, clear_error, import_flags, live_id, resource_kind, urn_name, wait_for
 
 LOCKED = "error: the stack is currently locked by 1 lock(s). Either wait ... delete the lock file with `pulumi cancel`."
 
@@ -72,3 +78,76 @@ def test_pending_creates_reach_the_cli_as_given_through_the_shell():
         ["bash", "-c", f"printf '%s\\n'{import_flags(items)}"], capture_output=True, text=True, check=True
     ).stdout.splitlines()
     assert argv == ["--import-pending-creates", items[0], "--import-pending-creates", items[1]]
+
+
+def test_an_errors_cause_is_found_on_the_line_that_says_it():
+    output = 'error: release kiali failed, ...: 1 error occurred:\n    \t* deployments.apps "kiali" is forbidden: exceeded quota: q\n'
+    attempt = Attempt("pulumi up", 1, output)
+    assert attempt.line_with("exceeded quota") == '* deployments.apps "kiali" is forbidden: exceeded quota: q'
+    assert attempt.line_with("connection refused") == "none"
+
+
+def test_a_process_that_ended_is_not_running_even_as_a_zombie(tmp_path):
+    child = subprocess.Popen(["true"])
+    wait_for(lambda: not running(Path(f"/proc/{child.pid}")), "the child to end", timeout=10)  # a zombie until reaped
+    child.wait()
+    assert (running(Path("/proc/self")), running(Path(f"/proc/{child.pid}")), running(tmp_path)) == (True, False, False)
+
+
+def test_a_component_started_again_runs_as_it_did_and_its_pid_file_follows(tmp_path, monkeypatch):
+    monkeypatch.setattr(cluster, "cluster_directory", lambda: tmp_path)
+    (tmp_path / "pids").mkdir()
+    (tmp_path / "logs").mkdir()
+    first = subprocess.Popen(["sleep", "30"], cwd=tmp_path, env={"COMPONENT_MARK": "m"})
+    try:
+        (tmp_path / "pids" / "kube-scheduler.pid").write_text(str(first.pid))
+        # a process that has only just been started may not show its environment yet (exec is still setting it up)
+        wait_for(lambda: b"COMPONENT_MARK" in Path(f"/proc/{first.pid}/environ").read_bytes(), "the exec", timeout=10)
+        launch = Launch.of("kube-scheduler")
+    finally:
+        first.kill()
+        first.wait()
+    assert not cluster.component_running("kube-scheduler")
+    launch.start()
+    again = int((tmp_path / "pids" / "kube-scheduler.pid").read_text())
+    try:
+        assert again != first.pid and cluster.component_running("kube-scheduler")
+        wait_for(lambda: b"COMPONENT_MARK" in Path(f"/proc/{again}/environ").read_bytes(), "the exec", timeout=10)
+        assert Path(f"/proc/{again}/cmdline").read_bytes().split(b"\0")[:2] == [b"sleep", b"30"]
+        assert os.readlink(f"/proc/{again}/cwd") == str(tmp_path)
+        assert b"COMPONENT_MARK=m" in Path(f"/proc/{again}/environ").read_bytes().split(b"\0")
+    finally:
+        os.kill(again, signal.SIGKILL)
+
+
+def test_the_api_server_is_back_when_due_though_it_ignores_sigterm_and_only_exited_lease_holders_restart(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(cluster, "cluster_directory", lambda: tmp_path)
+    monkeypatch.setattr(cluster, "KILL_BEFORE_DUE_SECONDS", 0.5)
+    (tmp_path / "pids").mkdir()
+    (tmp_path / "logs").mkdir()
+    stubborn = subprocess.Popen(["bash", "-c", "trap '' TERM; exec sleep 30"])
+    kept = subprocess.Popen(["sleep", "30"])
+    lease_lost = subprocess.Popen(["sleep", "0.5"])  # exits during the outage
+    processes = {"kube-apiserver": stubborn, "kube-scheduler": kept, "kube-controller-manager": lease_lost}
+    pid = {name: lambda name=name: int((tmp_path / "pids" / f"{name}.pid").read_text()) for name in processes}
+    try:
+        wait_for(lambda: Path(f"/proc/{stubborn.pid}/cmdline").read_bytes().startswith(b"sleep"), "exec", timeout=10)
+        for name, process in processes.items():
+            (tmp_path / "pids" / f"{name}.pid").write_text(str(process.pid))
+        began = time.monotonic()
+        restarted = cluster.restart_api_server(1.5)
+        took = time.monotonic() - began
+        assert restarted == ["kube-controller-manager"]
+        assert 1.5 <= took < 3.0 and stubborn.wait(timeout=5) == -signal.SIGKILL
+        assert (pid["kube-apiserver"]() != stubborn.pid, pid["kube-controller-manager"]() != lease_lost.pid) == (
+            True,
+            True,
+        )
+        assert pid["kube-scheduler"]() == kept.pid
+        assert all(cluster.component_running(name) for name in processes)
+    finally:
+        for name, process in processes.items():
+            os.kill(pid[name](), signal.SIGKILL)
+            process.kill()

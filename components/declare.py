@@ -97,12 +97,22 @@ def deployment(
     )
 
 
+# pulumi-kubernetes waits for a Service's endpoints and then 10 s after their last change, which made every switch
+# that adds a namespace of samples take 12 s. What that wait shows is shown otherwise: each Deployment's own await
+# (its pods Ready), a unit test that every Service selects a Deployment's pods on one of their ports
+# (tests/test_services.py), and the end-to-end run's check that every Service has ready endpoints.
+SKIP_SERVICE_AWAIT = {"pulumi.com/skipAwait": "true"}
+
+
 def service(spec: ServiceSpec, namespace: str, children: Children, *after: pulumi.Resource) -> k8s.core.v1.Service:
-    """A ClusterIP Service selecting every version of its app, or one version."""
+    """A ClusterIP Service selecting every version of its app, or one version; the provider does not wait for its
+    endpoints (SKIP_SERVICE_AWAIT)."""
     labels = {"app": spec.app, "service": spec.name}
     return k8s.core.v1.Service(
         **children.child(f"{namespace}-{spec.name}", *after),
-        metadata=k8s.meta.v1.ObjectMetaArgs(name=spec.name, namespace=namespace, labels=labels),
+        metadata=k8s.meta.v1.ObjectMetaArgs(
+            name=spec.name, namespace=namespace, labels=labels, annotations=SKIP_SERVICE_AWAIT
+        ),
         spec=k8s.core.v1.ServiceSpecArgs(
             ports=[
                 k8s.core.v1.ServicePortArgs(name=port.name, port=port.port, target_port=port.target_port)

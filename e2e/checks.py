@@ -148,6 +148,24 @@ def unavailable_deployments(cluster: Cluster, rendering: Rendering) -> list[str]
     return problems
 
 
+def services_without_endpoints(cluster: Cluster, rendering: Rendering) -> list[str]:
+    """Services of the preview with a selector but no ready endpoint in their EndpointSlices: what the provider's
+    Service await showed before the program skipped it (components/declare.py, SKIP_SERVICE_AWAIT)."""
+    ready: set[tuple[str, str]] = set()
+    for endpoint_slice in cluster.get_json("endpointslices", "--all-namespaces")["items"]:
+        metadata = endpoint_slice["metadata"]
+        service = metadata.get("labels", {}).get("kubernetes.io/service-name")
+        if any(e.get("conditions", {}).get("ready") for e in endpoint_slice.get("endpoints") or []):
+            ready.add((metadata["namespace"], service))
+    return [
+        f"Service {obj['metadata']['namespace']}/{obj['metadata']['name']}: no ready endpoint"
+        for obj in rendering.manifests
+        if obj["kind"] == "Service"
+        and obj["spec"].get("selector")
+        and (obj["metadata"]["namespace"], obj["metadata"]["name"]) not in ready
+    ]
+
+
 def node_agents_missing(cluster: Cluster, rendering: Rendering) -> list[str]:
     """Under ambient, the istio-cni and ztunnel DaemonSets have a ready pod on every node."""
     charts = {r["inputs"]["chart"] for r in rendering.plan["resources"] if r["type"] == "kubernetes:helm.sh/v3:Release"}

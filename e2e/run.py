@@ -265,6 +265,7 @@ class Run:
         after = self.predicted[name]
         problems = checks.compare_with_cluster(self.kube, after)
         problems += checks.unavailable_deployments(self.kube, after)
+        problems += mesh_checks.settled(lambda: checks.services_without_endpoints(self.kube, after))
         problems += checks.undeployed_releases(self.kube, after)
         problems += checks.node_agents_missing(self.kube, after)
         if self.previous is not None:

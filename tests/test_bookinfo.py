@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from components.declare import SKIP_SERVICE_AWAIT
 from model.bookinfo_app import LIBERTY_OUTPUT_DIR
 from tests.compare import additions, without_namespace
 from tests.plan import kinds, manifest
@@ -69,6 +70,9 @@ def test_objects_match_upstream_and_add_only_sizes_probes_and_hardening(default,
                 f"{container}.resources",
                 f"{container}.securityContext",
             ], theirs["metadata"]["name"]
+        elif theirs["kind"] == "Service":
+            assert added == ["metadata.annotations"], theirs["metadata"]["name"]
+            assert ours["metadata"]["annotations"] == SKIP_SERVICE_AWAIT
         else:
             assert added == [], theirs["metadata"]["name"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import tarfile
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -367,3 +368,38 @@ def test_a_gateway_is_proven_once_istio_accepted_and_programmed_it(state, proble
 )
 def test_the_engines_default_providers_are_not_the_stacks_changes(urn, default):
     assert bool(DEFAULT_PROVIDER.search(urn)) is default
+
+
+class SlicesOnly:
+    """A cluster that holds only the EndpointSlices given."""
+
+    def __init__(self, slices: list[dict]) -> None:
+        self.slices = slices
+
+    def get_json(self, *args: str) -> dict:
+        assert args == ("endpointslices", "--all-namespaces")
+        return {"items": self.slices}
+
+
+def endpoint_slice(service: str, *ready: bool | None) -> dict:
+    labels = {"kubernetes.io/service-name": service}
+    endpoints = [{"conditions": {} if r is None else {"ready": r}} for r in ready]
+    return {"metadata": {"namespace": "bookinfo", "labels": labels}, "endpoints": endpoints or None}
+
+
+@pytest.mark.parametrize(
+    ("slices", "problems"),
+    [
+        ([endpoint_slice("reviews", True, False)], []),
+        ([endpoint_slice("reviews", False), endpoint_slice("reviews", True)], []),
+        ([endpoint_slice("reviews", False, None)], ["Service bookinfo/reviews: no ready endpoint"]),
+        ([endpoint_slice("reviews")], ["Service bookinfo/reviews: no ready endpoint"]),
+        ([endpoint_slice("ratings", True)], ["Service bookinfo/reviews: no ready endpoint"]),
+        ([], ["Service bookinfo/reviews: no ready endpoint"]),
+    ],
+)
+def test_a_service_is_served_once_a_slice_has_a_ready_endpoint(slices, problems):
+    reviews = {"kind": "Service", "metadata": {"namespace": "bookinfo", "name": "reviews"}, "spec": {"selector": {}}}
+    selected = {**reviews, "spec": {"selector": {"app": "reviews"}}}
+    rendering = SimpleNamespace(manifests=[selected, {**reviews, "metadata": {"namespace": "x", "name": "y"}}])
+    assert checks.services_without_endpoints(SlicesOnly(slices), rendering) == problems

@@ -1,4 +1,4 @@
-"""The user's path: the same switches through the CLI and Pulumi's Python language host, `pulumi up --yes` with its
+"""The user's path: two of the switches through the CLI and Pulumi's Python language host, `pulumi up --yes` with its
 preview as the README runs it, on the kind stack pointed at the benchmark's cluster (e2e/readme.py's shell)."""
 
 from __future__ import annotations

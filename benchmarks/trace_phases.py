@@ -1,5 +1,5 @@
 """One CLI command's phases from its OpenTelemetry trace (`--otel-traces file://PATH`, OTLP JSON, one export per
-line): when each of the CLI's own spans ran, as seconds from the command's start."""
+line): how long the command took and how long it spent in each of the CLI's own spans that make up an evaluation."""
 
 from __future__ import annotations
 

@@ -46,7 +46,8 @@ e2e-faults: e2e-tools
 benchmark: $(VENV)/.installed
 	$(PYTHON) benchmarks/render_vs_import.py
 
-# A scenario switch under the real engine against a no-op up and against kubectl (needs the e2e tools).
+# Every scenario switch under the real engine against a no-op up and against kubectl, and two through the CLI and the
+# language host (needs the e2e tools); writes build/benchmarks/switch.json.
 benchmark-switch: e2e-tools
 	$(PYTHON) -m benchmarks.scenario_switch
 

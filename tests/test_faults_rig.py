@@ -129,11 +129,13 @@ def test_the_api_server_is_back_when_due_though_it_ignores_sigterm_and_only_exit
     (tmp_path / "logs").mkdir()
     stubborn = subprocess.Popen(["bash", "-c", "trap '' TERM; exec sleep 30"])
     kept = subprocess.Popen(["sleep", "30"])
-    lease_lost = subprocess.Popen(["sleep", "0.5"])  # exits during the outage
+    wait_for(lambda: Path(f"/proc/{stubborn.pid}/cmdline").read_bytes().startswith(b"sleep"), "exec", timeout=10)
+    # Started last, so that it is still running when its launch is read (a loaded machine once took longer than its
+    # life to get there), and exits during the 1.5 s outage.
+    lease_lost = subprocess.Popen(["sleep", "1"])
     processes = {"kube-apiserver": stubborn, "kube-scheduler": kept, "kube-controller-manager": lease_lost}
     pid = {name: lambda name=name: int((tmp_path / "pids" / f"{name}.pid").read_text()) for name in processes}
     try:
-        wait_for(lambda: Path(f"/proc/{stubborn.pid}/cmdline").read_bytes().startswith(b"sleep"), "exec", timeout=10)
         for name, process in processes.items():
             (tmp_path / "pids" / f"{name}.pid").write_text(str(process.pid))
         began = time.monotonic()

@@ -266,11 +266,12 @@ class ObservabilityAddons(pulumi.ComponentResource):
         self.grafana_admin_password = None
         self.scheduled = []
 
-        # Grafana and Kiali read Prometheus: installed after it, so their first queries find it.
-        after_prometheus: list[pulumi.Resource] = [args.istiod]
+        # Each release waits only for what it cannot start without: Prometheus for its namespace, Grafana for its
+        # admin Secret, Kiali for the control plane (its cache syncs Istio's CRDs before it serves, kiali/kiali#7506,
+        # and it reads the mesh from istiod). Grafana and Kiali query Prometheus only when someone opens them, and
+        # `up` returns only once every release is ready: an order between the add-ons would only lengthen it.
         if settings.prometheus:
-            prometheus = self._release("prometheus", PROMETHEUS_CHART, prometheus_values(registry), after=[args.istiod])
-            after_prometheus.append(prometheus)
+            self._release("prometheus", PROMETHEUS_CHART, prometheus_values(registry), after=[args.namespace])
             self.dashboards["prometheus"] = PROMETHEUS_UI.output()
             self.scheduled += [
                 Scheduled("prometheus", PROMETHEUS.cpu, PROMETHEUS.memory),
@@ -278,17 +279,12 @@ class ObservabilityAddons(pulumi.ComponentResource):
             ]
         if settings.grafana:
             admin = self._grafana_admin(args.namespace)
-            self._release(
-                "grafana",
-                GRAFANA_CHART,
-                grafana_values(GRAFANA_ADMIN_SECRET, registry),
-                after=[*after_prometheus, admin],
-            )
+            self._release("grafana", GRAFANA_CHART, grafana_values(GRAFANA_ADMIN_SECRET, registry), after=[admin])
             self.dashboards["grafana"] = GRAFANA_UI.output()
             self.scheduled.append(Scheduled("grafana", GRAFANA.cpu, GRAFANA.memory))
         if settings.kiali:
             self._release(
-                "kiali", KIALI_CHART, kiali_values(settings.grafana, settings.jaeger, registry), after=after_prometheus
+                "kiali", KIALI_CHART, kiali_values(settings.grafana, settings.jaeger, registry), after=[args.istiod]
             )
             self.dashboards["kiali"] = KIALI_UI.output()
             self.scheduled.append(Scheduled("kiali", KIALI.cpu, KIALI.memory))

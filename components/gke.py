@@ -36,9 +36,6 @@ ACCOUNT_ID_LENGTH = 30
 # The cluster's Gateway API channel: GKE installs (and owns) the standard channel's CRDs, which the Gateway API
 # routes and ambient's waypoints need; set always, so switching routingApi or dataplane never touches the cluster.
 GATEWAY_API_CHANNEL = "CHANNEL_STANDARD"
-# Node upgrades one node at a time, a new node first, each old one cordoned and drained (GKE's surge upgrade):
-# nodes are replaced, never rebooted in place, which ambient's node agents need (docs/ambient.md).
-UPGRADE_SURGE = gcp.container.NodePoolUpgradeSettingsArgs(strategy="SURGE", max_surge=1, max_unavailable=0)
 GKE_VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-gke\.(\d+))?$")
 
 
@@ -308,7 +305,9 @@ def node_pool_args(
             ),
         ),
         management=gcp.container.NodePoolManagementArgs(auto_repair=True, auto_upgrade=True),
-        upgrade_settings=UPGRADE_SURGE,
+        # One node at a time, a new node first, each old one cordoned and drained (GKE's surge upgrade): nodes are
+        # replaced, never rebooted in place, which ambient's node agents need (docs/ambient.md).
+        upgrade_settings=gcp.container.NodePoolUpgradeSettingsArgs(strategy="SURGE", max_surge=1, max_unavailable=0),
     )
 
 

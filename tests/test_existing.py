@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from tests.plan import K8S_PROVIDER, RELEASE, resource, resources
 from tests.test_presets import STACKS
 from tools import render as render_tool
 from tools.preview.rendering import render
+from tools.preview.stack_config import ROOT
 
 EXISTING = ("target=existing", "kubeContext=kind-istio")
 PROVIDER_URN = (
@@ -268,3 +271,24 @@ def test_a_kube_context_missing_from_the_stacks_kubeconfig_is_refused_before_any
         "set kubeContext to one of them, or kubeconfig to the file that has it"
     )
     assert not (tmp_path / "out").exists()
+
+
+# Loaded on the first attribute read of a gcp module (pulumi_gcp's modules are lazy): ~0.5 s on 2 cores, once per
+# evaluation, twice per `pulumi up`.
+GCP_SUBMODULE = "pulumi_gcp.container._inputs"
+LOADED_GCP = """
+import sys
+from tools.preview.rendering import render
+render("dev", None, tuple(sys.argv[1:]))
+print(" ".join(sorted(name for name in sys.modules if name.count(".") > 1 and name.startswith("pulumi_gcp."))))
+"""
+
+
+@pytest.mark.parametrize(("overrides", "loaded"), [(EXISTING, ""), ((), GCP_SUBMODULE)], ids=["existing", "gke"])
+def test_an_existing_cluster_stack_loads_none_of_pulumi_gcps_modules(overrides, loaded):
+    """The program reads no gcp type unless it declares a GKE cluster: importing it loads no gcp module's contents."""
+    environment = {**os.environ, "HOME": str(ROOT / "tests" / "data" / "no-home")}
+    environment.pop("KUBECONFIG", None)
+    command = [sys.executable, "-c", LOADED_GCP, *overrides]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT, env=environment)
+    assert (loaded in done.stdout.split()) if loaded else done.stdout.strip() == ""

@@ -8,7 +8,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-import yaml
+from model.yaml_safe import safe_load
 
 # The environment the lookup reads: the process's ($KUBECONFIG, $HOME); the unit suite gives it one without files.
 ENVIRONMENT: Mapping[str, str] = os.environ
@@ -29,7 +29,7 @@ def contexts(files: list[Path]) -> set[str] | None:
     for path in files:
         if not path.is_file():
             continue
-        document = yaml.safe_load(path.read_text()) or {}
+        document = safe_load(path.read_text()) or {}
         entries = (document.get("contexts") or []) if isinstance(document, dict) else []
         found = (found or set()) | {entry["name"] for entry in entries if isinstance(entry, dict) and "name" in entry}
     return found

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from model.yaml_safe import safe_load
 
 PROJECT_FILE = Path(__file__).resolve().parent.parent / "Pulumi.yaml"
 
@@ -25,7 +25,7 @@ class Project:
 @functools.cache
 def load_project(path: Path = PROJECT_FILE) -> Project:
     """Pulumi.yaml, read once per process (the settings consult it several times per run of the program)."""
-    document = yaml.safe_load(path.read_text())
+    document = safe_load(path.read_text())
     declarations: dict[str, dict[str, Any]] = {}
     fixed: dict[str, Any] = {}
     for key, declaration in (document.get("config") or {}).items():

@@ -11,11 +11,11 @@ from typing import Any
 import yaml
 
 from model.versions import GATEWAY_API_CRDS_URL, GATEWAY_API_MODULE, GATEWAY_API_VERSION
+from model.yaml_safe import SAFE_LOADER  # the nine CRDs are ~1 MB
 from tools.gomod import GoModuleError, gateway_api_crd_dir
 from tools.preview.stack_config import ROOT, UsageError
 
 CONFIG_FILE = "kubernetes:yaml/v2:ConfigFile"
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's when there: the nine CRDs are ~1 MB
 OFFLINE = "or set gatewayApiCrds to a directory holding the release's config/crd, or to `cluster`"
 
 

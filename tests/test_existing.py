@@ -273,7 +273,7 @@ def test_a_kube_context_missing_from_the_stacks_kubeconfig_is_refused_before_any
     assert not (tmp_path / "out").exists()
 
 
-# Loaded on the first attribute read of a gcp module (pulumi_gcp's modules are lazy): ~0.5 s on 2 cores, once per
+# Loaded on the first attribute read of a gcp module (pulumi_gcp's modules are lazy): about 1 s on 2 cores, once per
 # evaluation, twice per `pulumi up`.
 GCP_SUBMODULE = "pulumi_gcp.container._inputs"
 LOADED_GCP = """

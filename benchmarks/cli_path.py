@@ -3,12 +3,12 @@ preview as the README runs it, on the kind stack pointed at the benchmark's clus
 
 from __future__ import annotations
 
-import time
+import functools
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from benchmarks.switch_report import median
+from benchmarks.switch_report import median, timed
 from benchmarks.trace_phases import read_trace
 from e2e import readme
 
@@ -17,12 +17,6 @@ UP = "pulumi up --yes"
 SWITCHES = ("user-routing", "mirroring")
 # The commands whose phases the CLI's trace shows, once each, on the stack as it stands (no change).
 PROFILED = {"preview": "pulumi preview", "noop_up": UP}
-
-
-def timed_command(shell: readme.Shell, command: str) -> float:
-    started = time.monotonic()
-    shell.run(command)
-    return time.monotonic() - started
 
 
 def profile(shell: readme.Shell, command: str, trace: Path) -> dict[str, Any]:
@@ -44,14 +38,14 @@ def cli_timings(work: Path, target: tuple[str, ...], default: str, rounds: int) 
     samples: dict[str, list[float]] = defaultdict(list)
     switches: dict[tuple[str, str], list[float]] = defaultdict(list)
     try:
-        first = timed_command(shell, UP)
+        first = timed(functools.partial(shell.run, UP))
         for _ in range(rounds):
-            samples["noop_up"].append(timed_command(shell, UP))
-            samples["noop_up_skip_preview"].append(timed_command(shell, f"{UP} --skip-preview"))
+            samples["noop_up"].append(timed(functools.partial(shell.run, UP)))
+            samples["noop_up_skip_preview"].append(timed(functools.partial(shell.run, f"{UP} --skip-preview")))
             for name in SWITCHES:
                 for before, after in ((default, name), (name, default)):
                     shell.config_set("scenario", after)
-                    switches[before, after].append(timed_command(shell, UP))
+                    switches[before, after].append(timed(functools.partial(shell.run, UP)))
         traced = {name: profile(shell, command, work / f"{name}.trace.json") for name, command in PROFILED.items()}
     finally:
         shell.run("pulumi destroy --yes && pulumi stack rm --yes kind")

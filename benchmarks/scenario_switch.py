@@ -20,7 +20,6 @@ import json
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
@@ -30,7 +29,7 @@ from pulumi import automation as auto
 
 from benchmarks import switch_report
 from benchmarks.cli_path import cli_timings
-from benchmarks.switch_report import KubectlSwitch, Span, median
+from benchmarks.switch_report import KubectlSwitch, Span, median, timed
 from components.program import program
 from e2e import cluster as control_plane
 from e2e.engine import Engine
@@ -40,12 +39,6 @@ from scenarios.catalog import CATALOG
 
 DEFAULT = "round-robin"
 OUT = BUILD.parent / "benchmarks" / "switch.json"
-
-
-def timed(action: Callable[[], object]) -> float:
-    started = time.monotonic()
-    action()
-    return time.monotonic() - started
 
 
 def empty_program() -> None:

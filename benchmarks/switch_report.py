@@ -4,7 +4,8 @@ and the document `build/benchmarks/switch.json` holds."""
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,6 +82,13 @@ def path_rows(path: list[str], spans: Mapping[str, Span], origin: float) -> list
             }
         )
     return rows
+
+
+def timed(action: Callable[[], object]) -> float:
+    """The seconds `action` takes."""
+    started = time.monotonic()
+    action()
+    return time.monotonic() - started
 
 
 def median(values: list[float]) -> float:

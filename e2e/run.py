@@ -34,6 +34,7 @@ from e2e.toolchain import TOOLS, ensure_all
 from model.project import load_project
 from model.sample_apps import HTTPBIN_PORT
 from model.versions import GATEWAY_API_CRD_NAMES, GATEWAY_API_VERSION, ISTIO_RELEASE
+from model.yaml_safe import SAFE_LOADER
 from scenarios.catalog import CATALOG, plan_for
 from scenarios.view import view
 from tools import upstream
@@ -136,9 +137,9 @@ def tool_versions() -> dict[str, str]:
 def load(directory: Path) -> Rendering:
     plan = json.loads((directory / "plan.json").read_text())
     # libyaml's loader: the Gateway API's CRDs make a manifests.yaml of about a megabyte
-    manifests = list(yaml.load_all((directory / "manifests.yaml").read_text(), Loader=yaml.CSafeLoader))
+    manifests = list(yaml.load_all((directory / "manifests.yaml").read_text(), Loader=SAFE_LOADER))
     crds_file = directory / "crds.yaml"
-    crds = list(yaml.load_all(crds_file.read_text(), Loader=yaml.CSafeLoader)) if crds_file.is_file() else []
+    crds = list(yaml.load_all(crds_file.read_text(), Loader=SAFE_LOADER)) if crds_file.is_file() else []
     return Rendering(plan=plan, manifests=[m for m in manifests if m], warnings=[], crds=[c for c in crds if c])
 
 

@@ -1,4 +1,5 @@
-"""Shared fixtures: the program rendered offline (cached per configuration) and queries over its plan."""
+"""Shared fixtures: the program rendered offline (once per configuration in the whole run) and queries over its
+plan."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from model import kubeconfig
-from tools.preview.rendering import Rendering, render
+from tests import shared_renders
+from tools.preview.rendering import Rendering
 from tools.preview.schemas import upstream_dir
+from tools.preview.stack_config import assemble
 
 # No kubeconfig of the machine's: the program checks a kubeContext against the file kubectl would read
 # (model/kubeconfig.py), and the suite's stacks name contexts of no real file.
@@ -20,10 +23,20 @@ kubeconfig.ENVIRONMENT = {"HOME": str(Path(__file__).parent / "data" / "no-home"
 OWN_CLUSTER = ("target=existing", "kubeContext=kind-demo", "platform=none")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    shared_renders.start(config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shared_renders.finish(config)
+
+
 @functools.cache
 def rendered(overrides: tuple[str, ...] = (), preset: str | None = None) -> Rendering:
-    """The dev stack rendered with `overrides`; cached, since every render of one config is identical."""
-    return render("dev", Path(preset) if preset else None, overrides)
+    """The dev stack rendered with `preset` and `overrides`; every render of one configuration is identical, so the
+    run makes each once (tests/shared_renders.py)."""
+    project, config = assemble("dev", Path(preset) if preset else None, overrides)
+    return shared_renders.render_once(project.name, "dev", config)
 
 
 @pytest.fixture(scope="session")

@@ -41,7 +41,12 @@ def render(
 ) -> Rendering:
     """Runs the program offline with the assembled configuration; raises ConfigError or UsageError."""
     project, config = assemble(stack, preset, overrides, root)
-    run = run_program(project.name, stack, as_runtime_strings(config), root)
+    return render_assembled(project.name, stack, config, root)
+
+
+def render_assembled(project: str, stack: str, config: dict[str, Any], root: Path = ROOT) -> Rendering:
+    """Runs the program offline with a configuration as `assemble` makes it; raises what the program raises."""
+    run = run_program(project, stack, as_runtime_strings(config), root)
     objects = kubernetes_objects(run)
     return Rendering(
         plan=plan_document(run, config),

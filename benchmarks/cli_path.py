@@ -13,7 +13,7 @@ from benchmarks.trace_phases import read_trace
 from e2e import readme
 
 UP = "pulumi up --yes"
-# One route switch and one namespace switch, to and back: the README's own example and the one with most objects.
+# One route switch and one sample-workload switch, to and back: the README's own example and the one with most objects.
 SWITCHES = ("user-routing", "mirroring")
 # The commands whose phases the CLI's trace shows, once each, on the stack as it stands (no change).
 PROFILED = {"preview": "pulumi preview", "noop_up": UP}

@@ -98,14 +98,15 @@ def median(values: list[float]) -> float:
 def switch_rows(
     ups: Mapping[tuple[str, str], list[float]],
     kubectl: Mapping[tuple[str, str], list[float]],
-    namespaced: set[str],
+    with_samples: set[str],
 ) -> list[dict[str, Any]]:
-    """One row per timed switch, both directions, with the medians of its `up`s and of kubectl's same change."""
+    """One row per timed switch, both directions, with the medians of its `up`s and of kubectl's same change;
+    `namespace` says whether it adds or removes the sample workloads of a scenario in their own namespace."""
     return [
         {
             "from": before,
             "to": after,
-            "namespace": bool({before, after} & namespaced),
+            "namespace": bool({before, after} & with_samples),
             "up": median(values),
             "kubectl": median(kubectl[before, after]),
         }
@@ -118,13 +119,13 @@ def ratio_lines(document: Mapping[str, Any]) -> list[str]:
     noop = document["noop_up"]
     lines = [f"engine's floor {document['floor_up']:.2f} s, no-op up {noop:.2f} s"]
     for row in document["switches"]:
-        kind = "namespace" if row["namespace"] else "routes"
+        kind = "samples" if row["namespace"] else "routes"
         lines.append(
             f"  {row['from']:>20} -> {row['to']:<20} {kind:<9} up {row['up']:6.2f} s  "
             f"{row['up'] / noop:4.1f} x no-op  kubectl {row['kubectl']:5.2f} s  "
             f"{row['up'] / max(row['kubectl'], 0.01):5.1f} x kubectl"
         )
-    for label, namespace in (("route switches", False), ("namespace switches", True)):
+    for label, namespace in (("route switches", False), ("sample-workload switches", True)):
         rows = [row for row in document["switches"] if row["namespace"] == namespace]
         if rows:
             up = statistics.median(row["up"] for row in rows)

@@ -147,6 +147,14 @@ def declare_app_set(
     """The namespace and everything in it, images from `image_registry` if set; the namespace waits for istiod,
     whose webhook injects the sidecars (pods created before it would run without one)."""
     namespace = mesh_namespace(apps.namespace, apps.namespace_labels, children, istiod)
+    declare_workloads(apps, namespace, children, image_registry)
+    return namespace
+
+
+def declare_workloads(
+    apps: AppSet, namespace: k8s.core.v1.Namespace, children: Children, image_registry: str | None
+) -> None:
+    """Everything of `apps` in its namespace, declared already: ServiceAccounts, Services and Deployments."""
     for name, account in apps.service_accounts:
         service_account(name, account, apps.namespace, children, namespace)
     for spec in apps.services:
@@ -154,7 +162,6 @@ def declare_app_set(
     for workload in apps.workloads:
         image = mirrored(workload.image, image_registry)
         deployment(replace(workload, image=image), apps.namespace, children, namespace)
-    return namespace
 
 
 def declare(

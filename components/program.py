@@ -23,7 +23,7 @@ from model.config import ConfigError
 from model.mesh import PORT_FORWARD_LOCAL_PORT, port_forward_command
 from model.settings import Settings, load_settings
 from model.workloads import Scheduled
-from scenarios.catalog import CATALOG, plan_for
+from scenarios.catalog import CATALOG, plan_for, sample_namespaces
 from scenarios.plan import ScenarioPlan
 
 
@@ -111,17 +111,19 @@ def program() -> None:
         BookinfoArgs(mesh.data_plane, registry, settings.mesh.gateway_api, routing_after, settings.mesh.ambient),
         on_cluster(),
     )
-    samples = (
-        SampleWorkloads("samples", SampleWorkloadsArgs(plan.samples, mesh.data_plane, registry), on_cluster())
-        if plan.samples
-        else None
+    samples = SampleWorkloads(
+        "samples",
+        SampleWorkloadsArgs(
+            sample_namespaces(settings), plan.samples, mesh.data_plane, settings.mesh.ambient, registry
+        ),
+        on_cluster(),
     )
     MeshSecurity(
         "security",
         MeshSecurityArgs(settings.security, mesh.control_plane, bookinfo.namespace, settings.mesh.ambient),
         on_cluster(),
     )
-    namespaces = [bookinfo.namespace] + ([samples.namespace] if samples else [])
+    namespaces = [bookinfo.namespace] + ([samples.namespace] if samples.namespace else [])
     TrafficScenario("scenario", TrafficScenarioArgs(plan, mesh.control_plane, namespaces, routing_after), on_cluster())
 
     export_productpage(settings, mesh)
@@ -130,6 +132,4 @@ def program() -> None:
     pulumi.export("dashboards", addons.dashboards)
     if addons.grafana_admin_password is not None:
         pulumi.export("grafanaAdminPassword", addons.grafana_admin_password)
-    export_capacity(
-        settings, [*mesh.scheduled, *addons.scheduled, *bookinfo.scheduled, *(samples.scheduled if samples else [])]
-    )
+    export_capacity(settings, [*mesh.scheduled, *addons.scheduled, *bookinfo.scheduled, *samples.scheduled])

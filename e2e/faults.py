@@ -50,7 +50,8 @@ from tools.preview.rendering import Rendering
 from tools.preview.stack_config import ROOT
 
 # The configurations the faults take the stack through: the kind stack as docs/own-cluster.md makes it, with a
-# scenario of sample workloads in their own namespace and one of weighted routes.
+# scenario of sample workloads in their own namespace (which the stack keeps across switches) and one of weighted
+# routes.
 SCENARIOS = ("round-robin", "circuit-breaking", "traffic-shifting", "user-routing")
 SAMPLES_NAMESPACE = "circuit-breaking"
 RELEASE_SECRETS = ("secrets", "--all-namespaces", "-l", "owner=helm")
@@ -347,13 +348,17 @@ class Cases:
 
         return self.interrupted(FIRST_UP, SCENARIOS[0], installing, grace=0.5)
 
-    def namespace_switch(self) -> tuple[None, list[str]]:
+    def samples_switch(self) -> tuple[None, list[str]]:
+        """Interrupted once a switch has begun creating sample workloads in their namespace."""
         self.faults.ok(f"pulumi config set scenario {SAMPLES_NAMESPACE}")
 
         def created() -> bool:
-            return bool(self.faults.kube.kubectl("get", "namespace", SAMPLES_NAMESPACE, "--ignore-not-found"))
+            kube = self.faults.kube
+            return bool(
+                kube.kubectl("get", "serviceaccounts,services,deployments", "-n", SAMPLES_NAMESPACE, "-o", "name")
+            )
 
-        return self.interrupted("interrupt:namespace-switch", SAMPLES_NAMESPACE, created, grace=0.0)
+        return self.interrupted("interrupt:samples-switch", SAMPLES_NAMESPACE, created, grace=0.0)
 
     def drift(self) -> tuple[None, list[str]]:
         """A DestinationRule deleted, a VirtualService's weights and a Deployment's replicas edited by hand:
@@ -497,12 +502,11 @@ class Cases:
         return None, problems
 
     def terminating(self) -> tuple[None, list[str]]:
-        """The samples' namespace stuck in Terminating (a finalizer nothing removes) when a switch re-creates it:
-        the switch fails naming the namespace being terminated; the finalizer removed and the namespace gone,
-        `pulumi up --refresh` converges."""
+        """The samples' namespace deleted by hand and stuck in Terminating (a finalizer nothing removes) when a
+        switch creates workloads in it: the switch fails naming the namespace being terminated; the finalizer
+        removed and the namespace gone, `pulumi up --refresh` converges."""
         faults, kube, scenario = self.faults, self.faults.kube, SAMPLES_NAMESPACE
         faults.ok(f"pulumi config set scenario {SCENARIOS[0]} && pulumi up")
-        kube.kubectl("create", "namespace", scenario)
         kube.kubectl(
             "patch", "namespace", scenario, "--type=merge", "-p", json.dumps({"metadata": {"finalizers": [HOLD]}})
         )
@@ -529,7 +533,7 @@ class Cases:
         return self.restarted_mid_update("api-server-restart", SCENARIOS[3], SCENARIOS[2], "Updating (")
 
     def api_server_restart_deleting(self) -> tuple[None, list[str]]:
-        """kube-apiserver stopped for 30 s as a switch starts deleting a namespace of sample workloads."""
+        """kube-apiserver stopped for 30 s as a switch starts deleting sample workloads."""
         return self.restarted_mid_update("api-server-restart:deleting", SAMPLES_NAMESPACE, SCENARIOS[3], "deleting (")
 
     def restarted_mid_update(self, name: str, before: str, scenario: str, cue: str) -> tuple[None, list[str]]:
@@ -613,7 +617,7 @@ class Cases:
 # leaves the stack up, the last destroys it.
 FAULTS = {
     FIRST_UP: "first_up",
-    "interrupt:namespace-switch": "namespace_switch",
+    "interrupt:samples-switch": "samples_switch",
     "drift": "drift",
     "webhook-down": "webhook_down",
     "two-ups": "two_ups",

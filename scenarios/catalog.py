@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from model.settings import Settings
+from model.settings import RoutingApi, Settings
 from scenarios import tutorial
 from scenarios.plan import ScenarioPlan
 from scenarios.record import Scenario
@@ -28,3 +28,9 @@ CATALOG: dict[str, Scenario] = {scenario.name: scenario for scenario in SCENARIO
 def plan_for(settings: Settings) -> ScenarioPlan:
     """The active scenario's plan, as the settings choose it: its scenario, routing API, parameters and data plane."""
     return CATALOG[settings.scenario].plan(settings.mesh.routing_api, settings.parameters, settings.mesh.ambient)
+
+
+def sample_namespaces(settings: Settings) -> tuple[str, ...]:
+    """Every namespace of sample workloads the catalog's scenarios use, in the tutorial's order."""
+    plans = (scenario.plan(RoutingApi.ISTIO, settings.parameters) for scenario in SCENARIOS)
+    return tuple(dict.fromkeys(plan.samples.namespace for plan in plans if plan.samples))

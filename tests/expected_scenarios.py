@@ -190,6 +190,9 @@ TASK_SPECS = {
 }
 
 
+# The namespaces of sample workloads, in the tutorial's order: every stack keeps them all, whatever the scenario.
+SAMPLE_NAMESPACES = ("circuit-breaking", "mirroring", "tcp-traffic-shifting", "httpbin-ingress", "egress-gateway")
+
 # The workloads each scenario brings: namespace -> Deployment names, images and the sidecar label.
 SAMPLE_DEPLOYMENTS = {
     "circuit-breaking": {

@@ -119,6 +119,23 @@ def test_applications_join_the_ambient_data_plane_behind_their_waypoint(ambient)
     }
 
 
+@pytest.mark.parametrize(("scenario", "behind_a_waypoint"), [("round-robin", None), ("mirroring", "mirroring")])
+def test_the_samples_namespaces_are_ambient_and_the_active_ones_behind_its_waypoint(scenario, behind_a_waypoint):
+    """Every namespace of samples is kept, in the ambient data plane; a waypoint serves only the active scenario's."""
+    rendering = rendered((*OWN_CLUSTER, *AMBIENT, f"scenario={scenario}"))
+    labels = {
+        r["inputs"]["metadata"]["name"]: r["inputs"]["metadata"]["labels"]
+        for r in resources(rendering, NAMESPACE)
+        if ":samples:" in r["urn"]
+    }
+    ambient = {"istio.io/dataplane-mode": "ambient"}
+    waypoint = {"istio.io/use-waypoint": "waypoint", "istio.io/ingress-use-waypoint": "true"}
+    assert labels == {
+        name: ambient | (waypoint if name == behind_a_waypoint else {})
+        for name in ("circuit-breaking", "egress-gateway", "httpbin-ingress", "mirroring", "tcp-traffic-shifting")
+    }
+
+
 @pytest.mark.parametrize("routing_api", list(RoutingApi))
 @pytest.mark.parametrize("scenario", sorted(CATALOG))
 def test_every_scenario_under_ambient(scenario, routing_api):

@@ -9,19 +9,21 @@ import pytest
 import yaml
 
 from model.mesh import EGRESS_PORTS, INGRESS_PORTS
-from scenarios.catalog import CATALOG, SCENARIOS
+from scenarios.catalog import CATALOG, SCENARIOS, sample_namespaces
 from tests.conftest import OWN_CLUSTER, rendered
 from tests.expected_scenarios import (
     JASON,
     NETWORKING,
     ROUTING,
     SAMPLE_DEPLOYMENTS,
+    SAMPLE_NAMESPACES,
     TASK_SPECS,
     UPSTREAM_EQUIVALENTS,
     vs,
 )
 from tools.preview.rendering import Rendering
 from tools.preview.schemas import violations
+from tools.preview.stack_config import typed_settings
 
 SCENARIO_COMPONENTS = ("istio-demo:traffic:TrafficScenario", "istio-demo:samples:SampleWorkloads")
 
@@ -84,8 +86,15 @@ def test_task_scenario_specs(name):
     assert istio_specs(scenario(name)) == TASK_SPECS[name]
 
 
-def test_round_robin_owns_nothing(default):
-    assert owned(default) == []
+def test_round_robin_owns_only_the_namespaces_of_the_samples(default):
+    assert owned(default) == [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": {"istio-injection": "enabled"}}}
+        for name in sorted(SAMPLE_NAMESPACES)
+    ]
+
+
+def test_the_samples_namespaces_are_the_catalogs(default):
+    assert sample_namespaces(typed_settings(default.plan["config"])) == SAMPLE_NAMESPACES
 
 
 def test_every_scenario_is_covered_by_a_spec_test():
@@ -169,7 +178,7 @@ def test_faults_for_everyone_drop_the_user_match():
 
 
 @pytest.mark.parametrize("name", sorted(CATALOG))
-def test_sample_workloads_exist_only_in_their_scenario(name):
+def test_sample_workloads_exist_only_in_their_scenario_and_their_namespaces_in_every_one(name):
     objects = owned(scenario(name))
     deployments = {
         obj["metadata"]["name"]: obj["spec"]["template"]["spec"]["containers"][0]["image"]
@@ -178,7 +187,7 @@ def test_sample_workloads_exist_only_in_their_scenario(name):
     }
     namespaces = {obj["metadata"]["name"]: obj["metadata"]["labels"] for obj in objects if obj["kind"] == "Namespace"}
     assert deployments == SAMPLE_DEPLOYMENTS.get(name, {})
-    assert namespaces == ({name: {"istio-injection": "enabled"}} if name in SAMPLE_DEPLOYMENTS else {})
+    assert namespaces == {namespace: {"istio-injection": "enabled"} for namespace in SAMPLE_NAMESPACES}
     for obj in objects:
         if obj["kind"] != "Namespace":
             assert obj["metadata"]["namespace"] in (name, "bookinfo")

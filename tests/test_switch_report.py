@@ -127,7 +127,7 @@ def test_the_printed_lines_give_each_switch_against_a_no_op_up_and_kubectl_then_
     assert lines == [
         "engine's floor 1.00 s, no-op up 2.00 s",
         "           round-robin -> all-v1               routes    up   2.00 s   1.0 x no-op  kubectl  0.10 s   20.0 x kubectl",
-        "           round-robin -> mirroring            namespace up   4.00 s   2.0 x no-op  kubectl  2.00 s    2.0 x kubectl",
+        "           round-robin -> mirroring            samples   up   4.00 s   2.0 x no-op  kubectl  2.00 s    2.0 x kubectl",
         "route switches: median up 2.00 s, 1.0 x no-op, 20.0 x kubectl",
-        "namespace switches: median up 4.00 s, 2.0 x no-op, 2.0 x kubectl",
+        "sample-workload switches: median up 4.00 s, 2.0 x no-op, 2.0 x kubectl",
     ]

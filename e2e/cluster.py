@@ -6,7 +6,9 @@ server runs with RBAC and its default admission plugins, the webhook plugins inc
 (e2e/istiod.py) answers Istio's injection and validation webhooks. kwok plays the kubelets: it moves every
 scheduled pod to Running and Ready with a fake IP that nothing ever dials (istiod's own pod only once the local
 istiod serves, e2e/stages.py). A small thread plays the cloud's load-balancer controller and gives each
-LoadBalancer Service an address from the documentation range 203.0.113.0/24.
+LoadBalancer Service an address from the documentation range 203.0.113.0/24; another plays the kubelet's part for
+kube-controller-manager and kube-scheduler, starting either again when it exits (each does when a stalled API
+server keeps it from renewing its leader lease).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -157,8 +160,9 @@ class Cluster:
     kubeconfig: Path
     context: str = f"kwok-{NAME}"
     _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
+    _threads: list[threading.Thread] = field(default_factory=list)
     assigned: dict[str, str] = field(default_factory=dict)
+    restarted: list[str] = field(default_factory=list)  # the lease holders started again, in order
 
     def kubectl(self, *args: str, stdin: str | None = None, check: bool = True, timeout: float = 60) -> str:
         result = subprocess.run(
@@ -195,8 +199,26 @@ class Cluster:
 
     def serve_load_balancers(self) -> None:
         """Starts the load-balancer stand-in: every LoadBalancer Service without an address gets one."""
-        self._thread = threading.Thread(target=self._assign_addresses, daemon=True)
-        self._thread.start()
+        self._background(self._assign_addresses)
+
+    def supervise_lease_holders(self) -> None:
+        """Starts the lease holders' supervisor: each one that exits is started again as it was."""
+        launches = [Launch.of(name) for name in LEASE_HOLDERS]
+        self._background(lambda: self._keep_running(launches))
+
+    def _background(self, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _keep_running(self, launches: list[Launch]) -> None:
+        while not self._stop.wait(SUPERVISE_SECONDS):
+            with RESTARTS:
+                for launch in launches:
+                    if not component_running(launch.name):
+                        launch.start()
+                        self.restarted.append(launch.name)
+                        print(f"e2e: {launch.name} had exited (a lost leader lease); started it again", flush=True)
 
     def _assign_addresses(self) -> None:
         while not self._stop.wait(0.5):
@@ -225,10 +247,11 @@ class Cluster:
                     check=False,
                 )
 
-    def stop_load_balancers(self) -> None:
+    def stop_background(self) -> None:
+        """Stops the load-balancer stand-in and the supervisor, before the cluster is deleted."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        for thread in self._threads:
+            thread.join(timeout=5)
 
 
 def delete_stale() -> None:
@@ -257,6 +280,7 @@ def start() -> Cluster:
         f"--timeout={START_TIMEOUT_SECONDS}s",
         timeout=START_TIMEOUT_SECONDS + 10,
     )
+    cluster.supervise_lease_holders()
     cluster.apply(gke_system_objects())
     wait_for_stand_ins(cluster)
     cluster.serve_load_balancers()
@@ -291,7 +315,7 @@ def wait_for_stand_ins(cluster: Cluster) -> None:
 
 def stop(cluster: Cluster | None) -> None:
     if cluster is not None:
-        cluster.stop_load_balancers()
+        cluster.stop_background()
     delete_stale()
 
 
@@ -304,8 +328,10 @@ def running(proc: Path) -> bool:
 
 
 # The components that hold a leader lease and exit once they cannot renew it: on a real cluster the kubelet starts
-# their static pods again, here nothing would.
+# their static pods again; here the cluster's supervisor does, or an API server restart right after the outage.
 LEASE_HOLDERS = ("kube-controller-manager", "kube-scheduler")
+SUPERVISE_SECONDS = 1.0
+RESTARTS = threading.Lock()  # one restarter at a time, so that no component is started twice
 KILL_BEFORE_DUE_SECONDS = 5
 
 
@@ -356,6 +382,11 @@ def restart_api_server(down_seconds: float) -> list[str]:
     may do for a minute, when it is nearly due back) and started again as it was `down_seconds` after the SIGTERM;
     then each lease holder that gave up its lease meanwhile and exited is started again, as a kubelet would.
     Returns the components so restarted."""
+    with RESTARTS:
+        return _restart_api_server(down_seconds)
+
+
+def _restart_api_server(down_seconds: float) -> list[str]:
     launches = [Launch.of(name) for name in ("kube-apiserver", *LEASE_HOLDERS)]
     api_server = Path(f"/proc/{int(pid_file('kube-apiserver').read_text().strip())}")
     stopped = time.monotonic()

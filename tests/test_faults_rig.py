@@ -153,3 +153,37 @@ def test_the_api_server_is_back_when_due_though_it_ignores_sigterm_and_only_exit
         for name, process in processes.items():
             os.kill(pid[name](), signal.SIGKILL)
             process.kill()
+
+
+def test_the_supervisor_starts_an_exited_lease_holder_again_and_stops_with_the_cluster(tmp_path, monkeypatch):
+    monkeypatch.setattr(cluster, "cluster_directory", lambda: tmp_path)
+    monkeypatch.setattr(cluster, "SUPERVISE_SECONDS", 0.1)
+    (tmp_path / "pids").mkdir()
+    (tmp_path / "logs").mkdir()
+    processes = {name: subprocess.Popen(["sleep", "30"]) for name in cluster.LEASE_HOLDERS}
+    pid = {name: lambda name=name: int((tmp_path / "pids" / f"{name}.pid").read_text()) for name in processes}
+    for name, process in processes.items():
+        (tmp_path / "pids" / f"{name}.pid").write_text(str(process.pid))
+    for process in processes.values():
+        wait_for(lambda process=process: Path(f"/proc/{process.pid}/cmdline").read_bytes(), "exec", timeout=10)
+    control_plane = cluster.Cluster(kubeconfig=tmp_path / "kubeconfig.yaml")
+    try:
+        control_plane.supervise_lease_holders()
+        processes["kube-scheduler"].kill()
+        processes["kube-scheduler"].wait()
+        wait_for(lambda: control_plane.restarted, "the supervisor to act", timeout=10)
+        control_plane.stop_background()
+        assert control_plane.restarted == ["kube-scheduler"]
+        assert pid["kube-scheduler"]() != processes["kube-scheduler"].pid
+        assert pid["kube-controller-manager"]() == processes["kube-controller-manager"].pid
+        assert all(cluster.component_running(name) for name in processes)
+        os.kill(pid["kube-scheduler"](), signal.SIGKILL)
+        time.sleep(0.5)  # stopped: nothing starts it again
+        assert control_plane.restarted == ["kube-scheduler"] and not cluster.component_running("kube-scheduler")
+    finally:
+        control_plane.stop_background()
+        for name, process in processes.items():
+            if cluster.component_running(name):
+                os.kill(pid[name](), signal.SIGKILL)
+            process.kill()
+            process.wait()

@@ -22,6 +22,10 @@ GKE_NAME_MAX = 40
 NODE_POOL_SUFFIX = "-nodes"
 CLUSTER_NAME_MAX = GKE_NAME_MAX - len(NODE_POOL_SUFFIX)
 CLUSTER_NAME = re.compile(rf"^[a-z](?:[-a-z0-9]{{0,{CLUSTER_NAME_MAX - 2}}}[a-z0-9])?$")
+# With two clusters the second is `<clusterName>-2`, and its node pool `<clusterName>-2-nodes` must fit the 40 too.
+SECOND_CLUSTER_SUFFIX = "-2"
+CLUSTER_NAME_MAX_TWO = CLUSTER_NAME_MAX - len(SECOND_CLUSTER_SUFFIX)
+CLUSTERS_MAX = 2
 # GKE's quota: at most 1,000 nodes per node pool per zone (a zonal pool is in one zone).
 NODE_COUNT_MAX = 1000
 ZONE = re.compile(r"^[a-z]+-[a-z]+[0-9]+-[a-z]$")
@@ -109,8 +113,18 @@ HELM_RELEASES = (
 )
 # Keys only the gke target reads: set away from their defaults on an existing cluster they are ignored, with a warning.
 HELM_TIMEOUT_MIN, HELM_TIMEOUT_MAX = 30, 3600
-GKE_ONLY = ("clusterName", "nodeCount", "machineType", "spotNodes", "releaseChannel", "deletionProtection")
-EXISTING_ONLY = ("kubeContext", "kubeconfig")
+GKE_ONLY = (
+    "clusterName",
+    "nodeCount",
+    "machineType",
+    "spotNodes",
+    "releaseChannel",
+    "deletionProtection",
+    "secondZone",
+)
+EXISTING_ONLY = ("kubeContext", "kubeconfig", "secondKubeContext")
+# The second cluster's key of each target, read only with clusters=2.
+SECOND_CLUSTER_KEYS = {Target.GKE: "secondZone", Target.EXISTING: "secondKubeContext"}
 
 
 class ScenarioNeeds(Protocol):
@@ -225,10 +239,24 @@ class SecuritySettings:
 
 
 @dataclass(frozen=True)
+class MulticlusterSettings:
+    """How many clusters the mesh spans, and where the second one is: Istio's multi-primary mesh on one network."""
+
+    clusters: int
+    second_zone: str | None  # with clusters=2 on target=gke
+    second_kube_context: str | None  # with clusters=2 on target=existing
+
+    @property
+    def enabled(self) -> bool:
+        return self.clusters > 1
+
+
+@dataclass(frozen=True)
 class Settings:
     target: TargetSettings
     cluster: ClusterSettings
     mesh: MeshSettings
+    multicluster: MulticlusterSettings
     addons: AddonSettings
     security: SecuritySettings
     scenario: str
@@ -269,7 +297,7 @@ def load_target(project: ConfigParser) -> TargetSettings:
         )
     kubeconfig = project.optional_text("kubeconfig") or None
     if kind is Target.EXISTING and kube_context is not None:
-        refuse_missing_context(kube_context, kubeconfig)
+        refuse_missing_context("kubeContext", kube_context, kubeconfig)
     platform = project.choice_or("platform", Platform, AUTO)
     if kind is Target.GKE and platform not in (None, Platform.GKE):
         raise ConfigError(
@@ -300,13 +328,13 @@ def load_target(project: ConfigParser) -> TargetSettings:
     )
 
 
-def refuse_missing_context(context: str, kubeconfig: str | None) -> None:
+def refuse_missing_context(key: str, context: str, kubeconfig: str | None) -> None:
     problem = missing_context(context, kubeconfig)
     if problem is not None:
         raise ConfigError(
-            "kubeContext",
+            key,
             problem,
-            "set kubeContext to one of them, or kubeconfig to the file that has it; a deleted cluster takes its "
+            f"set {key} to one of them, or kubeconfig to the file that has it; a deleted cluster takes its "
             "context with it (docs/troubleshooting.md)",
         )
 
@@ -422,11 +450,13 @@ def load_settings(
         keys = [entry.key for entry in UNSUPPORTED]
         refuse_unsupported({key: project.text(key) for key in keys}, target.helm_values, HELM_RELEASES)
     cluster = load_cluster(project, gcp, target)
+    multicluster = load_multicluster(project, target, mesh, cluster)
     addons = load_addons(project)
     return Settings(
         target=target,
         cluster=cluster,
         mesh=mesh,
+        multicluster=multicluster,
         addons=addons,
         security=load_security(project),
         scenario=scenario,
@@ -435,10 +465,97 @@ def load_settings(
             parameter_warnings(project, catalog, scenario)
             + catalog[scenario].caveats(parameters)
             + target_warnings(project, target)
+            + (() if multicluster.enabled else single_cluster_warnings(project, target))
             + spot_warnings(cluster, mesh, target)
             + (addon_warnings(addons.grafana, addons.kiali) if mesh.managed else ())
         ),
     )
+
+
+# What the two-cluster mesh is not built for, each with its reason (docs/multicluster.md).
+MULTICLUSTER_REFUSALS = (
+    (
+        "mesh",
+        "managed",
+        "Cloud Service Mesh joins clusters through their fleet, not through the istiod and remote secrets of the"
+        " stack's multi-primary mesh",
+        "mesh=istio",
+    ),
+    (
+        "dataplane",
+        "ambient",
+        "Istio's ambient multicluster supports only clusters on different networks, behind east-west gateways, and"
+        " the stack's two clusters share one network",
+        "dataplane=sidecar",
+    ),
+    (
+        "routingApi",
+        "gateway-api",
+        "the stack's two-cluster mesh is built and checked with Istio's own routing API only, the one Istio's"
+        " multicluster guides use",
+        "routingApi=istio",
+    ),
+)
+
+
+def load_multicluster(
+    project: ConfigParser, target: TargetSettings, mesh: MeshSettings, cluster: ClusterSettings
+) -> MulticlusterSettings:
+    """`clusters` and, with two, the second cluster's zone (gke) or kubeconfig context (existing)."""
+    clusters = project.integer("clusters", minimum=1, maximum=CLUSTERS_MAX)
+    if clusters == 1:
+        return MulticlusterSettings(clusters=1, second_zone=None, second_kube_context=None)
+    chosen = {"mesh": str(mesh.control_plane), "dataplane": str(mesh.dataplane), "routingApi": str(mesh.routing_api)}
+    for key, value, reason, allowed in MULTICLUSTER_REFUSALS:
+        if chosen[key] == value:
+            raise ConfigError(key, f"{value} does not fit clusters=2: {reason}", f"allowed with clusters=2: {allowed}")
+    if target.gke:
+        refuse_long_name(cluster.name)
+        return MulticlusterSettings(clusters, second_zone(project, cluster.zone), second_kube_context=None)
+    return MulticlusterSettings(clusters, second_zone=None, second_kube_context=second_context(project, target))
+
+
+def refuse_long_name(name: str) -> None:
+    if len(name) > CLUSTER_NAME_MAX_TWO:
+        raise ConfigError(
+            "clusterName",
+            f"{name!r} has {len(name)} characters, too many with clusters=2, whose second cluster's node pool"
+            f" `{name}{SECOND_CLUSTER_SUFFIX}{NODE_POOL_SUFFIX}` must fit GKE's {GKE_NAME_MAX}",
+            f"allowed with clusters=2: at most {CLUSTER_NAME_MAX_TWO} characters",
+        )
+
+
+def second_zone(project: ConfigParser, zone: str) -> str:
+    """The second cluster's zone: another zone of the first one's region, so that both share one network cheaply."""
+    region = zone.rsplit("-", 1)[0]
+    example = f"{region}-{'c' if zone.endswith('-b') else 'b'}"
+    allowed = f"allowed with clusters=2 on target=gke: another zone of {region}, e.g. {example}"
+    value = project.optional_matching("secondZone", ZONE, allowed)
+    if value is None:
+        raise ConfigError("secondZone", "required with clusters=2 on target=gke", allowed)
+    if value == zone:
+        raise ConfigError("secondZone", f"{value} is gcp:zone, the first cluster's zone", allowed)
+    if value.rsplit("-", 1)[0] != region:
+        raise ConfigError("secondZone", f"{value} is not in {region}, gcp:zone's region", allowed)
+    return value
+
+
+def second_context(project: ConfigParser, target: TargetSettings) -> str:
+    """The second cluster's kubeconfig context: in the same kubeconfig, and not the first cluster's."""
+    allowed = "allowed with clusters=2 on target=existing: a context of your kubeconfig other than kubeContext's"
+    context = project.optional_matching("secondKubeContext", KUBE_CONTEXT, allowed)
+    if context is None:
+        raise ConfigError("secondKubeContext", "required with clusters=2 on target=existing", allowed)
+    if context == target.kube_context:
+        raise ConfigError("secondKubeContext", f"{context!r} is kubeContext, the first cluster's context", allowed)
+    refuse_missing_context("secondKubeContext", context, target.kubeconfig)
+    return context
+
+
+def single_cluster_warnings(project: ConfigParser, target: TargetSettings) -> tuple[str, ...]:
+    """The target's second-cluster key, set away from its default while the mesh has one cluster."""
+    key = SECOND_CLUSTER_KEYS[target.kind]
+    return (f"{key}: ignored with clusters=1 (it applies to clusters=2)",) if changed_keys(project, (key,)) else ()
 
 
 def spot_warnings(cluster: ClusterSettings, mesh: MeshSettings, target: TargetSettings) -> tuple[str, ...]:

@@ -122,6 +122,57 @@ INVALID = [
     ),
     ("imageRegistry=mirror.example.com/istio:1.30", "imageRegistry: 'mirror.example.com/istio:1.30' is not valid"),
     ("imageRegistry=Mirror.Example.com", "imageRegistry: 'Mirror.Example.com' is not valid"),
+    ("clusters=3", "clusters: 3 is out of range; allowed: an integer from 1 to 2"),
+    ("clusters=0", "clusters: 0 is out of range; allowed: an integer from 1 to 2"),
+    (
+        "clusters=2",
+        "secondZone: required with clusters=2 on target=gke; allowed with clusters=2 on target=gke: another zone of"
+        " us-central1, e.g. us-central1-b",
+    ),
+    (("clusters=2", "secondZone=us-central1-a"), "secondZone: us-central1-a is gcp:zone, the first cluster's zone"),
+    (
+        ("clusters=2", "secondZone=europe-west1-b"),
+        "secondZone: europe-west1-b is not in us-central1, gcp:zone's region",
+    ),
+    (
+        ("clusters=2", "secondZone=us-central1-b", "gcp:zone=us-central1-b"),
+        "secondZone: us-central1-b is gcp:zone, the first cluster's zone; allowed with clusters=2 on target=gke:"
+        " another zone of us-central1, e.g. us-central1-c",
+    ),
+    (("clusters=2", "secondZone=us-central1"), "secondZone: 'us-central1' is not valid; allowed with clusters=2"),
+    (
+        ("clusters=2", "secondZone=us-central1-b", "mesh=managed", "jaeger=false"),
+        "mesh: managed does not fit clusters=2: Cloud Service Mesh joins clusters through their fleet, not through"
+        " the istiod and remote secrets of the stack's multi-primary mesh; allowed with clusters=2: mesh=istio",
+    ),
+    (
+        ("clusters=2", "secondZone=us-central1-b", "dataplane=ambient"),
+        "dataplane: ambient does not fit clusters=2: Istio's ambient multicluster supports only clusters on"
+        " different networks",
+    ),
+    (
+        ("clusters=2", "secondZone=us-central1-b", "routingApi=gateway-api"),
+        "routingApi: gateway-api does not fit clusters=2: the stack's two-cluster mesh is built and checked with"
+        " Istio's own routing API only",
+    ),
+    (
+        ("clusters=2", "secondZone=us-central1-b", f"clusterName={'a' * 33}"),
+        f"clusterName: '{'a' * 33}' has 33 characters, too many with clusters=2, whose second cluster's node pool"
+        f" `{'a' * 33}-2-nodes` must fit GKE's 40; allowed with clusters=2: at most 32 characters",
+    ),
+    (
+        ("clusters=2", "target=existing", "kubeContext=kind-one"),
+        "secondKubeContext: required with clusters=2 on target=existing; allowed with clusters=2 on"
+        " target=existing: a context of your kubeconfig other than kubeContext's",
+    ),
+    (
+        ("clusters=2", "target=existing", "kubeContext=kind-one", "secondKubeContext=kind-one"),
+        "secondKubeContext: 'kind-one' is kubeContext, the first cluster's context",
+    ),
+    (
+        ("clusters=2", "target=existing", "kubeContext=kind-one", "secondKubeContext=kind two"),
+        "secondKubeContext: 'kind two' is not valid",
+    ),
 ]
 
 
@@ -218,6 +269,9 @@ FIXED_DEFAULTS = {
     "imageRegistry": "",
     "helmValues": {},
     "helmTimeout": 600,
+    "clusters": 1,
+    "secondZone": "",
+    "secondKubeContext": "",
 }
 
 

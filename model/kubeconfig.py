@@ -4,6 +4,7 @@ provider would otherwise plan to replace every object of the stack onto a cluste
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -43,3 +44,34 @@ def missing_context(context: str, kubeconfig: str | None, environ: Mapping[str, 
         return None
     where = ", ".join(str(path) for path in files)
     return f"{context!r} is not a context of {where} (it has: {', '.join(sorted(known)) or 'none'})"
+
+
+def api_server(context: str, kubeconfig: str | None, environ: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """The address and CA (base64 PEM) of the API server `context` names, as the files define them; ValueError when no
+    file has the context or its cluster, or the cluster has no CA to give."""
+    documents = [
+        document
+        for path in kubeconfig_files(kubeconfig, ENVIRONMENT if environ is None else environ)
+        if path.is_file() and isinstance(document := safe_load(path.read_text()), dict)
+    ]
+    entry = next(
+        (c for d in documents for c in d.get("contexts") or [] if isinstance(c, dict) and c.get("name") == context),
+        None,
+    )
+    cluster_name = ((entry or {}).get("context") or {}).get("cluster")
+    cluster = next(
+        (
+            c.get("cluster") or {}
+            for d in documents
+            for c in d.get("clusters") or []
+            if isinstance(c, dict) and c.get("name") == cluster_name
+        ),
+        None,
+    )
+    if cluster is None or not cluster.get("server"):
+        raise ValueError(f"the kubeconfig defines no cluster with a server for context {context!r}")
+    if cluster.get("certificate-authority-data"):
+        return cluster["server"], cluster["certificate-authority-data"]
+    if cluster.get("certificate-authority"):
+        return cluster["server"], base64.b64encode(Path(cluster["certificate-authority"]).read_bytes()).decode()
+    raise ValueError(f"the cluster of context {context!r} has no certificate-authority(-data) to trust")

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from model.config import ConfigError, ConfigParser, RawConfig, config_text, refuse_unknown
 from model.gateway_api import DURATION_MAX_MS, HEADER_NAME_MAX
-from model.kubeconfig import missing_context
+from model.kubeconfig import api_server, missing_context
 from model.managed import UNSUPPORTED, addon_warnings, refuse_unsupported
 from model.parameters import ScenarioParameters, load_parameters, milliseconds
 from model.project import load_project
@@ -245,6 +245,8 @@ class MulticlusterSettings:
     clusters: int
     second_zone: str | None  # with clusters=2 on target=gke
     second_kube_context: str | None  # with clusters=2 on target=existing
+    # With clusters=2 on target=existing, each cluster's API server (address, base64 CA) as the kubeconfig gives it.
+    api_servers: tuple[tuple[str, str], ...] = ()
 
     @property
     def enabled(self) -> bool:
@@ -512,7 +514,26 @@ def load_multicluster(
     if target.gke:
         refuse_long_name(cluster.name)
         return MulticlusterSettings(clusters, second_zone(project, cluster.zone), second_kube_context=None)
-    return MulticlusterSettings(clusters, second_zone=None, second_kube_context=second_context(project, target))
+    context = second_context(project, target)
+    assert target.kube_context is not None  # load_target requires it with target=existing
+    servers = tuple(
+        read_api_server(key, name, target.kubeconfig)
+        for key, name in (("kubeContext", target.kube_context), ("secondKubeContext", context))
+    )
+    return MulticlusterSettings(clusters, second_zone=None, second_kube_context=context, api_servers=servers)
+
+
+def read_api_server(key: str, context: str, kubeconfig: str | None) -> tuple[str, str]:
+    """The API server of `context` the other cluster's istiod is given in its remote secret."""
+    try:
+        return api_server(context, kubeconfig)
+    except (ValueError, OSError) as error:
+        raise ConfigError(
+            key,
+            f"with clusters=2 the stack hands each istiod the other cluster's API server from the kubeconfig, and {error}",
+            "a context whose cluster has a server and a certificate-authority(-data), reachable from the other"
+            " cluster's pods (docs/multicluster.md)",
+        ) from None
 
 
 def refuse_long_name(name: str) -> None:

@@ -1,9 +1,15 @@
-"""Two clusters, one mesh (docs/multicluster.md): the settings first."""
+"""Two clusters, one mesh (docs/multicluster.md): the settings, the split of the apps, the root of trust."""
 
 from __future__ import annotations
 
-import pytest
+import datetime
+import json
 
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from model import bookinfo_app, multicluster, sample_apps, trust
 from tests.conftest import rendered
 
 ONE_CLUSTER_WARNINGS = [
@@ -26,3 +32,78 @@ ONE_CLUSTER_WARNINGS = [
 @pytest.mark.parametrize(("overrides", "warnings"), ONE_CLUSTER_WARNINGS)
 def test_a_second_cluster_key_is_ignored_with_a_warning_where_it_does_not_apply(overrides, warnings):
     assert rendered(overrides).warnings == warnings
+
+
+SPLITS = [
+    (bookinfo_app.APPS, ["details-v1", "productpage-v1", "ratings-v1", "reviews-v1", "reviews-v2"], ["reviews-v3"]),
+    (sample_apps.mirroring_samples("samples"), ["curl-v1", "httpbin-v1"], ["httpbin-v2"]),
+    (sample_apps.tcp_echo_samples("samples"), ["tcp-echo-v1"], ["tcp-echo-v2"]),
+    (sample_apps.circuit_breaking_samples("samples"), ["fortio-v1", "httpbin-v1"], []),
+]
+
+
+@pytest.mark.parametrize(("apps", "first", "second"), SPLITS)
+def test_the_newest_of_several_versions_runs_in_the_second_cluster_and_the_rest_in_the_first(apps, first, second):
+    one, two = multicluster.mesh_clusters(2)
+    assert sorted(w.name for w in multicluster.split(apps, one, 2).workloads) == first
+    assert sorted(w.name for w in multicluster.split(apps, two, 2).workloads) == second
+    for cluster in (one, two):  # Services and ServiceAccounts in both: names resolve in either cluster
+        assert multicluster.split(apps, cluster, 2).services == apps.services
+        assert multicluster.split(apps, cluster, 2).service_accounts == apps.service_accounts
+    assert multicluster.split(apps, one, 1) == apps
+
+
+def test_each_istiod_is_given_the_mesh_its_cluster_and_the_one_network():
+    assert [cluster.istiod_values() for cluster in multicluster.mesh_clusters(2)] == [
+        {"global": {"meshID": "istio-demo", "multiCluster": {"clusterName": "cluster1"}, "network": "network1"}},
+        {"global": {"meshID": "istio-demo", "multiCluster": {"clusterName": "cluster2"}, "network": "network1"}},
+    ]
+    assert [cluster.suffix for cluster in multicluster.mesh_clusters(2)] == ["", "-2"]
+
+
+def test_a_remote_kubeconfig_reaches_the_api_server_with_the_reader_token():
+    config = json.loads(multicluster.remote_kubeconfig(multicluster.MeshCluster(2), "https://10.0.0.2", "Q0E=", "tok"))
+    assert config == {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {"name": "cluster2", "cluster": {"server": "https://10.0.0.2", "certificate-authority-data": "Q0E="}}
+        ],
+        "contexts": [{"name": "cluster2", "context": {"cluster": "cluster2", "user": "cluster2"}}],
+        "current-context": "cluster2",
+        "users": [{"name": "cluster2", "user": {"token": "tok"}}],
+    }
+
+
+SEED = bytes(range(64))
+ISSUED = datetime.date(2026, 12, 5)
+
+
+def certificates(data: dict[str, str]) -> list[x509.Certificate]:
+    return [x509.load_pem_x509_certificate(data[key].encode()) for key in ("ca-cert.pem", "root-cert.pem")]
+
+
+def test_each_cluster_gets_its_own_intermediate_under_the_one_root():
+    one, two = (trust.cacerts(SEED, ISSUED, name) for name in ("cluster1", "cluster2"))
+    assert sorted(one) == ["ca-cert.pem", "ca-key.pem", "cert-chain.pem", "root-cert.pem"]
+    assert one["root-cert.pem"] == two["root-cert.pem"]
+    assert one["ca-cert.pem"] != two["ca-cert.pem"] and one["ca-key.pem"] != two["ca-key.pem"]
+    for data, name in ((one, "cluster1"), (two, "cluster2")):
+        intermediate, root = certificates(data)
+        intermediate.verify_directly_issued_by(root)
+        root.verify_directly_issued_by(root)
+        assert data["cert-chain.pem"] == data["ca-cert.pem"] + data["root-cert.pem"]
+        assert intermediate.extensions.get_extension_for_class(x509.BasicConstraints).value.path_length == 0
+        assert root.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+        assert intermediate.subject.rfc4514_string() == f"CN=istio-demo intermediate CA,L={name},O=istio-demo"
+        key = serialization.load_pem_private_key(data["ca-key.pem"].encode(), password=None)
+        assert key.public_key() == intermediate.public_key()
+
+
+def test_the_certificates_are_the_same_on_every_evaluation_and_valid_from_the_issue_day():
+    assert trust.cacerts(SEED, ISSUED, "cluster1") == trust.cacerts(SEED, ISSUED, "cluster1")
+    assert trust.cacerts(bytes(64), ISSUED, "cluster1") != trust.cacerts(SEED, ISSUED, "cluster1")
+    intermediate, root = certificates(trust.cacerts(SEED, ISSUED, "cluster1"))
+    start = datetime.datetime(2026, 12, 5, tzinfo=datetime.UTC)
+    assert (root.not_valid_before_utc, root.not_valid_after_utc) == (start, start + datetime.timedelta(days=3650))
+    assert intermediate.not_valid_after_utc == start + datetime.timedelta(days=730)

@@ -9,7 +9,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from model import bookinfo_app, multicluster, sample_apps, trust
+from model import bookinfo_app, kubeconfig, multicluster, sample_apps, trust
 from tests.conftest import rendered
 
 ONE_CLUSTER_WARNINGS = [
@@ -107,3 +107,37 @@ def test_the_certificates_are_the_same_on_every_evaluation_and_valid_from_the_is
     start = datetime.datetime(2026, 12, 5, tzinfo=datetime.UTC)
     assert (root.not_valid_before_utc, root.not_valid_after_utc) == (start, start + datetime.timedelta(days=3650))
     assert intermediate.not_valid_after_utc == start + datetime.timedelta(days=730)
+
+
+KUBECONFIG = """
+contexts:
+- {name: inline, context: {cluster: one}}
+- {name: by-file, context: {cluster: two}}
+- {name: no-ca, context: {cluster: three}}
+- {name: dangling, context: {cluster: gone}}
+clusters:
+- {name: one, cluster: {server: "https://127.0.0.1:6443", certificate-authority-data: Q0E=}}
+- {name: two, cluster: {server: "https://127.0.0.1:7443", certificate-authority: CA_FILE}}
+- {name: three, cluster: {server: "https://127.0.0.1:8443"}}
+"""
+
+API_SERVERS = [
+    ("inline", ("https://127.0.0.1:6443", "Q0E=")),
+    ("by-file", ("https://127.0.0.1:7443", "UEVN")),
+    ("no-ca", "the cluster of context 'no-ca' has no certificate-authority(-data) to trust"),
+    ("dangling", "the kubeconfig defines no cluster with a server for context 'dangling'"),
+    ("absent", "the kubeconfig defines no cluster with a server for context 'absent'"),
+]
+
+
+@pytest.mark.parametrize(("context", "expected"), API_SERVERS)
+def test_the_api_server_and_its_ca_are_read_from_the_contexts_cluster(context, expected, tmp_path):
+    (tmp_path / "ca.pem").write_text("PEM")
+    config = tmp_path / "config"
+    config.write_text(KUBECONFIG.replace("CA_FILE", str(tmp_path / "ca.pem")))
+    if isinstance(expected, tuple):
+        assert kubeconfig.api_server(context, str(config), {}) == expected
+    else:
+        with pytest.raises(ValueError) as error:
+            kubeconfig.api_server(context, str(config), {})
+        assert str(error.value) == expected

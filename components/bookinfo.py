@@ -11,6 +11,7 @@ import pulumi_kubernetes as k8s
 from components.declare import Children, declare, declare_app_set
 from model.bookinfo_app import APPS, NAMESPACE, VERSIONS, gateway_api_ingress_objects, ingress_objects
 from model.gateway_api import waypoint
+from model.multicluster import ONE_CLUSTER, Placement
 from model.workloads import Scheduled
 
 
@@ -21,6 +22,7 @@ class BookinfoArgs:
     gateway_api: bool = False  # route with the Gateway API: its ingress and a Service per version
     routing_after: Sequence[pulumi.Input[pulumi.Resource]] = ()  # what the routing objects wait for (the CRDs)
     ambient: bool = False  # the ambient data plane, Bookinfo's services behind the namespace's waypoint
+    placement: Placement = ONE_CLUSTER  # with two clusters, the versions this one runs
 
 
 class Bookinfo(pulumi.ComponentResource):
@@ -33,7 +35,7 @@ class Bookinfo(pulumi.ComponentResource):
         super().__init__("istio-demo:bookinfo:Bookinfo", name, None, opts)
         children = Children(self, name)
         apps = APPS.with_version_services(*VERSIONS) if args.gateway_api else APPS
-        apps = apps.in_ambient(waypoint=True) if args.ambient else apps
+        apps = args.placement.of(apps.in_ambient(waypoint=True) if args.ambient else apps)
         self.namespace = declare_app_set(apps, args.istiod, children, args.image_registry)
         routing = gateway_api_ingress_objects() if args.gateway_api else ingress_objects()
         waypoints = [waypoint(NAMESPACE)] if args.ambient else []

@@ -3,6 +3,7 @@ mesh, Google's control plane and the same gateways."""
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,9 +30,19 @@ from model.mesh import (
     ZTUNNEL,
     ZTUNNEL_REQUESTS,
 )
+from model.multicluster import READER_SERVICE_ACCOUNT, MeshCluster
 from model.settings import MeshSettings, Platform, TargetSettings
 from model.versions import ISTIO_CHART_REPOSITORY, ISTIO_HUB, Chart, mirrored
 from model.workloads import Scheduled
+
+
+@dataclass(frozen=True)
+class MeshIdentity:
+    """The cluster's place in a two-cluster mesh: its name, and its intermediate CA (the Secret istio-system/cacerts
+    istiod signs workload certificates with, a secret Output of its data)."""
+
+    cluster: MeshCluster
+    cacerts: pulumi.Output[dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,11 @@ class IstioMeshArgs:
     target: TargetSettings
     node_count: int = 1  # nodes, for ambient's per-node pods (an existing cluster's are counted for one)
     fleet: FleetMembership | None = None  # the GKE cluster's fleet membership, with the managed mesh
+    identity: MeshIdentity | None = None  # with clusters=2 (docs/multicluster.md)
+
+
+CACERTS = "cacerts"  # the Secret istiod reads its signing CA from, when it exists at istiod's start
+READER_TOKEN = f"{READER_SERVICE_ACCOUNT}-token"
 
 
 def global_values(platform: Platform, image_registry: str | None) -> dict[str, Any]:
@@ -108,6 +124,7 @@ class IstioMesh(pulumi.ComponentResource):
     ingress_gateway: k8s.helm.v3.Release
     egress_gateway: k8s.helm.v3.Release | None
     ingress_ip: pulumi.Output[str] | None  # only behind a LoadBalancer Service
+    reader_token: pulumi.Output[str] | None  # with clusters=2: what the other cluster's istiod reads this one with
     scheduled: list[Scheduled]
 
     def __init__(self, name: str, args: IstioMeshArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -115,6 +132,7 @@ class IstioMesh(pulumi.ComponentResource):
         self._istio_version = args.settings.istio_version
         self._target = target = args.target
         self._children = Children(self, name)
+        self.reader_token = None
 
         # With the managed mesh the gateways' namespace carries the label its injector serves (the gateway chart's
         # pods ask for the gateway template), and exists before Google provisions the mesh, which uses it too.
@@ -153,7 +171,30 @@ class IstioMesh(pulumi.ComponentResource):
         # (which admits no experimental CRD; the scenario that needs it is refused there).
         alpha = args.settings.gateway_api and not self._target.gke
         values = istiod_values(self._target.platform, self._target.image_registry, args.settings.ambient, alpha)
-        return self._release("istiod", "istiod", values, after=[base])
+        if args.identity is None:
+            return self._release("istiod", "istiod", values, after=[base])
+        self.reader_token = self._reader_token(base)
+        cacerts = k8s.core.v1.Secret(
+            **self._children.child(CACERTS, self.namespace),
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=CACERTS, namespace=ISTIO_NAMESPACE),
+            string_data=args.identity.cacerts,
+        )
+        joined = helm.merged(values, args.identity.cluster.istiod_values())
+        return self._release("istiod", "istiod", joined, after=[base, cacerts])
+
+    def _reader_token(self, base: pulumi.Resource) -> pulumi.Output[str]:
+        """A long-lived token of the reader ServiceAccount the base chart installs; the provider waits until the
+        token controller has filled it in (pulumi/pulumi-kubernetes#2048)."""
+        secret = k8s.core.v1.Secret(
+            **self._children.child(READER_TOKEN, base),
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=READER_TOKEN,
+                namespace=ISTIO_NAMESPACE,
+                annotations={"kubernetes.io/service-account.name": READER_SERVICE_ACCOUNT},
+            ),
+            type="kubernetes.io/service-account-token",
+        )
+        return pulumi.Output.secret(secret.data.apply(lambda data: base64.b64decode(data["token"]).decode()))
 
     def _node_agents(self) -> list[k8s.helm.v3.Release]:
         """Ambient's per-node charts, in the order Istio's ambient Helm install gives: istio-cni, then ztunnel."""

@@ -3,6 +3,10 @@ hands it to the Automation API as an inline program, so both run the same code w
 
 from __future__ import annotations
 
+import datetime
+import itertools
+from dataclasses import dataclass, replace
+
 import pulumi
 import pulumi_kubernetes as k8s
 
@@ -12,32 +16,85 @@ from components.config import RefusedConfig, configured_keys
 from components.existing import ExistingCluster, ExistingClusterArgs
 from components.gateway_api import GatewayApiCrds, GatewayApiCrdsArgs
 from components.gke import GkeCluster, GkeClusterArgs
-from components.istio import IstioMesh, IstioMeshArgs
+from components.istio import IstioMesh, IstioMeshArgs, MeshIdentity
 from components.managed import FleetMembership
+from components.multicluster import PodFirewall, PodFirewallArgs, RemoteSecret, RemoteSecretArgs
 from components.samples import SampleWorkloads, SampleWorkloadsArgs
 from components.security import MeshSecurity, MeshSecurityArgs
 from components.traffic import TrafficScenario, TrafficScenarioArgs
+from components.trust import MeshTrust, MeshTrustArgs
 from model import gateway_api
 from model.capacity import capacity_report, existing_cluster_report
 from model.config import ConfigError
 from model.mesh import PORT_FORWARD_LOCAL_PORT, port_forward_command
-from model.settings import Settings, load_settings
+from model.multicluster import MeshCluster, Placement, mesh_clusters
+from model.settings import SECOND_CLUSTER_SUFFIX, Settings, load_settings
 from model.workloads import Scheduled
 from scenarios.catalog import CATALOG, plan_for, sample_namespaces
 from scenarios.plan import ScenarioPlan
 
 
-def cluster_provider(settings: Settings) -> tuple[k8s.Provider, FleetMembership | None]:
-    """The Kubernetes provider of the target (a GKE cluster the stack creates, or the named existing one), and the GKE
-    cluster's fleet membership with the managed mesh."""
-    if settings.target.gke:
-        gke = GkeClusterArgs(settings.cluster, settings.mesh.needs_gateway_api_crds, fleet=settings.mesh.managed)
-        cluster = GkeCluster("gke", gke)
-        pulumi.export("kubeconfig", cluster.kubeconfig)
-        return cluster.provider, cluster.membership
-    target = settings.target
+@dataclass(frozen=True)
+class TargetCluster:
+    """One cluster the stack declares a mesh in: its Kubernetes provider, its GKE fleet membership (with the managed
+    mesh), and its API server (address, base64 CA) as the other cluster's istiod reaches it."""
+
+    mesh_cluster: MeshCluster
+    provider: k8s.Provider
+    fleet: FleetMembership | None = None
+    api_server: tuple[pulumi.Input[str], pulumi.Input[str]] = ("", "")
+
+    def options(self) -> pulumi.ResourceOptions:
+        """A component's options: the cluster's Kubernetes provider, which its children inherit."""
+        return pulumi.ResourceOptions(providers=[self.provider])
+
+
+def gke_clusters(settings: Settings) -> list[TargetCluster]:
+    """The GKE cluster, and with clusters=2 its twin in secondZone and the firewall rule between their pods."""
+    gke = GkeClusterArgs(settings.cluster, settings.mesh.needs_gateway_api_crds, fleet=settings.mesh.managed)
+    first = GkeCluster("gke", gke)
+    pulumi.export("kubeconfig", first.kubeconfig)
+    if not settings.multicluster.enabled:
+        return [TargetCluster(MeshCluster(1), first.provider, first.membership)]
+    second_settings = replace(
+        settings.cluster,
+        name=f"{settings.cluster.name}{SECOND_CLUSTER_SUFFIX}",
+        zone=settings.multicluster.second_zone or settings.cluster.zone,
+    )
+    second = GkeCluster(f"gke{SECOND_CLUSTER_SUFFIX}", replace(gke, settings=second_settings))
+    pulumi.export("kubeconfig2", second.kubeconfig)
+    pods = [cluster.cluster.cluster_ipv4_cidr for cluster in (first, second)]
+    PodFirewall("mesh-pods", PodFirewallArgs(pods, settings.cluster.project))
+    return [
+        TargetCluster(
+            mesh_cluster,
+            cluster.provider,
+            cluster.membership,
+            (cluster.cluster.endpoint.apply(lambda endpoint: f"https://{endpoint}"), cluster_ca(cluster)),
+        )
+        for mesh_cluster, cluster in zip(mesh_clusters(2), (first, second), strict=True)
+    ]
+
+
+def cluster_ca(cluster: GkeCluster) -> pulumi.Output[str]:
+    return cluster.cluster.master_auth.apply(lambda auth: auth.cluster_ca_certificate or "")
+
+
+def existing_clusters(settings: Settings) -> list[TargetCluster]:
+    """The kubeContext's cluster, and with clusters=2 the secondKubeContext's, each with its kubeconfig's server."""
+    target, multicluster = settings.target, settings.multicluster
     assert target.kube_context is not None  # load_settings requires it with target=existing
-    return ExistingCluster("cluster", ExistingClusterArgs(target.kube_context, target.kubeconfig)).provider, None
+    second = multicluster.second_kube_context
+    contexts = [target.kube_context, *([second] if multicluster.enabled and second else [])]
+    servers = multicluster.api_servers or (("", ""),)
+    return [
+        TargetCluster(
+            mesh_cluster,
+            ExistingCluster(f"cluster{mesh_cluster.suffix}", ExistingClusterArgs(context, target.kubeconfig)).provider,
+            api_server=server,
+        )
+        for mesh_cluster, context, server in zip(mesh_clusters(len(contexts)), contexts, servers, strict=True)
+    ]
 
 
 def export_productpage(settings: Settings, mesh: IstioMesh) -> None:
@@ -75,61 +132,114 @@ def validated_settings() -> Settings:
     return settings
 
 
-def export_capacity(settings: Settings, scheduled: list[Scheduled]) -> None:
-    """What the stack's pods request, against the node pool's allocatable (unknown on an existing cluster)."""
+def export_capacity(settings: Settings, scheduled: list[Scheduled], output: str) -> None:
+    """What a cluster's pods request, against its node pool's allocatable (unknown on an existing cluster)."""
     pulumi.export(
-        "capacity",
+        output,
         capacity_report(scheduled, settings.cluster.node_count, settings.cluster.machine_type)
         if settings.target.gke
         else existing_cluster_report(scheduled),
     )
 
 
+@dataclass(frozen=True)
+class DeclaredCluster:
+    """What the stack declared in one cluster, for the add-ons, the remote secrets and the outputs."""
+
+    mesh: IstioMesh
+    bookinfo: Bookinfo
+    samples: SampleWorkloads
+
+
+def declare_mesh(
+    settings: Settings, plan: ScenarioPlan, target: TargetCluster, identity: MeshIdentity | None
+) -> DeclaredCluster:
+    """The mesh, Bookinfo, the samples, the security policies and the scenario in one cluster; the components of
+    the second cluster are named with its suffix, the first's keep their names."""
+    suffix, registry = target.mesh_cluster.suffix, settings.target.image_registry
+    placement = Placement(target.mesh_cluster, settings.multicluster.clusters)
+    nodes = settings.cluster.node_count if settings.target.gke else 1
+    mesh = IstioMesh(
+        f"istio{suffix}",
+        IstioMeshArgs(settings.mesh, settings.target, nodes, target.fleet, identity),
+        target.options(),
+    )
+    crds = GatewayApiCrdsArgs(settings.mesh.crd_files, cluster_crds(settings, plan))
+    routing_after = (
+        GatewayApiCrds(f"gateway-api{suffix}", crds, target.options()).after if crds.files or crds.cluster_crds else []
+    )
+    bookinfo = Bookinfo(
+        f"bookinfo{suffix}",
+        BookinfoArgs(
+            mesh.data_plane, registry, settings.mesh.gateway_api, routing_after, settings.mesh.ambient, placement
+        ),
+        target.options(),
+    )
+    samples = SampleWorkloads(
+        f"samples{suffix}",
+        SampleWorkloadsArgs(
+            sample_namespaces(settings), plan.samples, mesh.data_plane, settings.mesh.ambient, registry, placement
+        ),
+        target.options(),
+    )
+    MeshSecurity(
+        f"security{suffix}",
+        MeshSecurityArgs(settings.security, mesh.control_plane, bookinfo.namespace, settings.mesh.ambient),
+        target.options(),
+    )
+    namespaces = [bookinfo.namespace] + ([samples.namespace] if samples.namespace else [])
+    TrafficScenario(
+        f"scenario{suffix}",
+        TrafficScenarioArgs(plan, mesh.control_plane, namespaces, routing_after),
+        target.options(),
+    )
+    return DeclaredCluster(mesh, bookinfo, samples)
+
+
+def identities(settings: Settings, targets: list[TargetCluster]) -> list[MeshIdentity | None]:
+    """With clusters=2, each cluster's name and intermediate CA under the stack's one root; else none."""
+    if not settings.multicluster.enabled:
+        return [None for _ in targets]
+    trust = MeshTrust("trust", MeshTrustArgs(datetime.datetime.now(datetime.UTC).date()))
+    return [MeshIdentity(target.mesh_cluster, trust.cacerts(target.mesh_cluster)) for target in targets]
+
+
+def remote_secrets(targets: list[TargetCluster], declared: list[DeclaredCluster]) -> None:
+    """In each cluster, the secret through which its istiod watches the other cluster."""
+    for (watcher, at), (watched, of) in itertools.permutations(zip(targets, declared, strict=True), 2):
+        assert of.mesh.reader_token is not None  # IstioMesh issues it with an identity
+        RemoteSecret(
+            f"remote-{watched.mesh_cluster.name}-in-{watcher.mesh_cluster.name}",
+            RemoteSecretArgs(watched.mesh_cluster, *watched.api_server, of.mesh.reader_token, at.mesh.namespace),
+            watcher.options(),
+        )
+
+
 def program() -> None:
     """Reads and validates the whole configuration, then declares the stack and exports its outputs."""
     settings = validated_settings()
     plan = plan_for(settings)
-    registry = settings.target.image_registry
-
-    provider, fleet = cluster_provider(settings)
-
-    def on_cluster() -> pulumi.ResourceOptions:
-        """A component's options: the cluster's Kubernetes provider, which its children inherit."""
-        return pulumi.ResourceOptions(providers=[provider])
-
-    nodes = settings.cluster.node_count if settings.target.gke else 1
-    mesh = IstioMesh("istio", IstioMeshArgs(settings.mesh, settings.target, nodes, fleet), on_cluster())
+    targets = gke_clusters(settings) if settings.target.gke else existing_clusters(settings)
+    declared = [
+        declare_mesh(settings, plan, target, identity)
+        for target, identity in zip(targets, identities(settings, targets), strict=True)
+    ]
+    if settings.multicluster.enabled:
+        remote_secrets(targets, declared)
+    first = declared[0]
     addons = ObservabilityAddons(
         "addons",
-        ObservabilityAddonsArgs(settings.addons, settings.target, mesh.control_plane, mesh.namespace),
-        on_cluster(),
+        ObservabilityAddonsArgs(settings.addons, settings.target, first.mesh.control_plane, first.mesh.namespace),
+        targets[0].options(),
     )
-    crds = GatewayApiCrdsArgs(settings.mesh.crd_files, cluster_crds(settings, plan))
-    routing_after = GatewayApiCrds("gateway-api", crds, on_cluster()).after if crds.files or crds.cluster_crds else []
-    bookinfo = Bookinfo(
-        "bookinfo",
-        BookinfoArgs(mesh.data_plane, registry, settings.mesh.gateway_api, routing_after, settings.mesh.ambient),
-        on_cluster(),
-    )
-    samples = SampleWorkloads(
-        "samples",
-        SampleWorkloadsArgs(
-            sample_namespaces(settings), plan.samples, mesh.data_plane, settings.mesh.ambient, registry
-        ),
-        on_cluster(),
-    )
-    MeshSecurity(
-        "security",
-        MeshSecurityArgs(settings.security, mesh.control_plane, bookinfo.namespace, settings.mesh.ambient),
-        on_cluster(),
-    )
-    namespaces = [bookinfo.namespace] + ([samples.namespace] if samples.namespace else [])
-    TrafficScenario("scenario", TrafficScenarioArgs(plan, mesh.control_plane, namespaces, routing_after), on_cluster())
 
-    export_productpage(settings, mesh)
+    export_productpage(settings, first.mesh)
     pulumi.export("scenario", settings.scenario)
     pulumi.export("routing", list(plan.routing))
     pulumi.export("dashboards", addons.dashboards)
     if addons.grafana_admin_password is not None:
         pulumi.export("grafanaAdminPassword", addons.grafana_admin_password)
-    export_capacity(settings, [*mesh.scheduled, *addons.scheduled, *bookinfo.scheduled, *samples.scheduled])
+    for target, cluster in zip(targets, declared, strict=True):
+        own = addons.scheduled if cluster is first else []
+        scheduled = [*cluster.mesh.scheduled, *own, *cluster.bookinfo.scheduled, *cluster.samples.scheduled]
+        export_capacity(settings, scheduled, f"capacity{target.mesh_cluster.suffix.lstrip('-')}")

@@ -12,6 +12,7 @@ import pulumi_kubernetes as k8s
 
 from components.declare import Children, declare_workloads, mesh_namespace
 from model.mesh import namespace_labels
+from model.multicluster import ONE_CLUSTER, Placement
 from model.workloads import AppSet, Scheduled
 
 
@@ -22,6 +23,7 @@ class SampleWorkloadsArgs:
     istiod: pulumi.Resource
     ambient: bool = False  # the ambient data plane rather than sidecars
     image_registry: str | None = None
+    placement: Placement = ONE_CLUSTER  # with two clusters, the versions this one runs
 
 
 class SampleWorkloads(pulumi.ComponentResource):
@@ -33,7 +35,7 @@ class SampleWorkloads(pulumi.ComponentResource):
     def __init__(self, name: str, args: SampleWorkloadsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("istio-demo:samples:SampleWorkloads", name, None, opts)
         children = Children(self, name)
-        active = args.samples
+        active = args.placement.of(args.samples) if args.samples else None
         namespaces = {
             namespace: mesh_namespace(
                 namespace,

@@ -84,3 +84,17 @@ def remote_kubeconfig(cluster: MeshCluster, server: str, ca_data: str, token: st
         indent=2,
         sort_keys=True,
     )
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Which cluster of how many a component's applications are declared in (model.multicluster.split)."""
+
+    cluster: MeshCluster = MeshCluster(1)
+    clusters: int = 1
+
+    def of(self, apps: AppSet) -> AppSet:
+        return split(apps, self.cluster, self.clusters)
+
+
+ONE_CLUSTER = Placement()

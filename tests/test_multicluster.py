@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -11,6 +12,13 @@ from cryptography.hazmat.primitives import serialization
 
 from model import bookinfo_app, kubeconfig, multicluster, sample_apps, trust
 from tests.conftest import rendered
+from tests.plan import CLUSTER, DEPLOYMENT, RELEASE, SERVICE_ACCOUNT, resource, resources
+
+SECRET = "kubernetes:core/v1:Secret"
+SERVICE = "kubernetes:core/v1:Service"
+VIRTUAL_SERVICE = "kubernetes:networking.istio.io/v1:VirtualService"
+FIREWALL = "gcp:compute/firewall:Firewall"
+RANDOM_BYTES = "random:index/randomBytes:RandomBytes"
 
 ONE_CLUSTER_WARNINGS = [
     (("secondZone=us-central1-b",), ["secondZone: ignored with clusters=1 (it applies to clusters=2)"]),
@@ -141,3 +149,131 @@ def test_the_api_server_and_its_ca_are_read_from_the_contexts_cluster(context, e
         with pytest.raises(ValueError) as error:
             kubeconfig.api_server(context, str(config), {})
         assert str(error.value) == expected
+
+
+TWO_KINDS = str(Path(__file__).parent / "data" / "two-clusters.kubeconfig")
+TWO_CLUSTERS = {
+    "gke": ("clusters=2", "secondZone=us-central1-b"),
+    "existing": (
+        "clusters=2",
+        "target=existing",
+        "kubeContext=kind-one",
+        "secondKubeContext=kind-two",
+        f"kubeconfig={TWO_KINDS}",
+        "platform=none",
+    ),
+}
+PROVIDERS = {"gke": ("gke-k8s", "gke-2-k8s"), "existing": ("cluster-k8s", "cluster-2-k8s")}
+
+
+def in_cluster(rendering, target, index, type_):
+    """The logical names of `type_`'s resources declared with cluster `index`'s provider."""
+    provider = PROVIDERS[target][index - 1]
+    return sorted(
+        r["name"] for r in resources(rendering, type_) if r.get("provider", "").rsplit("::", 1)[-1] == provider
+    )
+
+
+TARGETS = sorted(TWO_CLUSTERS)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_bookinfo_runs_reviews_v3_in_the_second_cluster_and_everything_else_in_the_first(target):
+    rendering = rendered(TWO_CLUSTERS[target])
+    assert in_cluster(rendering, target, 1, DEPLOYMENT) == [
+        "addons-jaeger-istio-system-jaeger",
+        "bookinfo-details-v1",
+        "bookinfo-productpage-v1",
+        "bookinfo-ratings-v1",
+        "bookinfo-reviews-v1",
+        "bookinfo-reviews-v2",
+    ]
+    assert in_cluster(rendering, target, 2, DEPLOYMENT) == ["bookinfo-2-bookinfo-reviews-v3"]
+    services = [f"bookinfo-2-bookinfo-{name}" for name in ("details", "productpage", "ratings", "reviews")]
+    assert in_cluster(rendering, target, 2, SERVICE) == services
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_each_istiod_joins_the_mesh_under_its_cluster_name_after_its_cacerts(target):
+    rendering = rendered(TWO_CLUSTERS[target])
+    platform = {"platform": "gke"} if target == "gke" else {}
+    for index, prefix in ((1, "istio"), (2, "istio-2")):
+        [istiod] = [r for r in resources(rendering, RELEASE) if r["name"] == f"{prefix}-istiod"]
+        assert istiod["inputs"]["values"]["global"] == {
+            **platform,
+            "meshID": "istio-demo",
+            "multiCluster": {"clusterName": f"cluster{index}"},
+            "network": "network1",
+        }
+        cacerts = resource(rendering, SECRET, f"{prefix}-cacerts")
+        assert cacerts["urn"] in istiod["dependsOn"]
+        assert sorted(cacerts["inputs"]["stringData"]) == [
+            "ca-cert.pem",
+            "ca-key.pem",
+            "cert-chain.pem",
+            "root-cert.pem",
+        ]
+        assert set(cacerts["secretOutputs"]) >= {"stringData"}
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_each_cluster_holds_the_remote_secret_of_the_other_made_from_its_reader_token(target):
+    rendering = rendered(TWO_CLUSTERS[target])
+    tokens = {1: "istio-reader-service-account-token", 2: "istio-2-istio-reader-service-account-token"}
+    for watcher, watched in ((1, 2), (2, 1)):
+        [name] = [n for n in in_cluster(rendering, target, watcher, SECRET) if n.startswith("remote-")]
+        assert name == f"remote-cluster{watched}-in-cluster{watcher}-istio-remote-secret-cluster{watched}"
+        secret = resource(rendering, SECRET, name)
+        assert secret["inputs"]["metadata"] == {
+            "name": f"istio-remote-secret-cluster{watched}",
+            "namespace": "istio-system",
+            "labels": {"istio/multiCluster": "true"},
+            "annotations": {"networking.istio.io/cluster": f"cluster{watched}"},
+        }
+        assert secret["inputs"]["stringData"] == {f"cluster{watched}": "[secret]"}
+        reader = resource(rendering, SECRET, tokens[watched])
+        assert reader["urn"] in secret["dependsOn"]
+        assert reader["inputs"]["type"] == "kubernetes.io/service-account-token"
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_the_add_ons_and_the_product_page_outputs_are_the_first_clusters(target):
+    rendering = rendered(TWO_CLUSTERS[target])
+    assert not [n for n in in_cluster(rendering, target, 2, RELEASE) if n.startswith("addons")]
+    outputs = rendering.plan["outputs"]
+    assert {"capacity", "capacity2"} <= set(outputs)
+    assert ("kubeconfig2" in outputs) is (target == "gke")
+
+
+def test_the_scenarios_routes_are_declared_in_both_clusters():
+    rendering = rendered((*TWO_CLUSTERS["gke"], "scenario=traffic-shifting"))
+    first, second = (
+        [n for n in in_cluster(rendering, "gke", index, VIRTUAL_SERVICE) if n.startswith("scenario")]
+        for index in (1, 2)
+    )
+    assert [name.replace("scenario-2-", "scenario-") for name in second] == first
+    assert "scenario-virtualservice-bookinfo-reviews" in first
+
+
+def test_gke_opens_the_network_between_the_two_clusters_pod_ranges():
+    rendering = rendered(TWO_CLUSTERS["gke"])
+    firewall = resource(rendering, FIREWALL, "mesh-pods")
+    assert firewall["inputs"] == {
+        "network": "default",
+        "direction": "INGRESS",
+        "priority": 900,
+        "sourceRanges": ["10.4.0.0/14", "10.8.0.0/14"],
+        "allows": [{"protocol": p} for p in ("tcp", "udp", "icmp", "esp", "ah", "sctp")],
+        "description": "Pod-to-pod traffic between the clusters of the istio-demo mesh.",
+    }
+    second = resource(rendering, CLUSTER, "gke-2")["inputs"]
+    assert (second["name"], second["location"]) == ("istio-demo-2", "us-central1-b")
+    assert resource(rendering, SERVICE_ACCOUNT, "gke-2-nodes")["inputs"]["accountId"] == "istio-demo-2-nodes"
+
+
+def test_the_trust_seed_keeps_the_day_it_was_created():
+    seed = resource(rendered(TWO_CLUSTERS["gke"]), RANDOM_BYTES, "trust-seed")
+    assert seed["inputs"]["length"] == trust.SEED_BYTES
+    assert datetime.date.fromisoformat(seed["inputs"]["keepers"]["issued"])
+    assert seed["ignoreChanges"] == ["keepers"]
+    assert set(seed["secretOutputs"]) >= {"base64", "hex"}

@@ -40,12 +40,12 @@ def summary(rendering: Rendering) -> str:
         lines.append(f"{len(rendering.crds)} CustomResourceDefinitions in crds.yaml")
     lines.append(f"scenario: {plan['outputs'].get('scenario')}")
     lines += [f"  {line}" for line in plan["outputs"].get("routing", [])]
-    capacity = plan["outputs"].get("capacity", {})
-    if capacity:
-        lines.append(
-            f"capacity: requested {capacity['requested']['cpu']} CPU, {capacity['requested']['memory']} memory"
-            f" of {_allocatable(capacity)}"
-        )
+    for output in ("capacity", "capacity2"):  # capacity2: the second cluster's, with clusters=2
+        if capacity := plan["outputs"].get(output):
+            lines.append(
+                f"{output}: requested {capacity['requested']['cpu']} CPU, {capacity['requested']['memory']} memory"
+                f" of {_allocatable(capacity)}"
+            )
     return "\n".join(lines)
 
 

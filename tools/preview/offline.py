@@ -25,12 +25,16 @@ from typing import Any
 import pulumi
 from google.protobuf import json_format, struct_pb2
 
+from model.settings import SECOND_CLUSTER_SUFFIX
 from model.versions import GATEWAY_API_VERSION
 from tools.preview import configfiles, sdk
 
 SECRET = "[secret]"
 
 CLUSTER_ENDPOINT = "203.0.113.1"
+SECOND_CLUSTER_ENDPOINT = "203.0.113.2"
+# The pod ranges GKE allocates each cluster of one network, distinct (a /14 each, as GKE's default).
+POD_RANGES = ("10.4.0.0/14", "10.8.0.0/14")
 INGRESS_IP = "203.0.113.10"
 MOCK_PROJECT = "mock-project"
 MOCK_CLUSTER_CA = base64.b64encode(b"mock-cluster-ca").decode()
@@ -47,6 +51,17 @@ CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
 def synthetic_password(name: str, length: int) -> str:
     """The `result` the mocks give a RandomPassword: derived from its logical name, so runs are identical."""
     return hashlib.sha256(f"synthetic-password:{name}".encode()).hexdigest()[:length]
+
+
+def synthetic_bytes(name: str, length: int) -> bytes:
+    """The bytes the mocks give a RandomBytes: derived from its logical name, so runs are identical."""
+    return hashlib.shake_256(f"synthetic-bytes:{name}".encode()).digest(length)
+
+
+def synthetic_token(name: str) -> str:
+    """The `data.token` (base64, as a Secret's data is) the token controller writes into a service-account-token
+    Secret."""
+    return base64.b64encode(f"synthetic-token:{name}".encode()).decode()
 
 
 @dataclass
@@ -125,7 +140,9 @@ class SyntheticCloud(sdk.Mocks):
         if args.typ == "gcp:container/cluster:Cluster":
             project = outputs.setdefault("project", MOCK_PROJECT)
             resource_id = f"projects/{project}/locations/{outputs['location']}/clusters/{outputs['name']}"
-            outputs["endpoint"] = CLUSTER_ENDPOINT
+            second = outputs["name"].endswith(SECOND_CLUSTER_SUFFIX)
+            outputs["endpoint"] = SECOND_CLUSTER_ENDPOINT if second else CLUSTER_ENDPOINT
+            outputs["clusterIpv4Cidr"] = POD_RANGES[1 if second else 0]
             outputs["masterAuth"] = {**outputs.get("masterAuth", {}), "clusterCaCertificate": MOCK_CLUSTER_CA}
             if "fleet" in outputs:  # GKE names the membership after the cluster, in the cluster's region
                 region = outputs["location"].rsplit("-", 1)[0]
@@ -137,6 +154,11 @@ class SyntheticCloud(sdk.Mocks):
             outputs["status"] = {"name": outputs["name"], "namespace": outputs["namespace"], "status": "deployed"}
         elif args.typ == "random:index/randomPassword:RandomPassword":
             outputs["result"] = synthetic_password(args.name, int(outputs["length"]))
+        elif args.typ == "random:index/randomBytes:RandomBytes":
+            seed = synthetic_bytes(args.name, int(outputs["length"]))
+            outputs.update(base64=base64.b64encode(seed).decode(), hex=seed.hex())
+        elif args.typ == "kubernetes:core/v1:Secret" and outputs.get("type") == "kubernetes.io/service-account-token":
+            outputs["data"] = {"token": synthetic_token(args.name)}
         elif args.typ == "kubernetes:core/v1:Service" and args.resource_id:
             outputs["status"] = {"loadBalancer": {"ingress": [{"ip": INGRESS_IP}]}}
         elif args.typ == CRD and args.resource_id:  # the cluster's own CRD, at the release the stack pins

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from model import bookinfo_app, kubeconfig, multicluster, sample_apps, trust
 from tests.conftest import rendered
 from tests.plan import CLUSTER, DEPLOYMENT, RELEASE, SERVICE_ACCOUNT, resource, resources
+from tools import render
 
 SECRET = "kubernetes:core/v1:Secret"
 SERVICE = "kubernetes:core/v1:Service"
@@ -277,3 +278,11 @@ def test_the_trust_seed_keeps_the_day_it_was_created():
     assert datetime.date.fromisoformat(seed["inputs"]["keepers"]["issued"])
     assert seed["ignoreChanges"] == ["keepers"]
     assert set(seed["secretOutputs"]) >= {"base64", "hex"}
+
+
+def test_the_preview_summary_gives_each_clusters_capacity():
+    lines = [line for line in render.summary(rendered(TWO_CLUSTERS["gke"])).splitlines() if "capacity" in line]
+    assert lines == [
+        "capacity: requested 2428m CPU, 5561Mi memory of allocatable 3760m CPU, 11120Mi (fits)",
+        "capacity2: requested 2168m CPU, 4073Mi memory of allocatable 3760m CPU, 11120Mi (fits)",
+    ]

@@ -56,10 +56,9 @@ def gke_clusters(settings: Settings) -> list[TargetCluster]:
     pulumi.export("kubeconfig", first.kubeconfig)
     if not settings.multicluster.enabled:
         return [TargetCluster(MeshCluster(1), first.provider, first.membership)]
+    assert settings.multicluster.second_zone is not None  # load_settings sets it with clusters=2 on target=gke
     second_settings = replace(
-        settings.cluster,
-        name=f"{settings.cluster.name}{SECOND_CLUSTER_SUFFIX}",
-        zone=settings.multicluster.second_zone or settings.cluster.zone,
+        settings.cluster, name=f"{settings.cluster.name}{SECOND_CLUSTER_SUFFIX}", zone=settings.multicluster.second_zone
     )
     second = GkeCluster(f"gke{SECOND_CLUSTER_SUFFIX}", replace(gke, settings=second_settings))
     pulumi.export("kubeconfig2", second.kubeconfig)

@@ -16,6 +16,7 @@ from components.config import RefusedConfig, configured_keys
 from components.existing import ExistingCluster, ExistingClusterArgs
 from components.gateway_api import GatewayApiCrds, GatewayApiCrdsArgs
 from components.gke import GkeCluster, GkeClusterArgs
+from components.helm import merged
 from components.istio import IstioMesh, IstioMeshArgs, MeshIdentity
 from components.managed import FleetMembership
 from components.multicluster import PodFirewall, PodFirewallArgs, RemoteSecret, RemoteSecretArgs
@@ -28,7 +29,7 @@ from model.capacity import capacity_report, existing_cluster_report
 from model.config import ConfigError
 from model.mesh import PORT_FORWARD_LOCAL_PORT, port_forward_command
 from model.multicluster import MeshCluster, Placement, mesh_clusters
-from model.settings import SECOND_CLUSTER_SUFFIX, Settings, load_settings
+from model.settings import SECOND_CLUSTER_SUFFIX, Settings, TargetSettings, load_settings
 from model.workloads import Scheduled
 from scenarios.catalog import CATALOG, plan_for, sample_namespaces
 from scenarios.plan import ScenarioPlan
@@ -160,7 +161,7 @@ def declare_mesh(
     nodes = settings.cluster.node_count if settings.target.gke else 1
     mesh = IstioMesh(
         f"istio{suffix}",
-        IstioMeshArgs(settings.mesh, settings.target, nodes, target.fleet, identity),
+        IstioMeshArgs(settings.mesh, cluster_target(settings, target.mesh_cluster), nodes, target.fleet, identity),
         target.options(),
     )
     crds = GatewayApiCrdsArgs(settings.mesh.crd_files, cluster_crds(settings, plan))
@@ -193,6 +194,15 @@ def declare_mesh(
         target.options(),
     )
     return DeclaredCluster(mesh, bookinfo, samples)
+
+
+def cluster_target(settings: Settings, cluster: MeshCluster) -> TargetSettings:
+    """The target's settings for one cluster's releases: in the second, secondHelmValues laid over helmValues."""
+    if cluster.index == 1:
+        return settings.target
+    first, second = settings.target.helm_values, settings.multicluster.second_helm_values
+    values = {release: merged(first.get(release, {}), second.get(release, {})) for release in {*first, *second}}
+    return replace(settings.target, helm_values=values)
 
 
 def identities(settings: Settings, targets: list[TargetCluster]) -> list[MeshIdentity | None]:

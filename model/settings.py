@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -111,6 +111,10 @@ HELM_RELEASES = (
     "grafana",
     "kiali",
 )
+ADDON_RELEASES = ("prometheus", "grafana", "kiali")
+# The releases of the second cluster with clusters=2, which `secondHelmValues` may give values (the add-ons run in the
+# first cluster only).
+SECOND_CLUSTER_RELEASES = tuple(release for release in HELM_RELEASES if release not in ADDON_RELEASES)
 # Keys only the gke target reads: set away from their defaults on an existing cluster they are ignored, with a warning.
 HELM_TIMEOUT_MIN, HELM_TIMEOUT_MAX = 30, 3600
 GKE_ONLY = (
@@ -247,6 +251,8 @@ class MulticlusterSettings:
     second_kube_context: str | None  # with clusters=2 on target=existing
     # With clusters=2 on target=existing, each cluster's API server (address, base64 CA) as the kubeconfig gives it.
     api_servers: tuple[tuple[str, str], ...] = ()
+    # With clusters=2, the second cluster's releases' values laid over helmValues (`secondHelmValues`).
+    second_helm_values: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def enabled(self) -> bool:
@@ -341,20 +347,24 @@ def refuse_missing_context(key: str, context: str, kubeconfig: str | None) -> No
         )
 
 
-def load_helm_values(project: ConfigParser) -> dict[str, dict[str, Any]]:
-    """`helmValues`: per release, values laid over the ones the stack sets (Helm's own merge: maps merged key by
-    key, anything else replaced), e.g. for Istio's external control plane or a chart setting the stack leaves out."""
-    allowed = f"allowed: an object of release name ({', '.join(HELM_RELEASES)}) to an object of Helm values"
-    text = project.text("helmValues")
+def load_helm_values(
+    project: ConfigParser, key: str = "helmValues", releases: tuple[str, ...] = HELM_RELEASES
+) -> dict[str, dict[str, Any]]:
+    """`helmValues` (or `key`): per release of `releases`, values laid over the ones the stack sets (Helm's own merge:
+    maps merged key by key, anything else replaced), e.g. for Istio's external control plane or a chart setting the
+    stack leaves out."""
+    allowed = f"allowed: an object of release name ({', '.join(releases)}) to an object of Helm values"
+    text = project.text(key)
     try:
         values = json.loads(text) if text.strip() else {}
     except json.JSONDecodeError:
-        raise ConfigError("helmValues", f"{text[:40]!r} is not an object", allowed) from None
+        raise ConfigError(key, f"{text[:40]!r} is not an object", allowed) from None
     if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
-        raise ConfigError("helmValues", f"{text[:40]!r} is not an object of objects", allowed)
-    unknown = sorted(set(values) - set(HELM_RELEASES))
+        raise ConfigError(key, f"{text[:40]!r} is not an object of objects", allowed)
+    unknown = sorted(set(values) - set(releases))
     if unknown:
-        raise ConfigError("helmValues", f"no release {unknown[0]!r} in this stack", allowed)
+        where = "in this stack" if releases == HELM_RELEASES else "in the second cluster, which has no add-ons"
+        raise ConfigError(key, f"no release {unknown[0]!r} {where}", allowed)
     return values
 
 
@@ -511,16 +521,20 @@ def load_multicluster(
     for key, value, reason, allowed in MULTICLUSTER_REFUSALS:
         if chosen[key] == value:
             raise ConfigError(key, f"{value} does not fit clusters=2: {reason}", f"allowed with clusters=2: {allowed}")
+    second_values = load_helm_values(project, "secondHelmValues", SECOND_CLUSTER_RELEASES)
     if target.gke:
         refuse_long_name(cluster.name)
-        return MulticlusterSettings(clusters, second_zone(project, cluster.zone), second_kube_context=None)
+        zone = second_zone(project, cluster.zone)
+        return MulticlusterSettings(clusters, zone, second_kube_context=None, second_helm_values=second_values)
     context = second_context(project, target)
     assert target.kube_context is not None  # load_target requires it with target=existing
     servers = tuple(
         read_api_server(key, name, target.kubeconfig)
         for key, name in (("kubeContext", target.kube_context), ("secondKubeContext", context))
     )
-    return MulticlusterSettings(clusters, second_zone=None, second_kube_context=context, api_servers=servers)
+    return MulticlusterSettings(
+        clusters, second_zone=None, second_kube_context=context, api_servers=servers, second_helm_values=second_values
+    )
 
 
 def read_api_server(key: str, context: str, kubeconfig: str | None) -> tuple[str, str]:
@@ -574,9 +588,9 @@ def second_context(project: ConfigParser, target: TargetSettings) -> str:
 
 
 def single_cluster_warnings(project: ConfigParser, target: TargetSettings) -> tuple[str, ...]:
-    """The target's second-cluster key, set away from its default while the mesh has one cluster."""
-    key = SECOND_CLUSTER_KEYS[target.kind]
-    return (f"{key}: ignored with clusters=1 (it applies to clusters=2)",) if changed_keys(project, (key,)) else ()
+    """The second cluster's keys of the target, set away from their defaults while the mesh has one cluster."""
+    keys = (SECOND_CLUSTER_KEYS[target.kind], "secondHelmValues")
+    return tuple(f"{key}: ignored with clusters=1 (it applies to clusters=2)" for key in changed_keys(project, keys))
 
 
 def spot_warnings(cluster: ClusterSettings, mesh: MeshSettings, target: TargetSettings) -> tuple[str, ...]:

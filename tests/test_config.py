@@ -161,6 +161,16 @@ INVALID = [
         f" `{'a' * 33}-2-nodes` must fit GKE's 40; allowed with clusters=2: at most 32 characters",
     ),
     (
+        ("clusters=2", "secondZone=us-central1-b", 'secondHelmValues={"kiali": {}}'),
+        "secondHelmValues: no release 'kiali' in the second cluster, which has no add-ons; allowed: an object of"
+        " release name (istio-base, istiod, istio-cni, ztunnel, istio-ingressgateway, istio-egressgateway) to an"
+        " object of Helm values",
+    ),
+    (
+        ("clusters=2", "secondZone=us-central1-b", "secondHelmValues=[1]"),
+        "secondHelmValues: '[1]' is not an object of objects",
+    ),
+    (
         ("clusters=2", "target=existing", "kubeContext=kind-one"),
         "secondKubeContext: required with clusters=2 on target=existing; allowed with clusters=2 on"
         " target=existing: a context of your kubeconfig other than kubeContext's",
@@ -272,6 +282,7 @@ FIXED_DEFAULTS = {
     "clusters": 1,
     "secondZone": "",
     "secondKubeContext": "",
+    "secondHelmValues": {},
 }
 
 

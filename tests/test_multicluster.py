@@ -32,6 +32,10 @@ ONE_CLUSTER_WARNINGS = [
         ["secondZone: ignored, target=existing does not use it (it applies to target=gke)"],
     ),
     (
+        ("secondHelmValues.istiod.pilot.env.A=1",),
+        ["secondHelmValues: ignored with clusters=1 (it applies to clusters=2)"],
+    ),
+    (
         ("secondKubeContext=kind-two",),
         ["secondKubeContext: ignored, target=gke does not use it (it applies to target=existing)"],
     ),
@@ -235,6 +239,17 @@ def test_each_cluster_holds_the_remote_secret_of_the_other_made_from_its_reader_
         reader = resource(rendering, SECRET, tokens[watched])
         assert reader["urn"] in secret["dependsOn"]
         assert reader["inputs"]["type"] == "kubernetes.io/service-account-token"
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_the_second_clusters_releases_get_second_helm_values_over_helm_values(target):
+    given = ("helmValues.istiod.pilot.env.A=1", "secondHelmValues.istiod.pilot.env.B=2")
+    plain, rendering = rendered(TWO_CLUSTERS[target]), rendered((*TWO_CLUSTERS[target], *given))
+    istiods = [r for r in resources(rendering, RELEASE) if r["name"].endswith("-istiod")]
+    env = {r["name"]: r["inputs"]["values"]["pilot"].get("env") for r in istiods}
+    assert (env["istio-istiod"], env["istio-2-istiod"]) == ({"A": 1}, {"A": 1, "B": 2})
+    others = [r for r in resources(rendering, RELEASE) if not r["name"].endswith("-istiod")]
+    assert others == [r for r in resources(plain, RELEASE) if not r["name"].endswith("-istiod")]
 
 
 @pytest.mark.parametrize("target", TARGETS)

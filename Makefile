@@ -6,7 +6,7 @@ PYTHON := $(VENV)/bin/python
 CHECKOV_VENV := venv-checkov
 CHECKOV := checkov>=3.3.30,<3.4
 
-.PHONY: preview test lint e2e e2e-faults e2e-tools benchmark benchmark-switch checkov
+.PHONY: preview test lint e2e e2e-faults e2e-multicluster e2e-tools benchmark benchmark-switch checkov
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -42,6 +42,10 @@ e2e: e2e-tools
 # the API server restarted, the cluster gone. CI runs it after `make e2e`.
 e2e-faults: e2e-tools
 	$(PYTHON) -m e2e.faults
+
+# clusters=2 under the real engine against two local control planes, each with its own local istiod (about N min).
+e2e-multicluster: e2e-tools
+	$(PYTHON) -m e2e.multicluster
 
 benchmark: $(VENV)/.installed
 	$(PYTHON) benchmarks/render_vs_import.py

@@ -51,8 +51,8 @@ def workdir() -> Path:
     return cache_root() / "kwok"
 
 
-def cluster_directory() -> Path:
-    return workdir() / "clusters" / NAME
+def cluster_directory(name: str = NAME) -> Path:
+    return workdir() / "clusters" / name
 
 
 def kwokctl(*args: str, timeout: float = START_TIMEOUT_SECONDS) -> subprocess.CompletedProcess[str]:
@@ -158,7 +158,9 @@ class Cluster:
     """A started control plane: its kubeconfig, context, and the load-balancer stand-in."""
 
     kubeconfig: Path
+    name: str = NAME  # kwokctl's name of the cluster
     context: str = f"kwok-{NAME}"
+    istio_cluster: str = "Kubernetes"  # the cluster's ID as its istiod knows it (the chart's CLUSTER_ID)
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
     assigned: dict[str, str] = field(default_factory=dict)
@@ -203,7 +205,7 @@ class Cluster:
 
     def supervise_lease_holders(self) -> None:
         """Starts the lease holders' supervisor: each one that exits is started again as it was."""
-        launches = [Launch.of(name) for name in LEASE_HOLDERS]
+        launches = [Launch.of(component, self.name) for component in LEASE_HOLDERS]
         self._background(lambda: self._keep_running(launches))
 
     def _background(self, target: Callable[[], None]) -> None:
@@ -215,7 +217,7 @@ class Cluster:
         while not self._stop.wait(SUPERVISE_SECONDS):
             with RESTARTS:
                 for launch in launches:
-                    if not component_running(launch.name):
+                    if not component_running(launch.name, self.name):
                         launch.start()
                         self.restarted.append(launch.name)
                         print(f"e2e: {launch.name} had exited (a lost leader lease); started it again", flush=True)
@@ -254,22 +256,30 @@ class Cluster:
             thread.join(timeout=5)
 
 
-def delete_stale() -> None:
+def delete_stale(name: str = NAME) -> None:
     """Removes a cluster a previous run left behind (its processes and files), if any."""
-    kwokctl("delete", "cluster", "--name", NAME)
-    shutil.rmtree(cluster_directory(), ignore_errors=True)
+    kwokctl("delete", "cluster", "--name", name)
+    shutil.rmtree(cluster_directory(name), ignore_errors=True)
 
 
-def start() -> Cluster:
-    """A fresh control plane with four n1-standard-1 nodes and GKE's own kube-system pods, ready to use."""
-    delete_stale()
-    config = workdir() / f"{NAME}.yaml"
+def pod_addresses(cidr: str) -> dict[str, Any]:
+    """kwok's configuration giving the cluster's simulated pods their fake IPs from `cidr` (kwok's own default is
+    10.0.0.1/24), so that two clusters' pods are told apart by address as on GKE."""
+    return {"apiVersion": "config.kwok.x-k8s.io/v1alpha1", "kind": "KwokConfiguration", "options": {"cidr": cidr}}
+
+
+def start(name: str = NAME, pod_cidr: str | None = None) -> Cluster:
+    """A fresh control plane with four n1-standard-1 nodes and GKE's own kube-system pods, ready to use; its pods'
+    fake IPs from `pod_cidr` if given."""
+    delete_stale(name)
+    config = workdir() / f"{name}.yaml"
     config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(yaml.safe_dump_all([configuration(), *run_stages()], sort_keys=False))
-    result = kwokctl("create", "cluster", "--name", NAME, "--config", str(config), "--wait", "60s")
+    documents = [configuration(), *([pod_addresses(pod_cidr)] if pod_cidr else []), *run_stages()]
+    config.write_text(yaml.safe_dump_all(documents, sort_keys=False))
+    result = kwokctl("create", "cluster", "--name", name, "--config", str(config), "--wait", "60s")
     if result.returncode != 0:
         raise ClusterError(f"kwokctl create cluster failed: {result.stderr.strip()[-2000:]}")
-    cluster = Cluster(kubeconfig=cluster_directory() / "kubeconfig.yaml")
+    cluster = Cluster(kubeconfig=cluster_directory(name) / "kubeconfig.yaml", name=name, context=f"kwok-{name}")
     cluster.apply([node(index) for index in range(NODE_COUNT)])
     # Ready before anything is scheduled: a pod the scheduler finds no node for waits in its back-off queue.
     cluster.kubectl(
@@ -313,10 +323,10 @@ def wait_for_stand_ins(cluster: Cluster) -> None:
     )
 
 
-def stop(cluster: Cluster | None) -> None:
+def stop(cluster: Cluster | None, name: str = NAME) -> None:
     if cluster is not None:
         cluster.stop_background()
-    delete_stale()
+    delete_stale(name)
 
 
 def running(proc: Path) -> bool:
@@ -343,21 +353,23 @@ class Launch:
     argv: list[str]
     environment: dict[str, str]
     cwd: str
+    cluster: str = NAME
 
     @classmethod
-    def of(cls, name: str) -> Launch:
-        proc = Path(f"/proc/{int(pid_file(name).read_text().strip())}")
+    def of(cls, name: str, cluster: str = NAME) -> Launch:
+        proc = Path(f"/proc/{int(pid_file(name, cluster).read_text().strip())}")
         environ = (proc / "environ").read_bytes().split(b"\0")
         return cls(
             name,
             [part.decode() for part in (proc / "cmdline").read_bytes().split(b"\0") if part],
             dict(entry.decode().split("=", 1) for entry in environ if b"=" in entry),
             os.readlink(proc / "cwd"),
+            cluster,
         )
 
     def start(self) -> None:
         """Started again, logging where kwokctl had it log; its pid file follows, so deleting the cluster stops it."""
-        with (cluster_directory() / "logs" / f"{self.name}.log").open("ab") as log:
+        with (cluster_directory(self.cluster) / "logs" / f"{self.name}.log").open("ab") as log:
             process = subprocess.Popen(
                 self.argv,
                 cwd=self.cwd,
@@ -366,15 +378,15 @@ class Launch:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        pid_file(self.name).write_text(str(process.pid))
+        pid_file(self.name, self.cluster).write_text(str(process.pid))
 
 
-def pid_file(component: str) -> Path:
-    return cluster_directory() / "pids" / f"{component}.pid"
+def pid_file(component: str, cluster: str = NAME) -> Path:
+    return cluster_directory(cluster) / "pids" / f"{component}.pid"
 
 
-def component_running(component: str) -> bool:
-    return running(Path(f"/proc/{int(pid_file(component).read_text().strip())}"))
+def component_running(component: str, cluster: str = NAME) -> bool:
+    return running(Path(f"/proc/{int(pid_file(component, cluster).read_text().strip())}"))
 
 
 def restart_api_server(down_seconds: float) -> list[str]:
@@ -405,9 +417,9 @@ def _restart_api_server(down_seconds: float) -> list[str]:
     return [launch.name for launch in exited]
 
 
-def non_loopback_listeners() -> list[str]:
+def non_loopback_listeners(name: str = NAME) -> list[str]:
     """Every socket the control plane's processes listen on outside 127.0.0.1 (there must be none)."""
-    pids = [int(path.read_text().strip()) for path in cluster_directory().rglob("*.pid")]
+    pids = [int(path.read_text().strip()) for path in cluster_directory(name).rglob("*.pid")]
     output = subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True, check=False).stdout
     listeners = [line.split()[3] for line in output.splitlines() if any(f"pid={pid}," in line for pid in pids)]
     if not listeners:

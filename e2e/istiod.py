@@ -28,22 +28,49 @@ from e2e.toolchain import TOOLS
 from model.mesh import ISTIO_NAMESPACE
 
 WEBHOOK_PORT = 15017
-URL = f"https://localhost:{WEBHOOK_PORT}"
-# The helmValues the run gives the stack: Istio's external control plane, served at URL.
-HELM_VALUES = {
-    "istiod": {"istiodRemote": {"injectionURL": f"{URL}/inject"}, "base": {"validationURL": f"{URL}/validate"}},
-    "istio-base": {"base": {"validationURL": f"{URL}/validate"}},
-}
-ADDRESSES = {
-    "--httpAddr": "127.0.0.1:15080",
-    "--httpsAddr": f"127.0.0.1:{WEBHOOK_PORT}",
-    "--grpcAddr": "127.0.0.1:15010",
-    "--secureGRPCAddr": "127.0.0.1:15012",
-    "--monitoringAddr": "127.0.0.1:15014",
-    "--ctrlz_address": "127.0.0.1",
-}
+CTRLZ_PORT = 9876  # pilot-discovery's default
+# A second cluster's istiod listens on each port plus this (the two-cluster run, e2e/multicluster.py).
+SECOND_OFFSET = 100
+
+
+def url(offset: int = 0) -> str:
+    return f"https://localhost:{WEBHOOK_PORT + offset}"
+
+
+def helm_values(offset: int = 0) -> dict[str, Any]:
+    """The helmValues the run gives the stack: Istio's external control plane, served at url(offset)."""
+    served = url(offset)
+    return {
+        "istiod": {
+            "istiodRemote": {"injectionURL": f"{served}/inject"},
+            "base": {"validationURL": f"{served}/validate"},
+        },
+        "istio-base": {"base": {"validationURL": f"{served}/validate"}},
+    }
+
+
+def addresses(offset: int = 0) -> dict[str, str]:
+    """pilot-discovery's listeners, on 127.0.0.1, each port moved by `offset`."""
+    return {
+        "--httpAddr": f"127.0.0.1:{15080 + offset}",
+        "--httpsAddr": f"127.0.0.1:{WEBHOOK_PORT + offset}",
+        "--grpcAddr": f"127.0.0.1:{15010 + offset}",
+        "--secureGRPCAddr": f"127.0.0.1:{15012 + offset}",
+        "--monitoringAddr": f"127.0.0.1:{15014 + offset}",
+        "--ctrlz_address": "127.0.0.1",
+        "--ctrlz_port": str(CTRLZ_PORT + offset),
+    }
+
+
+def debug_url(offset: int = 0) -> str:
+    return f"http://{addresses(offset)['--httpAddr']}"
+
+
+URL = url()
+HELM_VALUES = helm_values()
+ADDRESSES = addresses()
 XDS_ADDRESS = ADDRESSES["--grpcAddr"]  # plaintext xDS, as the run's checks ask for proxies' configuration
-DEBUG_URL = f"http://{ADDRESSES['--httpAddr']}"
+DEBUG_URL = debug_url()
 INJECTOR = "istio-sidecar-injector"  # the chart's ConfigMap of injection templates and its webhook configuration
 VALIDATOR = f"istio-validator-{ISTIO_NAMESPACE}"
 POD_NAME = "istiod-local"
@@ -94,8 +121,9 @@ def environment(container: dict[str, Any], kubeconfig: Path) -> dict[str, str]:
     return env
 
 
-def arguments(container: dict[str, Any]) -> list[str]:
-    """The chart's flags for pilot-discovery, every listener moved to 127.0.0.1."""
+def arguments(container: dict[str, Any], offset: int = 0) -> list[str]:
+    """The chart's flags for pilot-discovery, every listener moved to 127.0.0.1 (its port by `offset`)."""
+    listeners = addresses(offset)
     args, given = [], list(container.get("args", []))
     skip = False
     for index, arg in enumerate(given):
@@ -103,11 +131,11 @@ def arguments(container: dict[str, Any]) -> list[str]:
             skip = False
             continue
         flag = arg.split("=", 1)[0]
-        if flag in ADDRESSES:
+        if flag in listeners:
             skip = "=" not in arg and index + 1 < len(given) and not given[index + 1].startswith("-")
             continue
         args.append(arg)
-    return [*args, *(f"{flag}={address}" for flag, address in ADDRESSES.items())]
+    return [*args, *(f"{flag}={address}" for flag, address in listeners.items())]
 
 
 @dataclass
@@ -117,6 +145,7 @@ class Istiod:
 
     cluster: Cluster
     workdir: Path
+    offset: int = 0  # added to every port it listens on
     process: subprocess.Popen[bytes] | None = None
     repointed: int = 0  # webhooks this run pointed at istiod itself
     down: bool = False  # held stopped, as a crashed istiod (the fault run's webhook fault)
@@ -126,7 +155,7 @@ class Istiod:
 
     def follow(self) -> None:
         """Starts the thread that keeps istiod in step with the chart."""
-        busy = [address for address in ADDRESSES.values() if ":" in address and not free(address)]
+        busy = [address for address in addresses(self.offset).values() if ":" in address and not free(address)]
         if busy:
             raise IstiodError(f"istiod's addresses are taken: {', '.join(busy)}")
         self._thread = threading.Thread(target=self._follow, daemon=True)
@@ -182,7 +211,7 @@ class Istiod:
         self.workdir.mkdir(parents=True, exist_ok=True)  # istiod's relative paths (mesh file, templates): none here
         log = (self.workdir / "istiod.log").open("ab")
         self.process = subprocess.Popen(
-            [str(TOOLS["istio"].path("pilot-discovery")), *arguments(container)],
+            [str(TOOLS["istio"].path("pilot-discovery")), *arguments(container, self.offset)],
             cwd=self.workdir,
             env=environment(container, self.cluster.kubeconfig),
             stdout=log,
@@ -200,7 +229,7 @@ class Istiod:
 
     def ready(self) -> bool:
         try:
-            with urllib.request.urlopen(f"{DEBUG_URL}/ready", timeout=2) as response:
+            with urllib.request.urlopen(f"{debug_url(self.offset)}/ready", timeout=2) as response:
                 return bool(response.status == 200)
         except (urllib.error.URLError, OSError):
             return False
@@ -222,7 +251,11 @@ class Istiod:
         for kind, name, path in WEBHOOKS:
             hooks = found.get((KINDS[kind], name), {}).get("webhooks", [])
             patch = [
-                {"op": "replace", "path": f"/webhooks/{index}/clientConfig", "value": {"url": f"{URL}{path}"}}
+                {
+                    "op": "replace",
+                    "path": f"/webhooks/{index}/clientConfig",
+                    "value": {"url": f"{url(self.offset)}{path}"},
+                }
                 for index, hook in enumerate(hooks)
                 if "service" in hook.get("clientConfig", {})
             ]

@@ -628,21 +628,26 @@ def stop_on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m e2e", description=__doc__.split("\n\n")[0])
-    parser.parse_args(argv)
+def reported(report: Report, run_cycle: Callable[[Report, ExitStack], None]) -> bool:
+    """`run_cycle`, with everything it starts stopped after it, on a failed step, Ctrl-C or a CI runner's SIGTERM too;
+    then the report written and printed. Whether the cycle ran to its end with every step passed."""
     signal.signal(signal.SIGTERM, stop_on_sigterm)
-    report = Report(versions=tool_versions())
-    ok = False
+    ended = False
     with ExitStack() as stack:
         try:
-            cycle(report, stack)
-            ok = all(step.ok for step in report.steps)
+            run_cycle(report, stack)
+            ended = True
         except StepFailed:
-            ok = False
+            pass
         except KeyboardInterrupt:
             print("interrupted: stopping the control plane", file=sys.stderr)
     report.write()
     print(report.table())
-    print(f"wrote {BUILD / 'report.json'}")
-    return 0 if ok else 1
+    print(f"wrote {BUILD / report.file}")
+    return ended and all(step.ok for step in report.steps)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m e2e", description=__doc__.split("\n\n")[0])
+    parser.parse_args(argv)
+    return 0 if reported(Report(versions=tool_versions()), cycle) else 1

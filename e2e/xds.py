@@ -78,15 +78,16 @@ def mesh_proxy_config(cluster: Cluster) -> dict[str, Any]:
     return config
 
 
-def node_metadata(pod: dict[str, Any], proxy_config: dict[str, Any]) -> dict[str, Any]:
-    """The node metadata a sidecar's agent sends for `pod` (what istiod reads of it)."""
+def node_metadata(pod: dict[str, Any], proxy_config: dict[str, Any], cluster_id: str) -> dict[str, Any]:
+    """The node metadata a sidecar's agent sends for `pod` in the cluster istiod knows as `cluster_id` (what istiod
+    reads of it)."""
     meta = pod["metadata"]
     return {
         "PROXY_CONFIG": proxy_config,
         "NAMESPACE": meta["namespace"],
         "NAME": meta["name"],
         "LABELS": meta.get("labels", {}),
-        "CLUSTER_ID": "Kubernetes",
+        "CLUSTER_ID": cluster_id,
         "ISTIO_VERSION": ISTIO_RELEASE,
         "INSTANCE_IPS": pod["status"]["podIP"],
         "SERVICE_ACCOUNT": pod["spec"].get("serviceAccountName", "default"),
@@ -127,7 +128,7 @@ def dump_command(cluster: Cluster, pod: dict[str, Any], prefix: Path, node_type:
         f"--namespace={pod['metadata']['namespace']}",
         f"--workload={pod['metadata']['name']}",
         f"--ip={pod['status']['podIP']}",
-        f"--metadata={json.dumps(node_metadata(pod, mesh_proxy_config(cluster)))}",
+        f"--metadata={json.dumps(node_metadata(pod, mesh_proxy_config(cluster), cluster.istio_cluster))}",
         f"--out={prefix}",
         f"--hold={hold}s",
     ]

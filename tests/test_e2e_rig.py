@@ -15,7 +15,7 @@ from e2e.engine import DEFAULT_PROVIDER, Changes
 from e2e.run import WITHOUT_ADDONS, as_engine, config_of, run_configs
 from e2e.stages import ISTIOD_SERVING, NOT_ISTIOD, with_istiod
 from model.capacity import SYSTEM_DAEMONSETS, SYSTEM_PER_CLUSTER, allocatable, requested
-from model.settings import HELM_RELEASES
+from model.settings import SECOND_CLUSTER_RELEASES
 from tests.conftest import rendered
 from tools.preview.offline import SECRET
 from tools.preview.stack_config import ROOT
@@ -84,18 +84,20 @@ ISTIOD_CONTAINER = {
 }
 
 
-def test_the_local_istiod_keeps_the_charts_flags_with_every_listener_on_loopback():
-    assert istiod.arguments(ISTIOD_CONTAINER) == [
+@pytest.mark.parametrize("offset", [0, istiod.SECOND_OFFSET])
+def test_the_local_istiod_keeps_the_charts_flags_with_every_listener_on_loopback(offset):
+    assert istiod.arguments(ISTIOD_CONTAINER, offset) == [
         "discovery",
         "--log_output_level=default:info",
         "--domain",
         "cluster.local",
-        "--httpAddr=127.0.0.1:15080",
-        "--httpsAddr=127.0.0.1:15017",
-        "--grpcAddr=127.0.0.1:15010",
-        "--secureGRPCAddr=127.0.0.1:15012",
-        "--monitoringAddr=127.0.0.1:15014",
+        f"--httpAddr=127.0.0.1:{15080 + offset}",
+        f"--httpsAddr=127.0.0.1:{15017 + offset}",
+        f"--grpcAddr=127.0.0.1:{15010 + offset}",
+        f"--secureGRPCAddr=127.0.0.1:{15012 + offset}",
+        f"--monitoringAddr=127.0.0.1:{15014 + offset}",
         "--ctrlz_address=127.0.0.1",
+        f"--ctrlz_port={9876 + offset}",
     ]
 
 
@@ -110,13 +112,14 @@ def test_the_local_istiod_gets_the_charts_environment_and_a_certificate_for_loca
     }
 
 
-def test_the_stack_points_istios_webhooks_at_the_local_istiod():
-    url = "https://localhost:15017"
+@pytest.mark.parametrize("offset", [0, istiod.SECOND_OFFSET])
+def test_the_stack_points_istios_webhooks_at_the_local_istiod(offset):
+    url = f"https://localhost:{15017 + offset}"
     assert {
         "istiod": {"istiodRemote": {"injectionURL": f"{url}/inject"}, "base": {"validationURL": f"{url}/validate"}},
         "istio-base": {"base": {"validationURL": f"{url}/validate"}},
-    } == istiod.HELM_VALUES
-    assert set(istiod.HELM_VALUES) <= set(HELM_RELEASES)
+    } == istiod.helm_values(offset)
+    assert set(istiod.HELM_VALUES) <= set(SECOND_CLUSTER_RELEASES)
 
 
 # kwok's pod-ready stage as its module writes it, cut to what the run's stages are made from

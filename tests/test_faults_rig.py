@@ -95,7 +95,7 @@ def test_a_process_that_ended_is_not_running_even_as_a_zombie(tmp_path):
 
 
 def test_a_component_started_again_runs_as_it_did_and_its_pid_file_follows(tmp_path, monkeypatch):
-    monkeypatch.setattr(cluster, "cluster_directory", lambda: tmp_path)
+    monkeypatch.setattr(cluster, "cluster_directory", lambda name=cluster.NAME: tmp_path)
     (tmp_path / "pids").mkdir()
     (tmp_path / "logs").mkdir()
     first = subprocess.Popen(["sleep", "30"], cwd=tmp_path, env={"COMPONENT_MARK": "m"})
@@ -123,7 +123,7 @@ def test_a_component_started_again_runs_as_it_did_and_its_pid_file_follows(tmp_p
 def test_the_api_server_is_back_when_due_though_it_ignores_sigterm_and_only_exited_lease_holders_restart(
     tmp_path, monkeypatch
 ):
-    monkeypatch.setattr(cluster, "cluster_directory", lambda: tmp_path)
+    monkeypatch.setattr(cluster, "cluster_directory", lambda name=cluster.NAME: tmp_path)
     monkeypatch.setattr(cluster, "KILL_BEFORE_DUE_SECONDS", 0.5)
     (tmp_path / "pids").mkdir()
     (tmp_path / "logs").mkdir()
@@ -156,7 +156,7 @@ def test_the_api_server_is_back_when_due_though_it_ignores_sigterm_and_only_exit
 
 
 def test_the_supervisor_starts_an_exited_lease_holder_again_and_stops_with_the_cluster(tmp_path, monkeypatch):
-    monkeypatch.setattr(cluster, "cluster_directory", lambda: tmp_path)
+    monkeypatch.setattr(cluster, "cluster_directory", lambda name=cluster.NAME: tmp_path)
     monkeypatch.setattr(cluster, "SUPERVISE_SECONDS", 0.1)
     (tmp_path / "pids").mkdir()
     (tmp_path / "logs").mkdir()

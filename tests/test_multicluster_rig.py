@@ -1,0 +1,71 @@
+"""The two-cluster end-to-end run's own logic (e2e/multicluster.py): the stack's settings for the pair, each
+cluster's part of the preview, and what an istiod's endpoint shards must hold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from e2e import cluster, multicluster
+from tests.conftest import rendered
+from tests.plan import RELEASE, resources
+
+TWO_KINDS = Path(__file__).parent / "data" / "two-clusters.kubeconfig"
+
+
+def bookinfo(rendering, kind):
+    return sorted(
+        obj["metadata"]["name"]
+        for obj in rendering.manifests
+        if obj["kind"] == kind and obj["metadata"].get("namespace") == "bookinfo"
+    )
+
+
+def test_each_istiod_gets_its_webhooks_and_each_cluster_its_part_of_the_preview():
+    kubes = [cluster.Cluster(TWO_KINDS, context=context) for context in ("kind-one", "kind-two")]
+    overrides = multicluster.stack_overrides(kubes, TWO_KINDS, "http://127.0.0.1:1")
+    rendering = rendered((*overrides, "platform=none"))
+    webhooks = {
+        r["name"]: r["inputs"]["values"]["istiodRemote"]["injectionURL"]
+        for r in resources(rendering, RELEASE)
+        if r["name"].endswith("-istiod")
+    }
+    assert webhooks == {
+        "istio-istiod": "https://localhost:15017/inject",
+        "istio-2-istiod": "https://localhost:15117/inject",
+    }
+    parts = [multicluster.part(rendering, provider) for provider in multicluster.PROVIDERS]
+    assert tuple(bookinfo(part, "Deployment") for part in parts) == multicluster.PLACEMENT
+    services = ["details", "productpage", "ratings", "reviews"]
+    assert [bookinfo(part, "Service") for part in parts] == [services, services]
+
+
+REVIEWS = {"reviews.bookinfo.svc.cluster.local": {"bookinfo": {"Shards": {
+    "Kubernetes/cluster1": [{"Addresses": ["10.0.0.5"]}, {"Addresses": ["10.0.0.6"]}],
+    "Kubernetes/cluster2": [{"Address": "10.1.0.4"}],
+}}}}  # fmt: skip
+BOTH = {"cluster1": {"10.0.0.5", "10.0.0.6"}, "cluster2": {"10.1.0.4"}}
+
+
+@pytest.mark.parametrize(
+    ("document", "expected", "problems"),
+    [
+        (REVIEWS, BOTH, []),
+        (
+            REVIEWS,
+            {**BOTH, "cluster2": {"10.1.0.4", "10.1.0.9"}},
+            ["reviews.bookinfo.svc.cluster.local in cluster2: ['10.1.0.4'], its pods ['10.1.0.4', '10.1.0.9']"],
+        ),
+        (
+            {},
+            BOTH,
+            [
+                "reviews.bookinfo.svc.cluster.local in cluster1: [], its pods ['10.0.0.5', '10.0.0.6']",
+                "reviews.bookinfo.svc.cluster.local in cluster2: [], its pods ['10.1.0.4']",
+            ],
+        ),
+    ],
+)
+def test_an_istiod_holds_each_clusters_reviews_pods_in_that_clusters_shard(document, expected, problems):
+    assert multicluster.shard_problems(multicluster.reviews_shards(document), expected) == problems

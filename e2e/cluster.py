@@ -263,9 +263,9 @@ def delete_stale(name: str = NAME) -> None:
 
 
 def pod_addresses(cidr: str) -> dict[str, Any]:
-    """kwok's configuration giving the cluster's simulated pods their fake IPs from `cidr` (kwok's own default is
-    10.0.0.1/24), so that two clusters' pods are told apart by address as on GKE."""
-    return {"apiVersion": "config.kwok.x-k8s.io/v1alpha1", "kind": "KwokConfiguration", "options": {"cidr": cidr}}
+    """kwokctl's patch giving the cluster's simulated pods their fake IPs from `cidr` (kwok's `--cidr`, whose default
+    is 10.0.0.1/24), so that two clusters' pods are told apart by address as on GKE."""
+    return {"componentsPatches": [{"name": "kwok-controller", "extraArgs": [{"key": "cidr", "value": cidr}]}]}
 
 
 def start(name: str = NAME, pod_cidr: str | None = None) -> Cluster:
@@ -274,7 +274,7 @@ def start(name: str = NAME, pod_cidr: str | None = None) -> Cluster:
     delete_stale(name)
     config = workdir() / f"{name}.yaml"
     config.parent.mkdir(parents=True, exist_ok=True)
-    documents = [configuration(), *([pod_addresses(pod_cidr)] if pod_cidr else []), *run_stages()]
+    documents = [{**configuration(), **(pod_addresses(pod_cidr) if pod_cidr else {})}, *run_stages()]
     config.write_text(yaml.safe_dump_all(documents, sort_keys=False))
     result = kwokctl("create", "cluster", "--name", name, "--config", str(config), "--wait", "60s")
     if result.returncode != 0:

@@ -12,7 +12,9 @@ certificate for `localhost` with its own CA and writes that CA into the webhooks
 
 from __future__ import annotations
 
+import base64
 import json
+import shutil
 import socket
 import subprocess
 import threading
@@ -74,6 +76,8 @@ DEBUG_URL = debug_url()
 INJECTOR = "istio-sidecar-injector"  # the chart's ConfigMap of injection templates and its webhook configuration
 VALIDATOR = f"istio-validator-{ISTIO_NAMESPACE}"
 POD_NAME = "istiod-local"
+CACERTS = "cacerts"  # the Secret of a plugged-in CA (with clusters=2, each cluster's intermediate)
+CACERTS_DIR = Path("etc") / "cacerts"  # where istiod reads it, relative to its working directory
 WEBHOOKS = (
     ("mutatingwebhookconfiguration", INJECTOR, "/inject"),
     ("validatingwebhookconfiguration", VALIDATOR, "/validate"),
@@ -209,6 +213,7 @@ class Istiod:
     def start(self, deployment: dict[str, Any]) -> None:
         container = next(c for c in deployment["spec"]["template"]["spec"]["containers"] if c["name"] == "discovery")
         self.workdir.mkdir(parents=True, exist_ok=True)  # istiod's relative paths (mesh file, templates): none here
+        self.mount_cacerts()
         log = (self.workdir / "istiod.log").open("ab")
         self.process = subprocess.Popen(
             [str(TOOLS["istio"].path("pilot-discovery")), *arguments(container, self.offset)],
@@ -217,6 +222,20 @@ class Istiod:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+
+    def mount_cacerts(self) -> None:
+        """The `cacerts` Secret's files where istiod reads a plugged-in CA (`./etc/cacerts`, ROOT_CA_DIR), as the
+        chart's optional volume mounts them; without the Secret, none, and istiod signs with a CA of its own."""
+        directory = self.workdir / CACERTS_DIR
+        shutil.rmtree(directory, ignore_errors=True)
+        found = self.cluster.kubectl(
+            "get", "secret", CACERTS, "-n", ISTIO_NAMESPACE, "-o", "json", "--ignore-not-found", check=False
+        )
+        if not found.strip().startswith("{"):
+            return
+        directory.mkdir(parents=True)
+        for name, value in json.loads(found).get("data", {}).items():
+            (directory / name).write_bytes(base64.b64decode(value))
 
     def stop(self) -> None:
         if self.process is not None:

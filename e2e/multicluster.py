@@ -52,8 +52,10 @@ from tools.preview.rendering import Rendering
 SECOND = f"{control_plane.NAME}-2"
 SECOND_POD_CIDR = "10.1.0.1/24"  # the first cluster's pods keep kwok's 10.0.0.1/24
 PREFIX = "multicluster/"  # the configurations' names, beside the single-cluster run's
+WORK = BUILD / "multicluster"  # the run's kubeconfig, engine state and what the istiods showed
 PROVIDERS = ("cluster-k8s", "cluster-2-k8s")  # each cluster's Kubernetes provider, as the program names them
 REVIEWS = "reviews.bookinfo.svc.cluster.local"
+ROOT_CONFIGMAP = "istio-ca-root-cert"  # the root istiod publishes to every namespace
 # Where Bookinfo's versions run (docs/multicluster.md): the newest reviews in the second cluster only.
 PLACEMENT = (
     ["details-v1", "productpage-v1", "ratings-v1", "reviews-v1", "reviews-v2"],
@@ -62,7 +64,7 @@ PLACEMENT = (
 
 
 def merged_kubeconfig(clusters: list[control_plane.Cluster], path: Path) -> Path:
-    """One kubeconfig holding every cluster's context, as `kubectl config view --flatten` merges them."""
+    """One kubeconfig of every cluster's clusters, contexts and users, each flattened (its certificates inline)."""
     merged = clusters[0].kubectl("config", "view", "--flatten", "--merge")
     document = yaml.safe_load(merged)
     for other in clusters[1:]:
@@ -142,13 +144,21 @@ def shard_problems(shards: dict[str, set[str]], expected: dict[str, set[str]]) -
 
 
 def istiod_shard_problems(offset: int, expected: dict[str, set[str]]) -> list[str]:
-    """shard_problems of the istiod listening at `offset`."""
+    """shard_problems of the istiod listening at `offset`; what it held kept in build/e2e/multicluster."""
     try:
         with urllib.request.urlopen(f"{istiod.debug_url(offset)}/debug/endpointShardz", timeout=10) as response:
             shards = reviews_shards(json.loads(response.read()))
     except (OSError, ValueError) as error:
         return [f"istiod +{offset}: /debug/endpointShardz: {error}"]
+    held = {shard: sorted(addresses) for shard, addresses in shards.items()}
+    (WORK / f"endpoints+{offset}.json").write_text(json.dumps({REVIEWS: held}, indent=2) + "\n")
     return [f"istiod +{offset}: {problem}" for problem in shard_problems(shards, expected)]
+
+
+def published_root_problems(kube: control_plane.Cluster, root: str) -> list[str]:
+    found = kube.kubectl("get", "configmap", ROOT_CONFIGMAP, "-n", "bookinfo", "-o", "json", "--ignore-not-found")
+    published = json.loads(found)["data"].get("root-cert.pem", "") if found.strip() else ""
+    return [] if published.strip() == root.strip() else [f"{kube.context}: {ROOT_CONFIGMAP} is not cacerts' root"]
 
 
 @dataclass
@@ -216,6 +226,20 @@ class Pair:
                 problems += [] if got == want else [f"the reader: can-i {' '.join(ask)}: {got}, not {want}"]
         return problems
 
+    def root_of_trust(self) -> tuple[None, list[str]]:
+        """Each istiod signs under the stack's one root: the root it publishes to the mesh's namespaces (the
+        `istio-ca-root-cert` ConfigMap) is the root of its cluster's `cacerts`, the same in both clusters."""
+        roots = [
+            base64.b64decode(
+                kube.get_json("secret", "cacerts", "-n", ISTIO_NAMESPACE)["data"]["root-cert.pem"]
+            ).decode()
+            for kube in self.kubes
+        ]
+        problems = [] if roots[0] == roots[1] else ["the two clusters' cacerts hold different roots"]
+        for kube, root in zip(self.kubes, roots, strict=True):
+            problems += mesh_checks.settled(functools.partial(published_root_problems, kube, root))
+        return None, problems
+
     def endpoints(self) -> tuple[None, list[str]]:
         """Each istiod holds reviews' endpoints of both clusters: its own pods and the other cluster's."""
         expected = {
@@ -250,8 +274,9 @@ READER_ACCESS = (
 def start_pair(stack: ExitStack) -> tuple[list[control_plane.Cluster], list[istiod.Istiod], str]:
     """Both control planes and their istiods (the chart mirror shared), stopped with `stack`."""
     local = start_local(stack, "multicluster-")
+    stack.callback(control_plane.delete_stale, SECOND)  # a start that fails midway leaves nothing either
     second = control_plane.start(SECOND, SECOND_POD_CIDR)
-    stack.callback(control_plane.stop, second, SECOND)
+    stack.callback(second.stop_background)
     mesh = istiod.Istiod(second, BUILD / "multicluster-istiod-2", offset=istiod.SECOND_OFFSET)
     mesh.follow()
     stack.callback(mesh.close)
@@ -271,15 +296,16 @@ def cycle(report: Report, stack: ExitStack) -> None:
 
     report.run("clusters", start)
     kubes, meshes, mirror = started[0]
-    target = stack_overrides(kubes, merged_kubeconfig(kubes, BUILD / "multicluster" / "kubeconfig"), mirror)
+    target = stack_overrides(kubes, merged_kubeconfig(kubes, WORK / "kubeconfig"), mirror)
     configs = {f"{PREFIX}{scenario}": (*target, f"scenario={scenario}") for scenario in SCENARIOS}
     predicted = predictions(configs)
     stack.callback(stop_engine_processes)
-    engine = Engine(BUILD / "multicluster" / "engine", program)
+    engine = Engine(WORK / "engine", program)
     first = Run(report, kubes[0], meshes[0], configs, predicted, engine)
     pair = Pair(report, kubes, meshes, configs, predicted, engine, first)
     pair.step(f"{PREFIX}up:{SCENARIOS[0]}", functools.partial(pair.apply, f"{PREFIX}{SCENARIOS[0]}"))
     pair.step(f"{PREFIX}remote-secrets", pair.remote_secrets)
+    pair.step(f"{PREFIX}root-of-trust", pair.root_of_trust)
     pair.step(f"{PREFIX}endpoints", pair.endpoints)
     pair.step(f"{PREFIX}xds:{SCENARIOS[0]}", functools.partial(first.xds, f"{PREFIX}{SCENARIOS[0]}"))
     for scenario in SCENARIOS[1:]:

@@ -161,6 +161,7 @@ class Cluster:
     name: str = NAME  # kwokctl's name of the cluster
     context: str = f"kwok-{NAME}"
     istio_cluster: str = "Kubernetes"  # the cluster's ID as its istiod knows it (the chart's CLUSTER_ID)
+    istiod_offset: int = 0  # what its local istiod adds to each of its ports (e2e/istiod.py)
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
     assigned: dict[str, str] = field(default_factory=dict)

@@ -68,11 +68,7 @@ def debug_url(offset: int = 0) -> str:
     return f"http://{addresses(offset)['--httpAddr']}"
 
 
-URL = url()
-HELM_VALUES = helm_values()
-ADDRESSES = addresses()
-XDS_ADDRESS = ADDRESSES["--grpcAddr"]  # plaintext xDS, as the run's checks ask for proxies' configuration
-DEBUG_URL = debug_url()
+HELM_VALUES = helm_values()  # the single-cluster run's
 INJECTOR = "istio-sidecar-injector"  # the chart's ConfigMap of injection templates and its webhook configuration
 VALIDATOR = f"istio-validator-{ISTIO_NAMESPACE}"
 POD_NAME = "istiod-local"

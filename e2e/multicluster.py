@@ -22,14 +22,14 @@ import tempfile
 import urllib.request
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from components.program import program
-from e2e import checks, istiod, mesh_checks
+from e2e import checks, istiod, mesh_checks, xds
 from e2e import cluster as control_plane
 from e2e.engine import Changes, Engine, stop_engine_processes
 from e2e.run import (
@@ -47,7 +47,9 @@ from e2e.run import (
 )
 from model.mesh import ISTIO_NAMESPACE
 from model.multicluster import REMOTE_SECRET_LABEL, mesh_clusters, remote_secret_name
+from scenarios.catalog import plan_for
 from tools.preview.rendering import Rendering
+from tools.preview.stack_config import assemble, typed_settings
 
 SECOND = f"{control_plane.NAME}-2"
 SECOND_POD_CIDR = "10.1.0.1/24"  # the first cluster's pods keep kwok's 10.0.0.1/24
@@ -172,6 +174,7 @@ class Pair:
     predicted: dict[str, Rendering]
     engine: Engine
     first: Run  # the first cluster as the single-cluster run's checks see it (its xDS check)
+    second_translations: dict[str, list[str]] = field(default_factory=dict)  # what the second istiod's routes showed
 
     def step(self, name: str, action: Callable[[], tuple[Changes | None, list[str]]]) -> None:
         def with_istiods() -> tuple[Changes | None, list[str]]:
@@ -251,6 +254,15 @@ class Pair:
             problems += mesh_checks.settled(functools.partial(istiod_shard_problems, mesh.offset, expected))
         return None, problems
 
+    def second_xds(self, name: str) -> tuple[None, list[str]]:
+        """The scenario's defining requests against the routes the second istiod sends the sidecar of reviews v3,
+        Bookinfo's one workload there (its outbound routes are the mesh's as productpage's are)."""
+        plan = plan_for(typed_settings(assemble(overrides=self.configs[name])[1]))
+        routes = xds.route_configurations(self.kubes[1], WORK / "xds" / name, client="reviews")
+        problems, self.second_translations[name] = xds.translated(plan, routes)
+        (WORK / "xds-2.json").write_text(json.dumps(self.second_translations, indent=2) + "\n")
+        return None, problems
+
     def destroy(self) -> tuple[Changes, list[str]]:
         """Both clusters left without any object or release of the stack."""
         changes = self.engine.destroy()
@@ -277,7 +289,8 @@ def start_pair(stack: ExitStack) -> tuple[list[control_plane.Cluster], list[isti
     stack.callback(control_plane.delete_stale, SECOND)  # a start that fails midway leaves nothing either
     second = control_plane.start(SECOND, SECOND_POD_CIDR)
     stack.callback(second.stop_background)
-    mesh = istiod.Istiod(second, BUILD / "multicluster-istiod-2", offset=istiod.SECOND_OFFSET)
+    second.istiod_offset = istiod.SECOND_OFFSET
+    mesh = istiod.Istiod(second, BUILD / "multicluster-istiod-2", offset=second.istiod_offset)
     mesh.follow()
     stack.callback(mesh.close)
     kubes = [local.kube, second]
@@ -307,10 +320,13 @@ def cycle(report: Report, stack: ExitStack) -> None:
     pair.step(f"{PREFIX}remote-secrets", pair.remote_secrets)
     pair.step(f"{PREFIX}root-of-trust", pair.root_of_trust)
     pair.step(f"{PREFIX}endpoints", pair.endpoints)
-    pair.step(f"{PREFIX}xds:{SCENARIOS[0]}", functools.partial(first.xds, f"{PREFIX}{SCENARIOS[0]}"))
-    for scenario in SCENARIOS[1:]:
-        pair.step(f"{PREFIX}up:{scenario}", functools.partial(pair.apply, f"{PREFIX}{scenario}"))
+    for index, scenario in enumerate(SCENARIOS):
+        if index:
+            pair.step(f"{PREFIX}up:{scenario}", functools.partial(pair.apply, f"{PREFIX}{scenario}"))
         pair.step(f"{PREFIX}xds:{scenario}", functools.partial(first.xds, f"{PREFIX}{scenario}"))
+        pair.step(f"{PREFIX}xds-2:{scenario}", functools.partial(pair.second_xds, f"{PREFIX}{scenario}"))
+    pair.step(f"{PREFIX}up:no-change", first.no_change)
+    pair.step(f"{PREFIX}refresh", first.refresh)
     pair.step(f"{PREFIX}destroy", pair.destroy)
 
 

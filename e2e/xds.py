@@ -22,7 +22,7 @@ import yaml
 
 from e2e import envoy_routes
 from e2e.cluster import Cluster
-from e2e.istiod import XDS_ADDRESS
+from e2e.istiod import addresses
 from e2e.toolchain import TOOLS
 from model.bookinfo_app import USER_HEADER
 from model.mesh import ISTIO_NAMESPACE
@@ -96,9 +96,9 @@ def node_metadata(pod: dict[str, Any], proxy_config: dict[str, Any], cluster_id:
     }
 
 
-def route_configurations(cluster: Cluster, out: Path) -> dict[str, dict[str, Any]]:
-    """The route configurations istiod sends productpage's sidecar, by name."""
-    return read(dump(cluster, client_pod(cluster, BOOKINFO, CLIENT), out), "rds")
+def route_configurations(cluster: Cluster, out: Path, client: str = CLIENT) -> dict[str, dict[str, Any]]:
+    """The route configurations istiod sends the sidecar of Bookinfo's `client` (productpage's), by name."""
+    return read(dump(cluster, client_pod(cluster, BOOKINFO, client), out), "rds")
 
 
 def read(prefix: Path, suffix: str) -> dict[str, dict[str, Any]]:
@@ -118,12 +118,17 @@ def outbound_clusters(
     return clusters
 
 
+def xds_address(cluster: Cluster) -> str:
+    """The plaintext xDS address of the cluster's local istiod, where the run's checks ask for proxies' configuration."""
+    return addresses(cluster.istiod_offset)["--grpcAddr"]
+
+
 def dump_command(cluster: Cluster, pod: dict[str, Any], prefix: Path, node_type: str, hold: int = 0) -> list[str]:
     """xdsdump as `pod`'s proxy (a sidecar, or a gateway's `router`), writing under `prefix`; connected `hold`
     seconds more once written."""
     return [
         str(TOOLS["istio"].path("xdsdump")),
-        f"--address={XDS_ADDRESS}",
+        f"--address={xds_address(cluster)}",
         f"--type={node_type}",
         f"--namespace={pod['metadata']['namespace']}",
         f"--workload={pod['metadata']['name']}",
@@ -164,7 +169,7 @@ def proxy_status(cluster: Cluster, out: Path) -> tuple[list[str], list[str]]:
                     str(TOOLS["istio"].path("istioctl")),
                     "proxy-status",
                     f"--namespace={BOOKINFO}",
-                    f"--xds-address={XDS_ADDRESS}",
+                    f"--xds-address={xds_address(cluster)}",
                     "--plaintext",
                     f"--kubeconfig={cluster.kubeconfig}",
                     f"--context={cluster.context}",

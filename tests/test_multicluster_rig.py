@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e import cluster, multicluster
+from e2e import cluster, istiod, multicluster, xds
 from tests.conftest import rendered
 from tests.plan import RELEASE, resources
 
@@ -69,3 +69,8 @@ BOTH = {"cluster1": {"10.0.0.5", "10.0.0.6"}, "cluster2": {"10.1.0.4"}}
 )
 def test_an_istiod_holds_each_clusters_reviews_pods_in_that_clusters_shard(document, expected, problems):
     assert multicluster.shard_problems(multicluster.reviews_shards(document), expected) == problems
+
+
+@pytest.mark.parametrize(("offset", "address"), [(0, "127.0.0.1:15010"), (istiod.SECOND_OFFSET, "127.0.0.1:15110")])
+def test_the_xds_checks_ask_the_istiod_of_the_proxys_own_cluster(offset, address):
+    assert xds.xds_address(cluster.Cluster(TWO_KINDS, istiod_offset=offset)) == address

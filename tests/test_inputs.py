@@ -229,6 +229,7 @@ CLIS = [
     "e2e",
     "e2e.toolchain",
     "e2e.faults",
+    "e2e.multicluster",
 ]
 
 

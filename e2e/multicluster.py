@@ -7,8 +7,9 @@ The two kwok clusters run side by side on 127.0.0.1 with pod addresses from diff
 both contexts. The stack gets each istiod's webhook address through `helmValues` (the first cluster's) and
 `secondHelmValues` (the second's, whose istiod listens on every port plus istiod.SECOND_OFFSET). After each `up`
 each cluster holds what the offline preview declares with its provider; the remote secrets reach the other API
-server as Istio's reader; each istiod's endpoints for reviews hold both clusters' pods; the first cluster's
-productpage is sent the scenario's routes.
+server as Istio's reader; both istiods publish the stack's one root; each istiod's endpoints for reviews hold both
+clusters' pods; each scenario's routes reach productpage's sidecar from the first istiod and reviews v3's from the
+second. A no-op `up` and a refresh find nothing to change, and destroy leaves both clusters empty.
 """
 
 from __future__ import annotations
@@ -157,6 +158,31 @@ def istiod_shard_problems(offset: int, expected: dict[str, set[str]]) -> list[st
     return [f"istiod +{offset}: {problem}" for problem in shard_problems(shards, expected)]
 
 
+# What the reader of a remote secret may do in the watched cluster: read what istiod watches, write nothing.
+READER_ACCESS = (
+    (("list", "pods", "--all-namespaces"), "yes"),
+    (("watch", "endpointslices.discovery.k8s.io", "--all-namespaces"), "yes"),
+    (("create", "secrets", "-n", ISTIO_NAMESPACE), "no"),
+)
+
+
+def reader_problems(kubeconfig: str, watched: control_plane.Cluster) -> list[str]:
+    """The remote secret's kubeconfig reaches the watched cluster's API server and reads what istiod watches
+    there, and no more."""
+    config = yaml.safe_load(kubeconfig)
+    server = config["clusters"][0]["cluster"]["server"]
+    own = yaml.safe_load(watched.kubectl("config", "view", "--minify", "--raw"))["clusters"][0]["cluster"]["server"]
+    problems = [] if server == own else [f"the remote secret's server is {server}, not {own}"]
+    with tempfile.NamedTemporaryFile("w", suffix=".kubeconfig") as file:
+        file.write(kubeconfig)
+        file.flush()
+        reader = control_plane.Cluster(Path(file.name), context=config["current-context"])
+        for ask, want in READER_ACCESS:
+            got = reader.kubectl("auth", "can-i", *ask, check=False).strip()
+            problems += [] if got == want else [f"the reader: can-i {' '.join(ask)}: {got}, not {want}"]
+    return problems
+
+
 def published_root_problems(kube: control_plane.Cluster, root: str) -> list[str]:
     found = kube.kubectl("get", "configmap", ROOT_CONFIGMAP, "-n", "bookinfo", "-o", "json", "--ignore-not-found")
     published = json.loads(found)["data"].get("root-cert.pem", "") if found.strip() else ""
@@ -210,24 +236,8 @@ class Pair:
             if {key: labels.get(key) for key in REMOTE_SECRET_LABEL} != REMOTE_SECRET_LABEL:
                 problems.append(f"{remote_secret_name(mesh_cluster)}: labels {labels}")
             kubeconfig = base64.b64decode(secret["data"][mesh_cluster.name]).decode()
-            problems += self.reader_can_read(kubeconfig, self.kubes[watched])
+            problems += reader_problems(kubeconfig, self.kubes[watched])
         return None, problems
-
-    def reader_can_read(self, kubeconfig: str, watched: control_plane.Cluster) -> list[str]:
-        """The remote secret's kubeconfig reaches the watched cluster's API server and reads what istiod watches
-        there, and no more."""
-        config = yaml.safe_load(kubeconfig)
-        server = config["clusters"][0]["cluster"]["server"]
-        own = yaml.safe_load(watched.kubectl("config", "view", "--minify", "--raw"))["clusters"][0]["cluster"]["server"]
-        problems = [] if server == own else [f"the remote secret's server is {server}, not {own}"]
-        with tempfile.NamedTemporaryFile("w", suffix=".kubeconfig") as file:
-            file.write(kubeconfig)
-            file.flush()
-            reader = control_plane.Cluster(Path(file.name), context=config["current-context"])
-            for ask, want in READER_ACCESS:
-                got = reader.kubectl("auth", "can-i", *ask, check=False).strip()
-                problems += [] if got == want else [f"the reader: can-i {' '.join(ask)}: {got}, not {want}"]
-        return problems
 
     def root_of_trust(self) -> tuple[None, list[str]]:
         """Each istiod signs under the stack's one root: the root it publishes to the mesh's namespaces (the
@@ -273,14 +283,6 @@ class Pair:
             leftovers += [f"{kube.context}: helm release {name} still installed" for name in checks.helm_releases(kube)]
         self.engine.remove()
         return changes, leftovers
-
-
-# What the reader of a remote secret may do in the watched cluster: read what istiod watches, write nothing.
-READER_ACCESS = (
-    (("list", "pods", "--all-namespaces"), "yes"),
-    (("watch", "endpointslices.discovery.k8s.io", "--all-namespaces"), "yes"),
-    (("create", "secrets", "-n", ISTIO_NAMESPACE), "no"),
-)
 
 
 def start_pair(stack: ExitStack) -> tuple[list[control_plane.Cluster], list[istiod.Istiod], str]:

@@ -21,6 +21,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -324,10 +325,12 @@ def wait_for_stand_ins(cluster: Cluster) -> None:
     )
 
 
-def stop(cluster: Cluster | None, name: str = NAME) -> None:
-    if cluster is not None:
-        cluster.stop_background()
-    delete_stale(name)
+def start_with(stack: ExitStack, name: str = NAME, pod_cidr: str | None = None) -> Cluster:
+    """start(), with the cluster deleted when `stack` closes, a start that fails midway included."""
+    stack.callback(delete_stale, name)
+    cluster = start(name, pod_cidr)
+    stack.callback(cluster.stop_background)
+    return cluster
 
 
 def running(proc: Path) -> bool:

@@ -288,9 +288,7 @@ class Pair:
 def start_pair(stack: ExitStack) -> tuple[list[control_plane.Cluster], list[istiod.Istiod], str]:
     """Both control planes and their istiods (the chart mirror shared), stopped with `stack`."""
     local = start_local(stack, "multicluster-")
-    stack.callback(control_plane.delete_stale, SECOND)  # a start that fails midway leaves nothing either
-    second = control_plane.start(SECOND, SECOND_POD_CIDR)
-    stack.callback(second.stop_background)
+    second = control_plane.start_with(stack, SECOND, SECOND_POD_CIDR)
     second.istiod_offset = istiod.SECOND_OFFSET
     mesh = istiod.Istiod(second, BUILD / "multicluster-istiod-2", offset=second.istiod_offset)
     mesh.follow()

@@ -486,8 +486,7 @@ def start_local(stack: ExitStack, name: str = "") -> Local:
     repository = BUILD / f"{name}charts"
     charts.write_repository(repository, ISTIO_RELEASE)
     server = stack.enter_context(charts.ChartServer(repository))
-    kube = control_plane.start()
-    stack.callback(control_plane.stop, kube)
+    kube = control_plane.start_with(stack)
     mesh = istiod.Istiod(kube, BUILD / f"{name}istiod")
     mesh.follow()
     stack.callback(mesh.close)

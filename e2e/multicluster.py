@@ -122,11 +122,6 @@ def bookinfo_deployments(kube: control_plane.Cluster) -> list[str]:
     return sorted(item["metadata"]["name"] for item in items)
 
 
-def pod_ips(kube: control_plane.Cluster, namespace: str, app: str) -> set[str]:
-    pods = kube.get_json("pods", "-n", namespace, "-l", f"app={app}")["items"]
-    return {pod["status"]["podIP"] for pod in pods if pod.get("status", {}).get("podIP")}
-
-
 def reviews_shards(document: dict[str, Any]) -> dict[str, set[str]]:
     """The addresses an istiod's `/debug/endpointShardz` holds for reviews, by shard (`<registry>/<cluster>`)."""
     shards = document.get(REVIEWS, {}).get("bookinfo", {}).get("Shards", {})
@@ -256,7 +251,7 @@ class Pair:
     def endpoints(self) -> tuple[None, list[str]]:
         """Each istiod holds reviews' endpoints of both clusters: its own pods and the other cluster's."""
         expected = {
-            mesh_cluster.name: pod_ips(kube, "bookinfo", "reviews")
+            mesh_cluster.name: xds.pod_ips(kube, "bookinfo", "reviews")
             for mesh_cluster, kube in zip(mesh_clusters(2), self.kubes, strict=True)
         }
         problems = [f"{name}: no reviews pod" for name, addresses in expected.items() if not addresses]
@@ -266,10 +261,13 @@ class Pair:
 
     def second_xds(self, name: str) -> tuple[None, list[str]]:
         """The scenario's defining requests against the routes the second istiod sends the sidecar of reviews v3,
-        Bookinfo's one workload there (its outbound routes are the mesh's as productpage's are)."""
+        Bookinfo's one workload there (its outbound routes are the mesh's as productpage's are), and its failover
+        against the endpoints: reviews v3 first, the first cluster's reviews next."""
         plan = plan_for(typed_settings(assemble(overrides=self.configs[name])[1]))
-        routes = xds.route_configurations(self.kubes[1], WORK / "xds" / name, client="reviews")
-        problems, self.second_translations[name] = xds.translated(plan, routes)
+        out = WORK / "xds" / name
+        problems, seen = xds.translated(plan, xds.route_configurations(self.kubes[1], out, client="reviews"))
+        more = xds.failover_translated(plan, out / "reviews", self.kubes[1], self.kubes[:1])
+        problems, self.second_translations[name] = problems + more[0], seen + more[1]
         (WORK / "xds-2.json").write_text(json.dumps(self.second_translations, indent=2) + "\n")
         return None, problems
 
@@ -314,7 +312,7 @@ def cycle(report: Report, stack: ExitStack) -> None:
     predicted = predictions(configs)
     stack.callback(stop_engine_processes)
     engine = Engine(WORK / "engine", program)
-    first = Run(report, kubes[0], meshes[0], configs, predicted, engine)
+    first = Run(report, kubes[0], meshes[0], configs, predicted, engine, peers=(kubes[1],))
     pair = Pair(report, kubes, meshes, configs, predicted, engine, first)
     pair.step(f"{PREFIX}up:{SCENARIOS[0]}", functools.partial(pair.apply, f"{PREFIX}{SCENARIOS[0]}"))
     pair.step(f"{PREFIX}remote-secrets", pair.remote_secrets)

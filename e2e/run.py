@@ -248,6 +248,7 @@ class Run:
     previous: str | None = None
     translations: dict[str, list[str]] = field(default_factory=dict)  # configuration -> what istiod's routes showed
     capacity: dict[str, dict[str, str]] = field(default_factory=dict)  # configuration -> placed and counted requests
+    peers: tuple[control_plane.Cluster, ...] = ()  # the mesh's other clusters, whose pods the endpoints hold too
 
     def step(self, name: str, action: Callable[[], tuple[Changes | None, list[str]]], fatal: bool = True) -> None:
         """`action` as a report step, with what the local istiod met meanwhile."""
@@ -291,8 +292,9 @@ class Run:
         return None, mesh_checks.settled(lambda: mesh_checks.status_problems(self.kube)[0])
 
     def xds(self, name: str) -> tuple[None, list[str]]:
-        """The scenario's defining requests against the routes istiod sends productpage's sidecar, the limits of its
-        clusters against those istiod sends the load generator's (e2e/xds.py), and the routes at the gateways and
+        """The scenario's defining requests against the routes istiod sends productpage's sidecar, and its failover
+        against the endpoints; the limits of its clusters against those istiod sends the load generator's
+        (e2e/xds.py), and the routes at the gateways and
         the samples' clients (e2e/xds_samples.py); under ambient, each namespace's waypoint stands for the sidecars.
         What they showed is kept in build/e2e/xds.json."""
         settings = typed_settings(assemble(overrides=self.configs[name])[1])
@@ -302,6 +304,8 @@ class Run:
             problems, seen = xds.translated(plan, bookinfo, waypoint=True)
         else:
             problems, seen = xds.translated(plan, xds.route_configurations(self.kube, out))
+            more = xds.failover_translated(plan, out / xds.CLIENT, self.kube, self.peers)
+            problems, seen = problems + more[0], seen + more[1]
         if plan.samples is not None and view(plan.objects).limits:
             namespace, waypoint = plan.samples.namespace, xds_samples.WAYPOINT_SELECTOR if ambient else ""
             clusters = xds.outbound_clusters(self.kube, namespace, xds.LIMITS_CLIENT, out, waypoint)

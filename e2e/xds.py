@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -25,6 +25,7 @@ from e2e.cluster import Cluster
 from e2e.istiod import addresses
 from e2e.toolchain import TOOLS
 from model.bookinfo_app import USER_HEADER
+from model.istio_routing import DestinationRule
 from model.mesh import ISTIO_NAMESPACE
 from model.versions import ISTIO_RELEASE
 from scenarios.plan import ScenarioPlan
@@ -116,6 +117,81 @@ def outbound_clusters(
     prefix = dump(cluster, pod, out, "waypoint" if waypoint else "sidecar")
     clusters: dict[str, dict[str, Any]] = snake_keys(json.loads(Path(f"{prefix}_eds_clusters.json").read_text()))
     return clusters
+
+
+def pod_ips(cluster: Cluster, namespace: str, app: str) -> set[str]:
+    pods = cluster.get_json("pods", "-n", namespace, "-l", f"app={app}")["items"]
+    return {pod["status"]["podIP"] for pod in pods if pod.get("status", {}).get("podIP")}
+
+
+def failover_rules(plan: ScenarioPlan) -> tuple[DestinationRule, ...]:
+    """The plan's DestinationRules that balance by locality, with the outlier detection that lets them fail over."""
+    return tuple(
+        obj
+        for obj in plan.objects
+        if isinstance(obj, DestinationRule)
+        and obj.traffic_policy is not None
+        and obj.traffic_policy.load_balancer is not None
+        and obj.traffic_policy.outlier_detection is not None
+    )
+
+
+def priorities(assignment: Mapping[str, Any]) -> dict[str, int]:
+    """Each endpoint address of a ClusterLoadAssignment, in order, with the priority of its group (0 when unset)."""
+    found = {
+        endpoint["endpoint"]["address"]["socket_address"]["address"]: int(group.get("priority", 0))
+        for group in assignment.get("endpoints", [])
+        for endpoint in group.get("lb_endpoints", [])
+    }
+    return dict(sorted(found.items()))
+
+
+def ejection(outliers: Mapping[str, Any]) -> tuple[int, float, float, int]:
+    """An Envoy cluster's outlier detection: 5xx in a row, interval and ejection in seconds, the most ejected %."""
+    return (
+        int(outliers.get("consecutive5xx", 0)),
+        seconds(outliers.get("interval", "0s")),
+        seconds(outliers.get("base_ejection_time", "0s")),
+        int(outliers.get("max_ejection_percent", 0)),
+    )
+
+
+def failover_translated(
+    plan: ScenarioPlan, prefix: Path, own: Cluster, others: Sequence[Cluster] = ()
+) -> tuple[list[str], list[str]]:
+    """Problems, and what istiod sent, for each rule of `failover_rules` in the files of a sidecar in `own` under
+    `prefix`: the outbound cluster of its host ejects as the rule says, and the host's pods in `own` come first
+    (priority 0), those in the `others` next (1)."""
+    problems: list[str] = []
+    seen: list[str] = []
+    rules = failover_rules(plan)
+    if not rules:
+        return problems, seen
+    clusters = snake_keys(json.loads(Path(f"{prefix}_eds_clusters.json").read_text()))
+    assignments = read(prefix, "eds")
+    for rule in rules:
+        name = f"outbound|{PORT_ROUTES}||{rule.host}.{rule.namespace}.svc.cluster.local"
+        if name not in clusters or name not in assignments:
+            problems.append(f"xds: istiod sent no cluster or no endpoints {name}")
+            continue
+        outliers = rule.traffic_policy.outlier_detection if rule.traffic_policy else None
+        assert outliers is not None  # failover_rules keeps only rules with outlier detection
+        expected = (
+            outliers.consecutive_5xx_errors,
+            seconds(outliers.interval),
+            seconds(outliers.base_ejection_time),
+            outliers.max_ejection_percent,
+        )
+        got, placed = ejection(clusters[name].get("outlier_detection", {})), priorities(assignments[name])
+        seen.append(f"{rule.host}: ejection {got}, priorities {placed}")
+        if got != expected:
+            problems.append(f"xds {rule.host}: istiod ejects {got}, the rule means {expected}")
+        mine = pod_ips(own, rule.namespace, rule.host)
+        theirs = {address: 1 for other in others for address in pod_ips(other, rule.namespace, rule.host)}
+        meant = dict(sorted({**theirs, **dict.fromkeys(mine, 0)}.items()))
+        if not mine or placed != meant:
+            problems.append(f"xds {rule.host}: endpoints at priorities {placed}, the rule means {meant}")
+    return problems, seen
 
 
 def xds_address(cluster: Cluster) -> str:

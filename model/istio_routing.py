@@ -150,9 +150,24 @@ class OutlierDetection:
 
 
 @dataclass(frozen=True)
+class LocalityLbSetting:
+    """Which endpoints a client prefers: with `failover_priority`, those whose labels match its own, label by label
+    (Istio's failoverPriority); the next group only once a group's endpoints are ejected or gone."""
+
+    enabled: bool
+    failover_priority: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LoadBalancerSettings:
+    locality_lb_setting: LocalityLbSetting
+
+
+@dataclass(frozen=True)
 class TrafficPolicy:
     connection_pool: ConnectionPool | None = None
     outlier_detection: OutlierDetection | None = None
+    load_balancer: LoadBalancerSettings | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -146,6 +146,9 @@ class ScenarioNeeds(Protocol):
     @property
     def needs_experimental_gateway_api(self) -> bool: ...
 
+    @property
+    def needs_clusters(self) -> int: ...
+
     def caveats(self, parameters: ScenarioParameters, /) -> tuple[str, ...]: ...
 
 
@@ -476,6 +479,7 @@ def load_settings(
         warnings=(
             parameter_warnings(project, catalog, scenario)
             + catalog[scenario].caveats(parameters)
+            + cluster_count_warnings(scenario, catalog[scenario].needs_clusters, multicluster.clusters)
             + target_warnings(project, target)
             + (() if multicluster.enabled else single_cluster_warnings(project, target))
             + spot_warnings(cluster, mesh, target)
@@ -591,6 +595,15 @@ def single_cluster_warnings(project: ConfigParser, target: TargetSettings) -> tu
     """The second cluster's keys of the target, set away from their defaults while the mesh has one cluster."""
     keys = (SECOND_CLUSTER_KEYS[target.kind], "secondHelmValues")
     return tuple(f"{key}: ignored with clusters=1 (it applies to clusters=2)" for key in changed_keys(project, keys))
+
+
+def cluster_count_warnings(scenario: str, needed: int, clusters: int) -> tuple[str, ...]:
+    if clusters >= needed:
+        return ()
+    return (
+        f"scenario: {scenario} shows its effect only with clusters={needed}; with clusters={clusters} it applies,"
+        " but there is no other cluster to fail over to",
+    )
 
 
 def spot_warnings(cluster: ClusterSettings, mesh: MeshSettings, target: TargetSettings) -> tuple[str, ...]:

@@ -46,6 +46,7 @@ class Scenario:
     needs_egress_gateway: bool = False
     needs_experimental_gateway_api: bool = False  # under gateway-api: a route of the experimental channel (TCPRoute)
     needs_waypoint: bool = False  # under ambient: its sample namespace's services need L7 (routes or policies)
+    needs_clusters: int = 1  # the clusters it takes to show anything; with fewer it applies, with a warning
 
     def plan(self, routing_api: RoutingApi, parameters: ScenarioParameters, ambient: bool = False) -> ScenarioPlan:
         """The scenario's objects and samples, in the routing API `routing_api` names; under `ambient`, its

@@ -187,6 +187,22 @@ TASK_SPECS = {
             ],
         },
     },
+    "locality-failover": {
+        ("DestinationRule", "bookinfo", "reviews-failover"): {
+            "host": "reviews",
+            "trafficPolicy": {
+                "outlierDetection": {
+                    "consecutive5xxErrors": 1,
+                    "interval": "1s",
+                    "baseEjectionTime": "1m",
+                    "maxEjectionPercent": 100,
+                },
+                "loadBalancer": {
+                    "localityLbSetting": {"enabled": True, "failoverPriority": ["topology.istio.io/cluster"]}
+                },
+            },
+        },
+    },
 }
 
 
@@ -260,6 +276,10 @@ ROUTING = {
         "edition.cnn.com: -> the egress gateway",
         "edition.cnn.com at the egress gateway: -> edition.cnn.com:80 outside the mesh",
     ],
+    "locality-failover": [
+        "reviews: no route rule -> the caller's own cluster's pods; the other cluster's once a 5xx has ejected those"
+        " (for 1m)"
+    ],
 }
 
 
@@ -281,4 +301,14 @@ GATEWAY_API_KINDS = {
     "tcp-traffic-shifting": {"Gateway": 1, "TCPRoute": 1},
     "httpbin-ingress": {"Gateway": 1, "HTTPRoute": 1},
     "egress-gateway": {"ServiceEntry": 1, "Gateway": 1, "HTTPRoute": 2, "ReferenceGrant": 1},
+    "locality-failover": {"DestinationRule": 1},
+}
+
+
+# scenario -> the warnings its preset renders with on one cluster: only those of a scenario that needs two.
+PRESET_WARNINGS = {
+    "locality-failover": [
+        "scenario: locality-failover shows its effect only with clusters=2; with clusters=1 it applies, but there is"
+        " no other cluster to fail over to"
+    ],
 }

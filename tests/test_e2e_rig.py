@@ -228,7 +228,7 @@ def test_the_run_configurations_share_one_target_and_the_upgrade_one_is_what_the
         "faultPercentage=100",
         "faultTarget=user",
     )
-    assert len(configs) == 13 * 2 * 3 + 2 + 3
+    assert len(configs) == 14 * 2 * 3 + 2 + 3
 
 
 def test_simulated_nodes_are_n1_standard_1_after_gkes_reservations():

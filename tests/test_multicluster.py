@@ -18,6 +18,7 @@ from tools import render
 SECRET = "kubernetes:core/v1:Secret"
 SERVICE = "kubernetes:core/v1:Service"
 VIRTUAL_SERVICE = "kubernetes:networking.istio.io/v1:VirtualService"
+DESTINATION_RULE = "kubernetes:networking.istio.io/v1:DestinationRule"
 FIREWALL = "gcp:compute/firewall:Firewall"
 RANDOM_BYTES = "random:index/randomBytes:RandomBytes"
 
@@ -269,6 +270,17 @@ def test_the_scenarios_routes_are_declared_in_both_clusters():
     )
     assert [name.replace("scenario-2-", "scenario-") for name in second] == first
     assert "scenario-virtualservice-bookinfo-reviews" in first
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_locality_failover_is_declared_in_both_clusters_without_a_warning(target):
+    rendering = rendered((*TWO_CLUSTERS[target], "scenario=locality-failover"))
+    assert rendering.warnings == []
+    assert in_cluster(rendering, target, 1, DESTINATION_RULE) == [
+        *(f"bookinfo-destinationrule-bookinfo-{name}" for name in ("details", "productpage", "ratings", "reviews")),
+        "scenario-destinationrule-bookinfo-reviews-failover",
+    ]
+    assert "scenario-2-destinationrule-bookinfo-reviews-failover" in in_cluster(rendering, target, 2, DESTINATION_RULE)
 
 
 def test_gke_opens_the_network_between_the_two_clusters_pod_ranges():

@@ -39,7 +39,7 @@ def ratings_v2_gateway_api(_: ScenarioParameters) -> ScenarioPlan:
 
 SCENARIO = Scenario(
     "ratings-v2",
-    14,
+    15,
     ratings_v2,
     ratings_v2_gateway_api,
     summary="Every Bookinfo service on v1 except ratings, on v2.",

@@ -218,6 +218,11 @@ IN_CLUSTER = [
         "egress-gateway",
         "kubectl -n egress-gateway exec deploy/curl-v1 -- curl -sSL -o /dev/null -D - http://edition.cnn.com/",
     ),
+    (
+        "locality-failover",
+        "kubectl -n bookinfo exec deploy/productpage-v1 -c istio-proxy -- pilot-agent request GET clusters | grep"
+        " '^outbound|9080||reviews.bookinfo.svc.cluster.local::' | grep '::priority::'",
+    ),
 ]
 
 
@@ -307,7 +312,9 @@ def test_the_docs_give_the_exit_statuses():
         == sorted([verify.MATCHES, verify.MISMATCH, verify.CANNOT_RUN, verify.NOT_VERIFIABLE])
         == [0, 1, 2, 3]
     )
-    assert rows["3"].startswith("`circuit-breaking`, `mirroring` and `egress-gateway` cannot be seen from outside")
+    assert rows["3"].startswith(
+        "`circuit-breaking`, `mirroring`, `egress-gateway` and `locality-failover` cannot be seen from outside"
+    )
 
 
 def test_brackets_in_a_regex_print_as_they_are(stack, capsys):

@@ -3,6 +3,7 @@ check itself against the verifier's reading of a scenario's plan."""
 
 from __future__ import annotations
 
+import json
 from fractions import Fraction
 
 import pytest
@@ -255,3 +256,76 @@ def test_under_ambient_the_breakers_limits_are_on_the_cluster_the_waypoint_serve
     assert xds.limits_translated(cb, waypoint, "circuit-breaking", 8000)[0] == [
         f"xds: istiod sent no cluster {HTTPBIN}"
     ]
+
+
+class ReviewsPods:
+    """A cluster whose reviews pods have the addresses given."""
+
+    def __init__(self, *addresses: str) -> None:
+        self.addresses = addresses
+
+    def get_json(self, *args: str) -> dict:
+        assert args == ("pods", "-n", "bookinfo", "-l", "app=reviews")
+        return {"items": [{"status": {"podIP": address}} for address in self.addresses]}
+
+
+REVIEWS_CLUSTER = f"outbound|9080||{REVIEWS}"
+EJECTING = {"consecutive5xx": 1, "interval": "1s", "baseEjectionTime": "60s", "maxEjectionPercent": 100}
+
+
+def assignment(*groups: tuple[int, tuple[str, ...]]) -> dict:
+    """A ClusterLoadAssignment in protobuf JSON: each (priority, addresses) a group; priority 0 left unset."""
+    return {
+        "clusterName": REVIEWS_CLUSTER,
+        "endpoints": [
+            {
+                **({"priority": priority} if priority else {}),
+                "lbEndpoints": [
+                    {"endpoint": {"address": {"socketAddress": {"address": a, "portValue": 9080}}}} for a in addresses
+                ],
+            }
+            for priority, addresses in groups
+        ],
+    }
+
+
+def written(tmp_path, outliers: dict, *groups: tuple[int, tuple[str, ...]]):
+    """The files xdsdump writes for a sidecar: its EDS clusters and their endpoints."""
+    prefix = tmp_path / "productpage"
+    clusters = {REVIEWS_CLUSTER: {"name": REVIEWS_CLUSTER, "type": "EDS", "outlierDetection": outliers}}
+    prefix.with_name("productpage_eds_clusters.json").write_text(json.dumps(clusters))
+    prefix.with_name("productpage_eds.json").write_text(json.dumps([{REVIEWS_CLUSTER: assignment(*groups)}]))
+    return prefix
+
+
+OWN, OTHER = ReviewsPods("10.0.0.4", "10.0.0.5"), ReviewsPods("10.1.0.4")
+PRIORITIES = {"10.0.0.4": 0, "10.0.0.5": 0, "10.1.0.4": 1}
+
+
+@pytest.mark.parametrize(
+    ("outliers", "groups", "others", "problems"),
+    [
+        (EJECTING, [(0, ("10.0.0.4", "10.0.0.5")), (1, ("10.1.0.4",))], [OTHER], []),
+        (EJECTING, [(0, ("10.0.0.4", "10.0.0.5"))], [], []),
+        (
+            EJECTING,
+            [(0, ("10.0.0.4", "10.0.0.5", "10.1.0.4"))],
+            [OTHER],
+            [f"xds reviews: endpoints at priorities {dict.fromkeys(PRIORITIES, 0)}, the rule means {PRIORITIES}"],
+        ),
+        (
+            {**EJECTING, "baseEjectionTime": "180s"},
+            [(0, ("10.0.0.4", "10.0.0.5"))],
+            [],
+            ["xds reviews: istiod ejects (1, 1.0, 180.0, 100), the rule means (1, 1.0, 60.0, 100)"],
+        ),
+    ],
+)
+def test_istiods_failover_for_reviews_puts_the_sidecars_own_cluster_first(tmp_path, outliers, groups, others, problems):
+    prefix = written(tmp_path, outliers, *groups)
+    assert xds.failover_translated(plan("locality-failover"), prefix, OWN, others)[0] == problems
+
+
+def test_only_a_rule_that_balances_by_locality_is_checked_for_failover(tmp_path):
+    assert xds.failover_rules(plan("circuit-breaking")) == ()
+    assert xds.failover_translated(plan("round-robin"), tmp_path / "productpage", OWN) == ([], [])

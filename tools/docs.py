@@ -24,9 +24,11 @@ HEADER = (
 
 
 def row(scenario: Scenario) -> str:
-    parameters = ", ".join(f"`{key}`" for key in scenario.parameters) or "—"
-    if scenario.needs_egress_gateway:
-        parameters += " (needs `egressGateway=true`)"
+    needs = (
+        *(("(needs `egressGateway=true`)",) if scenario.needs_egress_gateway else ()),
+        *((f"(shows with `clusters={scenario.needs_clusters}`)",) if scenario.needs_clusters > 1 else ()),
+    )
+    parameters = " ".join((", ".join(f"`{key}`" for key in scenario.parameters), *needs)).strip() or "—"
     return f"| `{scenario.name}` | {scenario.changes} | {scenario.shows} | {parameters} |"
 
 

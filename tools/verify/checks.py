@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import re2
 
+from model.bookinfo_app import NAMESPACE as BOOKINFO_NAMESPACE
+from model.bookinfo_app import PORT as BOOKINFO_PORT
 from model.bookinfo_app import USER_HEADER
 from model.mesh import EGRESS_GATEWAY, ISTIO_NAMESPACE
 from model.parameters import ScenarioParameters
@@ -170,6 +172,30 @@ def egress_gateway(plan: ScenarioPlan, p: ScenarioParameters, __: Options) -> In
     )
 
 
+def locality_failover(_: ScenarioPlan, __: ScenarioParameters, ___: Options) -> InCluster:
+    """In the first cluster of clusters=2: the reviews pods' priorities, then the failover when its own are gone."""
+    reviews = f"outbound|{BOOKINFO_PORT}||reviews.{BOOKINFO_NAMESPACE}.svc.cluster.local"
+    return InCluster(
+        (
+            (
+                f"kubectl -n {BOOKINFO_NAMESPACE} exec deploy/productpage-v1 -c istio-proxy -- pilot-agent request GET"
+                f" clusters | grep '^{reviews}::' | grep '::priority::'",
+                "priority 0 for this cluster's reviews pods (v1, v2), 1 for the second cluster's (v3)",
+            ),
+            (
+                f"kubectl -n {BOOKINFO_NAMESPACE} scale deploy reviews-v1 reviews-v2 --replicas=0; kubectl -n"
+                f" {BOOKINFO_NAMESPACE} exec deploy/ratings-v1 -c ratings -- curl -sS"
+                f" productpage:{BOOKINFO_PORT}/productpage | grep -o 'reviews-v[0-9]'",
+                "reviews-v3: the second cluster answers once the first has no reviews pod left",
+            ),
+            (
+                f"kubectl -n {BOOKINFO_NAMESPACE} scale deploy reviews-v1 reviews-v2 --replicas=1",
+                "the first step's priorities again once the pods are ready",
+            ),
+        )
+    )
+
+
 # The traffic each kind of scenario is shown by (its record's `shown_by`) ...
 BY_TRAFFIC: dict[Traffic, Check] = {
     Traffic.PAGE: anonymous,
@@ -183,6 +209,7 @@ IN_CLUSTER: dict[str, Check] = {
     "circuit-breaking": circuit_breaking,
     "mirroring": mirroring,
     "egress-gateway": egress_gateway,
+    "locality-failover": locality_failover,
 }
 
 

@@ -1,5 +1,6 @@
 // Command xdsdump asks istiod over xDS for the configuration one proxy of the end-to-end run's cluster would
-// receive (its clusters, listeners and routes), as Istio's own ADS client sees it, and writes it as JSON files.
+// receive (its clusters, their endpoints, listeners and routes), as Istio's own ADS client sees it, and writes it as
+// JSON files.
 package main
 
 import (
@@ -69,7 +70,7 @@ func dump(address, nodeType, namespace, workload, ip, metadata, out string, time
 	if err := client.Run(); err != nil {
 		return err
 	}
-	if _, err := client.Wait(timeout, v3.ClusterType, v3.ListenerType, v3.RouteType); err != nil {
+	if _, err := client.Wait(timeout, v3.ClusterType, v3.EndpointType, v3.ListenerType, v3.RouteType); err != nil {
 		return err
 	}
 	if err := client.Save(out); err != nil {

@@ -312,7 +312,7 @@ def cycle(report: Report, stack: ExitStack) -> None:
     predicted = predictions(configs)
     stack.callback(stop_engine_processes)
     engine = Engine(WORK / "engine", program)
-    first = Run(report, kubes[0], meshes[0], configs, predicted, engine, peers=(kubes[1],))
+    first = Run(report, kubes[0], meshes[0], configs, predicted, engine, peers=(kubes[1],), work=WORK)
     pair = Pair(report, kubes, meshes, configs, predicted, engine, first)
     pair.step(f"{PREFIX}up:{SCENARIOS[0]}", functools.partial(pair.apply, f"{PREFIX}{SCENARIOS[0]}"))
     pair.step(f"{PREFIX}remote-secrets", pair.remote_secrets)

@@ -249,6 +249,7 @@ class Run:
     translations: dict[str, list[str]] = field(default_factory=dict)  # configuration -> what istiod's routes showed
     capacity: dict[str, dict[str, str]] = field(default_factory=dict)  # configuration -> placed and counted requests
     peers: tuple[control_plane.Cluster, ...] = ()  # the mesh's other clusters, whose pods the endpoints hold too
+    work: Path = BUILD  # where the xDS checks' dumps (xds/) and what they showed (xds.json) are written
 
     def step(self, name: str, action: Callable[[], tuple[Changes | None, list[str]]], fatal: bool = True) -> None:
         """`action` as a report step, with what the local istiod met meanwhile."""
@@ -296,9 +297,9 @@ class Run:
         against the endpoints; the limits of its clusters against those istiod sends the load generator's
         (e2e/xds.py), and the routes at the gateways and
         the samples' clients (e2e/xds_samples.py); under ambient, each namespace's waypoint stands for the sidecars.
-        What they showed is kept in build/e2e/xds.json."""
+        What they showed is kept in xds.json under `work` (build/e2e)."""
         settings = typed_settings(assemble(overrides=self.configs[name])[1])
-        plan, ambient, out = plan_for(settings), settings.mesh.ambient, BUILD / "xds" / name
+        plan, ambient, out = plan_for(settings), settings.mesh.ambient, self.work / "xds" / name
         if ambient:
             bookinfo = xds_samples.waypoint(self.kube, xds.BOOKINFO, out).routes
             problems, seen = xds.translated(plan, bookinfo, waypoint=True)
@@ -314,12 +315,12 @@ class Run:
         more = xds_samples.translated_at_the_edges(self.kube, plan, settings.mesh, out)
         problems, seen = problems + more[0], seen + more[1]
         self.translations[name] = seen
-        (BUILD / "xds.json").write_text(json.dumps(self.translations, indent=2) + "\n")
+        (self.work / "xds.json").write_text(json.dumps(self.translations, indent=2) + "\n")
         return None, problems
 
     def proxy_status(self, prefix: str) -> tuple[None, list[str]]:
         """`istioctl proxy-status` lists the proxy the xDS check connects as productpage's sidecar (e2e/xds.py)."""
-        problems, rows = xds.proxy_status(self.kube, BUILD / "xds" / f"{prefix}proxy-status")
+        problems, rows = xds.proxy_status(self.kube, self.work / "xds" / f"{prefix}proxy-status")
         self.translations[f"{prefix}proxy-status"] = rows
         return None, problems
 

@@ -3,11 +3,13 @@ cluster's part of the preview, and what an istiod's endpoint shards must hold.""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from e2e import cluster, istiod, multicluster, xds
+from e2e import cluster, istiod, multicluster, xds, xds_samples
+from e2e.run import Run
 from tests.conftest import rendered
 from tests.plan import RELEASE, resources
 
@@ -74,3 +76,13 @@ def test_an_istiod_holds_each_clusters_reviews_pods_in_that_clusters_shard(docum
 @pytest.mark.parametrize(("offset", "address"), [(0, "127.0.0.1:15010"), (istiod.SECOND_OFFSET, "127.0.0.1:15110")])
 def test_the_xds_checks_ask_the_istiod_of_the_proxys_own_cluster(offset, address):
     assert xds.xds_address(cluster.Cluster(TWO_KINDS, istiod_offset=offset)) == address
+
+
+def test_the_first_clusters_xds_check_writes_beside_the_two_cluster_runs_files(tmp_path, monkeypatch):
+    """Not over the single-cluster run's build/e2e/xds.json."""
+    monkeypatch.setattr(xds, "route_configurations", lambda kube, out: {})
+    monkeypatch.setattr(xds_samples, "translated_at_the_edges", lambda *_: ([], ["edges"]))
+    configs = {"multicluster/round-robin": ("scenario=round-robin",)}
+    first = Run(None, None, None, configs, {}, None, work=tmp_path)  # type: ignore[arg-type]
+    assert first.xds("multicluster/round-robin") == (None, [])
+    assert json.loads((tmp_path / "xds.json").read_text()) == {"multicluster/round-robin": ["edges"]}

@@ -362,6 +362,8 @@ class Launch:
     @classmethod
     def of(cls, name: str, cluster: str = NAME) -> Launch:
         proc = Path(f"/proc/{int(pid_file(name, cluster).read_text().strip())}")
+        if not running(proc):
+            raise ClusterError(f"{name} (pid {proc.name}) has ended: how it was started can no longer be read")
         environ = (proc / "environ").read_bytes().split(b"\0")
         return cls(
             name,

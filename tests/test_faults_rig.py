@@ -129,12 +129,21 @@ def test_the_api_server_is_back_when_due_though_it_ignores_sigterm_and_only_exit
     (tmp_path / "logs").mkdir()
     stubborn = subprocess.Popen(["bash", "-c", "trap '' TERM; exec sleep 30"])
     kept = subprocess.Popen(["sleep", "30"])
+    lease_lost = subprocess.Popen(["sleep", "30"])
     wait_for(lambda: Path(f"/proc/{stubborn.pid}/cmdline").read_bytes().startswith(b"sleep"), "exec", timeout=10)
-    # Started last, so that it is still running when its launch is read (a loaded machine once took longer than its
-    # life to get there), and exits during the 1.5 s outage.
-    lease_lost = subprocess.Popen(["sleep", "1"])
     processes = {"kube-apiserver": stubborn, "kube-scheduler": kept, "kube-controller-manager": lease_lost}
     pid = {name: lambda name=name: int((tmp_path / "pids" / f"{name}.pid").read_text()) for name in processes}
+    start = cluster.Launch.start
+
+    def lose_the_lease_during_the_outage(launch: Launch) -> None:
+        """The controller manager exits before the API server is back: at a moment of the outage, not of a timer
+        (a `sleep 1` once ended on a loaded machine before its launch was read)."""
+        if launch.name == "kube-apiserver" and lease_lost.poll() is None:
+            lease_lost.kill()
+            lease_lost.wait()
+        start(launch)
+
+    monkeypatch.setattr(cluster.Launch, "start", lose_the_lease_during_the_outage)
     try:
         for name, process in processes.items():
             (tmp_path / "pids" / f"{name}.pid").write_text(str(process.pid))
@@ -153,6 +162,19 @@ def test_the_api_server_is_back_when_due_though_it_ignores_sigterm_and_only_exit
         for name, process in processes.items():
             os.kill(pid[name](), signal.SIGKILL)
             process.kill()
+
+
+def test_the_launch_of_a_component_that_has_ended_is_refused_by_name(tmp_path, monkeypatch):
+    monkeypatch.setattr(cluster, "cluster_directory", lambda name=cluster.NAME: tmp_path)
+    (tmp_path / "pids").mkdir()
+    ended = subprocess.Popen(["true"])
+    (tmp_path / "pids" / "kube-scheduler.pid").write_text(str(ended.pid))
+    wait_for(lambda: not cluster.component_running("kube-scheduler"), "the exit", timeout=10)  # a zombie, not reaped
+    with pytest.raises(cluster.ClusterError, match=rf"^kube-scheduler \(pid {ended.pid}\) has ended: how it was"):
+        Launch.of("kube-scheduler")
+    ended.wait()
+    with pytest.raises(cluster.ClusterError, match=r"has ended"):
+        Launch.of("kube-scheduler")
 
 
 def test_the_supervisor_starts_an_exited_lease_holder_again_and_stops_with_the_cluster(tmp_path, monkeypatch):

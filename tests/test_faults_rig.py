@@ -130,14 +130,19 @@ def test_the_api_server_is_back_when_due_though_it_ignores_sigterm_and_only_exit
     stubborn = subprocess.Popen(["bash", "-c", "trap '' TERM; exec sleep 30"])
     kept = subprocess.Popen(["sleep", "30"])
     lease_lost = subprocess.Popen(["sleep", "30"])
-    wait_for(lambda: Path(f"/proc/{stubborn.pid}/cmdline").read_bytes().startswith(b"sleep"), "exec", timeout=10)
+    # a process only just started may show no command line yet (its exec is still under way)
+    for process in (stubborn, kept, lease_lost):
+        wait_for(
+            lambda process=process: Path(f"/proc/{process.pid}/cmdline").read_bytes().startswith(b"sleep"),
+            "exec",
+            timeout=10,
+        )
     processes = {"kube-apiserver": stubborn, "kube-scheduler": kept, "kube-controller-manager": lease_lost}
     pid = {name: lambda name=name: int((tmp_path / "pids" / f"{name}.pid").read_text()) for name in processes}
     start = cluster.Launch.start
 
     def lose_the_lease_during_the_outage(launch: Launch) -> None:
-        """The controller manager exits before the API server is back: at a moment of the outage, not of a timer
-        (a `sleep 1` once ended on a loaded machine before its launch was read)."""
+        """The controller manager exits before the API server is back: at a moment of the outage, not of a timer."""
         if launch.name == "kube-apiserver" and lease_lost.poll() is None:
             lease_lost.kill()
             lease_lost.wait()

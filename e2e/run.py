@@ -295,8 +295,8 @@ class Run:
     def xds(self, name: str) -> tuple[None, list[str]]:
         """The scenario's defining requests against the routes istiod sends productpage's sidecar, and its failover
         against the endpoints; the limits of its clusters against those istiod sends the load generator's
-        (e2e/xds.py), and the routes at the gateways and
-        the samples' clients (e2e/xds_samples.py); under ambient, each namespace's waypoint stands for the sidecars.
+        (e2e/xds.py), and the routes at the gateways and the samples' clients (e2e/xds_samples.py); under ambient,
+        each namespace's waypoint stands for the sidecars.
         What they showed is kept in xds.json under `work` (build/e2e)."""
         settings = typed_settings(assemble(overrides=self.configs[name])[1])
         plan, ambient, out = plan_for(settings), settings.mesh.ambient, self.work / "xds" / name

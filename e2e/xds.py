@@ -114,7 +114,11 @@ def outbound_clusters(
     """The clusters whose endpoints come by EDS that istiod sends the sidecar of `app`'s pod in `namespace` (or,
     given the label selector of a `waypoint`, that waypoint), by name."""
     pod = client_pod(cluster, namespace, app, selector=waypoint)
-    prefix = dump(cluster, pod, out, "waypoint" if waypoint else "sidecar")
+    return eds_clusters(dump(cluster, pod, out, "waypoint" if waypoint else "sidecar"))
+
+
+def eds_clusters(prefix: Path) -> dict[str, dict[str, Any]]:
+    """xdsdump's file of the clusters whose endpoints come by EDS (`PREFIX_eds_clusters.json`), by name."""
     clusters: dict[str, dict[str, Any]] = snake_keys(json.loads(Path(f"{prefix}_eds_clusters.json").read_text()))
     return clusters
 
@@ -146,16 +150,6 @@ def priorities(assignment: Mapping[str, Any]) -> dict[str, int]:
     return dict(sorted(found.items()))
 
 
-def ejection(outliers: Mapping[str, Any]) -> tuple[int, float, float, int]:
-    """An Envoy cluster's outlier detection: 5xx in a row, interval and ejection in seconds, the most ejected %."""
-    return (
-        int(outliers.get("consecutive5xx", 0)),
-        seconds(outliers.get("interval", "0s")),
-        seconds(outliers.get("base_ejection_time", "0s")),
-        int(outliers.get("max_ejection_percent", 0)),
-    )
-
-
 def failover_translated(
     plan: ScenarioPlan, prefix: Path, own: Cluster, others: Sequence[Cluster] = ()
 ) -> tuple[list[str], list[str]]:
@@ -167,8 +161,7 @@ def failover_translated(
     rules = failover_rules(plan)
     if not rules:
         return problems, seen
-    clusters = snake_keys(json.loads(Path(f"{prefix}_eds_clusters.json").read_text()))
-    assignments = read(prefix, "eds")
+    clusters, assignments = eds_clusters(prefix), read(prefix, "eds")
     for rule in rules:
         name = f"outbound|{PORT_ROUTES}||{rule.host}.{rule.namespace}.svc.cluster.local"
         if name not in clusters or name not in assignments:
@@ -182,7 +175,13 @@ def failover_translated(
             seconds(outliers.base_ejection_time),
             outliers.max_ejection_percent,
         )
-        got, placed = ejection(clusters[name].get("outlier_detection", {})), priorities(assignments[name])
+        limits, placed = limits_of(clusters[name], rule.host), priorities(assignments[name])
+        got = (
+            limits.consecutive_5xx,
+            seconds(limits.interval or "0s"),
+            seconds(limits.ejection or "0s"),
+            limits.max_ejected_percent,
+        )
         seen.append(f"{rule.host}: ejection {got}, priorities {placed}")
         if got != expected:
             problems.append(f"xds {rule.host}: istiod ejects {got}, the rule means {expected}")

@@ -4,6 +4,7 @@ plan."""
 from __future__ import annotations
 
 import functools
+import gc
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     shared_renders.finish(config)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown() -> None:
+    """After each test, once its fixtures are finalised: its garbage collected, and what outlives it (the run's
+    renders, above all) left out of the collector's later passes, each of which would otherwise scan every render
+    kept so far."""
+    gc.collect()
+    gc.freeze()
 
 
 @functools.cache

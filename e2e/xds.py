@@ -23,6 +23,7 @@ import yaml
 from e2e import envoy_routes
 from e2e.cluster import Cluster
 from e2e.istiod import addresses
+from e2e.mesh_checks import PROXY, proxy_of
 from e2e.toolchain import TOOLS
 from model.bookinfo_app import USER_HEADER
 from model.istio_routing import DestinationRule
@@ -83,6 +84,7 @@ def node_metadata(pod: dict[str, Any], proxy_config: dict[str, Any], cluster_id:
     """The node metadata a sidecar's agent sends for `pod` in the cluster istiod knows as `cluster_id` (what istiod
     reads of it)."""
     meta = pod["metadata"]
+    mesh_id = proxy_environment(pod).get("ISTIO_META_MESH_ID")
     return {
         "PROXY_CONFIG": proxy_config,
         "NAMESPACE": meta["namespace"],
@@ -93,8 +95,16 @@ def node_metadata(pod: dict[str, Any], proxy_config: dict[str, Any], cluster_id:
         "INSTANCE_IPS": pod["status"]["podIP"],
         "SERVICE_ACCOUNT": pod["spec"].get("serviceAccountName", "default"),
         "INTERCEPTION_MODE": "REDIRECT",
-        "MESH_ID": "cluster.local",
+        **({"MESH_ID": mesh_id} if mesh_id else {}),  # as injection sets it: the mesh's ID, else its trust domain
     }
+
+
+def proxy_environment(pod: dict[str, Any]) -> dict[str, str]:
+    """The environment istiod's injection gave the pod's proxy, whose agent sends the metadata it names."""
+    proxy = proxy_of(pod)
+    if proxy is None:
+        raise envoy_routes.RouteError(f"{pod['metadata']['name']} has no {PROXY} injected to stand in for")
+    return {variable["name"]: variable.get("value", "") for variable in proxy.get("env", [])}
 
 
 def route_configurations(cluster: Cluster, out: Path, client: str = CLIENT) -> dict[str, dict[str, Any]]:

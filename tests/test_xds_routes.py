@@ -329,3 +329,34 @@ def test_istiods_failover_for_reviews_puts_the_sidecars_own_cluster_first(tmp_pa
 def test_only_a_rule_that_balances_by_locality_is_checked_for_failover(tmp_path):
     assert xds.failover_rules(plan("circuit-breaking")) == ()
     assert xds.failover_translated(plan("round-robin"), tmp_path / "productpage", OWN) == ([], [])
+
+
+def injected(where: str, env: list[dict[str, str]]) -> dict:
+    """A Bookinfo pod whose proxy istiod injected as a container or as a native sidecar (`where`)."""
+    proxy = {"name": "istio-proxy", "env": env}
+    return {
+        "metadata": {"name": "productpage-v1-0", "namespace": "bookinfo", "labels": {"app": "productpage"}},
+        "spec": {"containers": [{"name": "productpage"}, *([proxy] if where == "containers" else [])]}
+        | ({"initContainers": [proxy]} if where == "initContainers" else {}),
+        "status": {"podIP": "10.1.0.7"},
+    }
+
+
+@pytest.mark.parametrize("where", ["containers", "initContainers"])
+@pytest.mark.parametrize(
+    ("env", "mesh_id"),
+    [([{"name": "ISTIO_META_MESH_ID", "value": "istio-demo"}], {"MESH_ID": "istio-demo"}), ([], {})],
+)
+def test_the_stand_in_proxy_sends_the_mesh_id_its_injection_set(where, env, mesh_id):
+    metadata = xds.node_metadata(injected(where, env), {}, "cluster-2")
+    assert {key: metadata[key] for key in ("CLUSTER_ID", "INSTANCE_IPS", "NAMESPACE")} == {
+        "CLUSTER_ID": "cluster-2",
+        "INSTANCE_IPS": "10.1.0.7",
+        "NAMESPACE": "bookinfo",
+    }
+    assert {key: metadata[key] for key in metadata if key == "MESH_ID"} == mesh_id
+
+
+def test_a_pod_with_no_injected_proxy_is_not_stood_in_for():
+    with pytest.raises(envoy.RouteError, match="productpage-v1-0 has no istio-proxy injected to stand in for"):
+        xds.node_metadata(injected("nowhere", []), {}, "cluster-1")

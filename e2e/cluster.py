@@ -264,19 +264,36 @@ def delete_stale(name: str = NAME) -> None:
     shutil.rmtree(cluster_directory(name), ignore_errors=True)
 
 
-def pod_addresses(cidr: str) -> dict[str, Any]:
-    """kwokctl's patch giving the cluster's simulated pods their fake IPs from `cidr` (kwok's `--cidr`, whose default
-    is 10.0.0.1/24), so that two clusters' pods are told apart by address as on GKE."""
-    return {"componentsPatches": [{"name": "kwok-controller", "extraArgs": [{"key": "cidr", "value": cidr}]}]}
+@dataclass(frozen=True)
+class AddressRanges:
+    """Where a simulated cluster's fake addresses come from: its pods' (kwok's `--cidr`) and its Services' (the API
+    server's `--service-cluster-ip-range`, whose default, 10.0.0.0/24, is kwok's pod range), apart from each other and
+    from another cluster's, as on GKE."""
+
+    pods: str
+    services: str
 
 
-def start(name: str = NAME, pod_cidr: str | None = None) -> Cluster:
-    """A fresh control plane with four n1-standard-1 nodes and GKE's own kube-system pods, ready to use; its pods'
-    fake IPs from `pod_cidr` if given."""
+RANGES = AddressRanges(pods="10.0.0.1/24", services="10.96.0.0/16")
+
+
+def address_patches(ranges: AddressRanges) -> dict[str, Any]:
+    """kwokctl's patches giving the cluster's pods and Services their addresses from `ranges`."""
+    return {
+        "componentsPatches": [
+            {"name": "kwok-controller", "extraArgs": [{"key": "cidr", "value": ranges.pods}]},
+            {"name": "kube-apiserver", "extraArgs": [{"key": "service-cluster-ip-range", "value": ranges.services}]},
+        ]
+    }
+
+
+def start(name: str = NAME, ranges: AddressRanges = RANGES) -> Cluster:
+    """A fresh control plane with four n1-standard-1 nodes and GKE's own kube-system pods, ready to use, its pods'
+    and Services' fake addresses from `ranges`."""
     delete_stale(name)
     config = workdir() / f"{name}.yaml"
     config.parent.mkdir(parents=True, exist_ok=True)
-    documents = [{**configuration(), **(pod_addresses(pod_cidr) if pod_cidr else {})}, *run_stages()]
+    documents = [{**configuration(), **address_patches(ranges)}, *run_stages()]
     config.write_text(yaml.safe_dump_all(documents, sort_keys=False))
     result = kwokctl("create", "cluster", "--name", name, "--config", str(config), "--wait", "60s")
     if result.returncode != 0:
@@ -325,10 +342,10 @@ def wait_for_stand_ins(cluster: Cluster) -> None:
     )
 
 
-def start_with(stack: ExitStack, name: str = NAME, pod_cidr: str | None = None) -> Cluster:
+def start_with(stack: ExitStack, name: str = NAME, ranges: AddressRanges = RANGES) -> Cluster:
     """start(), with the cluster deleted when `stack` closes, a start that fails midway included."""
     stack.callback(delete_stale, name)
-    cluster = start(name, pod_cidr)
+    cluster = start(name, ranges)
     stack.callback(cluster.stop_background)
     return cluster
 

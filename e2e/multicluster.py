@@ -53,7 +53,7 @@ from tools.preview.rendering import Rendering
 from tools.preview.stack_config import assemble, typed_settings
 
 SECOND = f"{control_plane.NAME}-2"
-SECOND_POD_CIDR = "10.1.0.1/24"  # the first cluster's pods keep kwok's 10.0.0.1/24
+SECOND_RANGES = control_plane.AddressRanges(pods="10.1.0.1/24", services="10.97.0.0/16")
 PREFIX = "multicluster/"  # the configurations' names, beside the single-cluster run's
 WORK = BUILD / "multicluster"  # the run's kubeconfig, engine state and what the istiods showed
 PROVIDERS = ("cluster-k8s", "cluster-2-k8s")  # each cluster's Kubernetes provider, as the program names them
@@ -286,7 +286,7 @@ class Pair:
 def start_pair(stack: ExitStack) -> tuple[list[control_plane.Cluster], list[istiod.Istiod], str]:
     """Both control planes and their istiods (the chart mirror shared), stopped with `stack`."""
     local = start_local(stack, "multicluster-")
-    second = control_plane.start_with(stack, SECOND, SECOND_POD_CIDR)
+    second = control_plane.start_with(stack, SECOND, SECOND_RANGES)
     second.istiod_offset = istiod.SECOND_OFFSET
     mesh = istiod.Istiod(second, BUILD / "multicluster-istiod-2", offset=second.istiod_offset)
     mesh.follow()

@@ -3,6 +3,8 @@ cluster's part of the preview, and what an istiod's endpoint shards must hold.""
 
 from __future__ import annotations
 
+import ipaddress
+import itertools
 import json
 from pathlib import Path
 
@@ -22,6 +24,18 @@ def bookinfo(rendering, kind):
         for obj in rendering.manifests
         if obj["kind"] == kind and obj["metadata"].get("namespace") == "bookinfo"
     )
+
+
+def test_the_two_clusters_pods_and_services_take_their_addresses_from_four_ranges_apart():
+    ranges = (cluster.RANGES, multicluster.SECOND_RANGES)
+    networks = [ipaddress.ip_network(cidr, strict=False) for r in ranges for cidr in (r.pods, r.services)]
+    assert [(a, b) for a, b in itertools.combinations(networks, 2) if a.overlaps(b)] == []
+    assert cluster.address_patches(multicluster.SECOND_RANGES) == {
+        "componentsPatches": [
+            {"name": "kwok-controller", "extraArgs": [{"key": "cidr", "value": "10.1.0.1/24"}]},
+            {"name": "kube-apiserver", "extraArgs": [{"key": "service-cluster-ip-range", "value": "10.97.0.0/16"}]},
+        ]
+    }
 
 
 def test_each_istiod_gets_its_webhooks_and_each_cluster_its_part_of_the_preview():

@@ -43,7 +43,7 @@ e2e: e2e-tools
 e2e-faults: e2e-tools
 	$(PYTHON) -m e2e.faults
 
-# clusters=2 under the real engine against two local control planes, each with its own local istiod (about 6 min).
+# clusters=2 under the real engine against two local control planes, each with its own local istiod (about 5 min).
 e2e-multicluster: e2e-tools
 	$(PYTHON) -m e2e.multicluster
 

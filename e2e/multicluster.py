@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 from components.program import program
-from e2e import checks, istiod, mesh_checks, xds
+from e2e import checks, istiod, mesh_checks, xds, xds_samples
 from e2e import cluster as control_plane
 from e2e.engine import Changes, Engine, stop_engine_processes
 from e2e.run import (
@@ -261,13 +261,17 @@ class Pair:
 
     def second_xds(self, name: str) -> tuple[None, list[str]]:
         """The scenario's defining requests against the routes the second istiod sends the sidecar of reviews v3,
-        Bookinfo's one workload there (its outbound routes are the mesh's as productpage's are), and its failover
-        against the endpoints: reviews v3 first, the first cluster's reviews next."""
-        plan = plan_for(typed_settings(assemble(overrides=self.configs[name])[1]))
-        out = WORK / "xds" / name
-        problems, seen = xds.translated(plan, xds.route_configurations(self.kubes[1], out, client="reviews"))
-        more = xds.failover_translated(plan, out / "reviews", self.kubes[1], self.kubes[:1])
-        problems, self.second_translations[name] = problems + more[0], seen + more[1]
+        Bookinfo's one workload there (its outbound routes are the mesh's as productpage's are), its failover
+        against the endpoints (reviews v3 first, the first cluster's reviews next), and the second cluster's ingress
+        gateway, whose routes are the first one's."""
+        settings = typed_settings(assemble(overrides=self.configs[name])[1])
+        plan, out = plan_for(settings), WORK / "xds" / name
+        outcomes = [
+            xds.translated(plan, xds.route_configurations(self.kubes[1], out, client="reviews")),
+            xds.failover_translated(plan, out / "reviews", self.kubes[1], self.kubes[:1]),
+            xds_samples.translated_at_the_ingress(self.kubes[1], plan, settings.mesh, out / SECOND),
+        ]
+        problems, self.second_translations[name] = xds_samples.joined(outcomes)
         (WORK / "xds-2.json").write_text(json.dumps(self.second_translations, indent=2) + "\n")
         return None, problems
 

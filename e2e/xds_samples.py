@@ -199,15 +199,26 @@ def egress_path(plan: ScenarioPlan, client: Dump, egress: Dump, who: str = "curl
     return problems, seen
 
 
-def translated_at_the_edges(cluster: Cluster, plan: ScenarioPlan, mesh: MeshSettings, out: Path) -> Outcome:
-    """Bookinfo's ingress, and every check above that the plan's samples call for; under ambient, the samples'
-    routes as the waypoint of their namespace holds them."""
+def joined(outcomes: list[Outcome]) -> Outcome:
+    return [p for outcome in outcomes for p in outcome[0]], [s for outcome in outcomes for s in outcome[1]]
+
+
+def translated_at_the_ingress(cluster: Cluster, plan: ScenarioPlan, mesh: MeshSettings, out: Path) -> Outcome:
+    """At the cluster's ingress gateway: Bookinfo's paths, and httpbin's paths and the TCP split where the plan has
+    them."""
     ingress = gateway(cluster, INGRESS_GATEWAY, out)
     outcomes = [bookinfo_ingress(mesh.gateway_api, ingress)]
     if routes(plan, HTTPBIN_HOST):
         outcomes.append(ingress_paths(plan, ingress))
     if tcp_gateway_port(plan) is not None:
         outcomes.append(tcp_split(plan, ingress))
+    return joined(outcomes)
+
+
+def translated_at_the_edges(cluster: Cluster, plan: ScenarioPlan, mesh: MeshSettings, out: Path) -> Outcome:
+    """The ingress gateway's checks, and every check above that the plan's samples call for; under ambient, the
+    samples' routes as the waypoint of their namespace holds them."""
+    outcomes = [translated_at_the_ingress(cluster, plan, mesh, out)]
     namespace = plan.samples.namespace if plan.samples is not None else ""
     mirror, egress = routes(plan, "httpbin"), any(isinstance(obj, istio.ServiceEntry) for obj in plan.objects)
     if mirror or egress:
@@ -219,4 +230,4 @@ def translated_at_the_edges(cluster: Cluster, plan: ScenarioPlan, mesh: MeshSett
             outcomes.append(mirrored(plan, client, namespace, who))
         if egress:
             outcomes.append(egress_path(plan, client, gateway(cluster, EGRESS_GATEWAY, out), who))
-    return [p for outcome in outcomes for p in outcome[0]], [s for outcome in outcomes for s in outcome[1]]
+    return joined(outcomes)

@@ -100,3 +100,28 @@ def test_the_first_clusters_xds_check_writes_beside_the_two_cluster_runs_files(t
     first = Run(None, None, None, configs, {}, None, work=tmp_path)  # type: ignore[arg-type]
     assert first.xds("multicluster/round-robin") == (None, [])
     assert json.loads((tmp_path / "xds.json").read_text()) == {"multicluster/round-robin": ["edges"]}
+
+
+def test_the_second_istiods_check_reads_reviews_v3s_sidecar_and_the_second_clusters_ingress_gateway(
+    tmp_path, monkeypatch
+):
+    kubes = [cluster.Cluster(TWO_KINDS, context=context) for context in ("kind-one", "kind-two")]
+    asked: list[tuple] = []
+
+    def ingress(kube, plan, mesh, out):
+        asked.append((kube, out))
+        return ["ingress problem"], ["ingress /productpage: productpage 100%"]
+
+    monkeypatch.setattr(multicluster, "WORK", tmp_path)
+    monkeypatch.setattr(xds, "route_configurations", lambda kube, out, client: asked.append((kube, client)) or {})
+    monkeypatch.setattr(xds, "translated", lambda plan, configs: ([], ["reviews: v1 100%"]))
+    monkeypatch.setattr(xds, "failover_translated", lambda *_: ([], []))
+    monkeypatch.setattr(xds_samples, "translated_at_the_ingress", ingress)
+    configs = {"multicluster/all-v1": ("scenario=all-v1",)}
+    pair = multicluster.Pair(None, kubes, [], configs, {}, None, None)  # type: ignore[arg-type]
+    assert pair.second_xds("multicluster/all-v1") == (None, ["ingress problem"])
+    out = tmp_path / "xds" / "multicluster" / "all-v1"
+    assert asked == [(kubes[1], "reviews"), (kubes[1], out / multicluster.SECOND)]
+    assert json.loads((tmp_path / "xds-2.json").read_text()) == {
+        "multicluster/all-v1": ["reviews: v1 100%", "ingress /productpage: productpage 100%"]
+    }

@@ -200,6 +200,7 @@ def egress_path(plan: ScenarioPlan, client: Dump, egress: Dump, who: str = "curl
 
 
 def joined(outcomes: list[Outcome]) -> Outcome:
+    """Several checks' problems and findings, as one check's."""
     return [p for outcome in outcomes for p in outcome[0]], [s for outcome in outcomes for s in outcome[1]]
 
 
